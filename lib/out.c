@@ -1,0 +1,89 @@
+/* out: JSON lines and aligned tables on a FILE.
+ * The table copies every cell; apim_table_print frees it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+#include "util.h"
+
+int
+apim_out_json(FILE *f, const json_t *v, int pretty)
+{
+	size_t flags = JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+
+	if (pretty)
+		flags |= JSON_INDENT(2);
+	else
+		flags |= JSON_COMPACT;
+	if (json_dumpf(v, f, flags) == -1)
+		return -1;
+	fputc('\n', f);
+	return 0;
+}
+
+struct apim_table {
+	int ncols, nrows, cap;
+	char **cells;		/* (nrows + 1) * ncols, the header first */
+};
+
+struct apim_table *
+apim_table_new(const char *const *headers)
+{
+	struct apim_table *t = apim_xmalloc(sizeof *t);
+
+	t->ncols = 0;
+	while (headers[t->ncols])
+		t->ncols++;
+	t->nrows = 0;
+	t->cap = 16;
+	t->cells = apim_xmalloc((size_t)t->cap * (size_t)t->ncols * sizeof(char *));
+	apim_table_add(t, headers);
+	return t;
+}
+
+void
+apim_table_add(struct apim_table *t, const char *const *cells)
+{
+	int i;
+
+	if (t->nrows + 1 > t->cap) {
+		t->cap *= 2;
+		t->cells = realloc(t->cells, (size_t)t->cap * (size_t)t->ncols *
+		    sizeof(char *));
+		if (t->cells == NULL)
+			abort();
+	}
+	for (i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] =
+		    apim_strdup(cells[i] && *cells[i] ? cells[i] : "-");
+	t->nrows++;
+}
+
+void
+apim_table_print(struct apim_table *t, FILE *f)
+{
+	size_t *w = calloc((size_t)t->ncols, sizeof *w);
+	int r, c;
+
+	if (w == NULL)
+		abort();
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			size_t l = strlen(t->cells[r * t->ncols + c]);
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			if (c == t->ncols - 1)
+				fprintf(f, "%s\n", s);
+			else
+				fprintf(f, "%-*s  ", (int)w[c], s);
+			free(t->cells[r * t->ncols + c]);
+		}
+	}
+	free(w);
+	free(t->cells);
+	free(t);
+}

@@ -1,0 +1,37 @@
+/* store: the SQLite file every program shares.  Opening applies migrations
+ * (PRAGMA user_version), WAL, busy timeout and foreign keys.  Statements are
+ * bound, never built from input. */
+#ifndef APIM_STORE_H
+#define APIM_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define APIM_STORE_READONLY 0x1	/* open for reading; no migrations */
+
+/* Open (creating if needed, and its folder) and migrate.  NULL on error. */
+sqlite3 *apim_store_open(const char *path, int flags);
+void apim_store_close(sqlite3 *db);
+/* The schema version this build writes. */
+int apim_store_schema_version(void);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; -1 with the error set on failure. */
+int apim_store_begin(sqlite3 *db);
+int apim_store_commit(sqlite3 *db);
+void apim_store_rollback(sqlite3 *db);
+
+/* Prepare sql and bind arguments described by fmt, one char each:
+ * 's' const char * (NULL binds NULL), 'i' int, 'I' int64_t, 'b' const void *
+ * then int length.  NULL on error (message set). */
+sqlite3_stmt *apim_store_prep(sqlite3 *db, const char *sql, const char *fmt, ...);
+/* Prepare, bind, step to completion; returns changes() or -1. */
+int apim_store_exec(sqlite3 *db, const char *sql, const char *fmt, ...);
+/* Step a prepared statement: 1 a row, 0 done, -1 error (message set; busy
+ * maps to APIM_TEMPFAIL, constraint to APIM_DATAERR). */
+int apim_store_step(sqlite3 *db, sqlite3_stmt *st);
+/* Column text or "" (borrowed until the next step). */
+const char *apim_store_text(sqlite3_stmt *st, int col);
+/* Set the error from the db handle with a context prefix; returns -1. */
+int apim_store_fail(sqlite3 *db, const char *what);
+
+#endif

@@ -1,0 +1,384 @@
+/* util: ids, time, encodings, files and string lists shared by every program.
+ * Strings returned are malloc'd and owned by the caller. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "err.h"
+#include "util.h"
+
+void *
+apim_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL) {
+		fprintf(stderr, "%s: out of memory\n", apim_prog());
+		abort();
+	}
+	return p;
+}
+
+char *
+apim_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = apim_xmalloc(n);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+int
+apim_uuid_new(char out[37])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof b) != 1) {
+		apim_err_set(APIM_SOFTWARE, "no random bytes from OpenSSL");
+		return -1;
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+	    b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+int
+apim_uuid_valid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+char *
+apim_random_hex(size_t nbytes)
+{
+	unsigned char b[256];
+	char *out;
+	size_t i;
+
+	if (nbytes > sizeof b || RAND_bytes(b, (int)nbytes) != 1) {
+		apim_err_set(APIM_SOFTWARE, "no random bytes from OpenSSL");
+		return NULL;
+	}
+	out = apim_xmalloc(nbytes * 2 + 1);
+	for (i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	OPENSSL_cleanse(b, sizeof b);
+	return out;
+}
+
+char *
+apim_random_b64url(size_t nbytes)
+{
+	unsigned char b[256];
+	char *out;
+
+	if (nbytes > sizeof b || RAND_bytes(b, (int)nbytes) != 1) {
+		apim_err_set(APIM_SOFTWARE, "no random bytes from OpenSSL");
+		return NULL;
+	}
+	out = apim_xmalloc(4 * ((nbytes + 2) / 3) + 1);
+	apim_b64url_encode(b, nbytes, out);
+	OPENSSL_cleanse(b, sizeof b);
+	return out;
+}
+
+static const char b64u[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t
+apim_b64url_encode(const unsigned char *in, size_t n, char *out)
+{
+	size_t i, o = 0;
+	unsigned v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = in[i] << 16 | in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64u[v >> 18 & 63];
+		out[o++] = b64u[v >> 12 & 63];
+		out[o++] = b64u[v >> 6 & 63];
+		out[o++] = b64u[v & 63];
+	}
+	if (n - i == 1) {
+		v = in[i] << 16;
+		out[o++] = b64u[v >> 18 & 63];
+		out[o++] = b64u[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = in[i] << 16 | in[i + 1] << 8;
+		out[o++] = b64u[v >> 18 & 63];
+		out[o++] = b64u[v >> 12 & 63];
+		out[o++] = b64u[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64u_val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+long
+apim_b64url_decode(const char *in, size_t n, unsigned char *out)
+{
+	unsigned v = 0;
+	size_t i, bits = 0, o = 0;
+	int d;
+
+	while (n > 0 && in[n - 1] == '=')
+		n--;
+	for (i = 0; i < n; i++) {
+		if ((d = b64u_val((unsigned char)in[i])) < 0)
+			return -1;
+		v = v << 6 | (unsigned)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(v >> bits);
+		}
+	}
+	if (bits >= 6)
+		return -1;
+	return (long)o;
+}
+
+void
+apim_sha256_hex(const void *s, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	int i;
+
+	EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+int
+apim_ct_equal(const void *a, size_t an, const void *b, size_t bn)
+{
+	if (an != bn)
+		return 0;
+	return CRYPTO_memcmp(a, b, an) == 0;
+}
+
+int64_t
+apim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+apim_time_iso(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	if (strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		strcpy(out, "0000-00-00T00:00:00");
+	snprintf(out + 19, 13, ".%03dZ", (int)((ms % 1000 + 1000) % 1000));
+}
+
+char *
+apim_file_read(const char *path, size_t *lenp)
+{
+	FILE *f;
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, r;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "rb")) == NULL) {
+		apim_err_set(APIM_NOINPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				free(buf);
+				apim_err_set(APIM_SOFTWARE, "out of memory");
+				goto fail;
+			}
+			buf = nb;
+		}
+		r = fread(buf + len, 1, cap - len, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		apim_err_set(APIM_IOERR, "cannot read '%s': %s", path,
+		    strerror(errno));
+		free(buf);
+		buf = NULL;
+		goto fail;
+	}
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+fail:
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+int
+apim_file_write_atomic(const char *path, const void *data, size_t n, int mode)
+{
+	char tmp[PATH_MAX];
+	int fd;
+	const char *p = data;
+	ssize_t w;
+
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
+		apim_err_set(APIM_CANTCREAT, "path too long: '%s'", path);
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		apim_err_set(APIM_CANTCREAT, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, (mode_t)mode) == -1)
+		goto fail;
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	apim_err_set(APIM_IOERR, "cannot write '%s': %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+const char *
+apim_actor(const char *as)
+{
+	const char *u;
+	struct passwd *pw;
+
+	if (as && *as)
+		return as;
+	if ((u = getenv("USER")) && *u)
+		return u;
+	if ((pw = getpwuid(getuid())) != NULL)
+		return pw->pw_name;
+	return "unknown";
+}
+
+char **
+apim_split_csv(const char *s)
+{
+	char **v;
+	size_t n = 1, k = 0;
+	const char *p, *e;
+
+	for (p = s; *p; p++)
+		if (*p == ',')
+			n++;
+	v = apim_xmalloc((n + 1) * sizeof *v);
+	for (p = s;; p = e + 1) {
+		const char *a, *b;
+
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		a = p;
+		b = e;
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		if (b > a) {
+			v[k] = apim_xmalloc((size_t)(b - a) + 1);
+			memcpy(v[k], a, (size_t)(b - a));
+			v[k++][b - a] = '\0';
+		}
+		if (*e == '\0')
+			break;
+	}
+	v[k] = NULL;
+	return v;
+}
+
+void
+apim_strv_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+size_t
+apim_strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}

@@ -1,0 +1,45 @@
+/* util: small shared helpers: ids, time, strings, files.
+ * Returned strings are malloc'd and owned by the caller unless noted. */
+#ifndef APIM_UTIL_H
+#define APIM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A random (version 4) UUID from OpenSSL's RAND_bytes into out[37]; -1 on failure. */
+int apim_uuid_new(char out[37]);
+int apim_uuid_valid(const char *s);
+/* Random bytes, hex- or base64url-encoded into a new string; NULL on failure. */
+char *apim_random_hex(size_t nbytes);
+char *apim_random_b64url(size_t nbytes);
+/* base64url without padding; out must hold 4*((n+2)/3)+1 bytes. Returns length. */
+size_t apim_b64url_encode(const unsigned char *in, size_t n, char *out);
+/* Decode base64url (padding optional); returns bytes written or -1. out holds 3*n/4+3. */
+long apim_b64url_decode(const char *in, size_t n, unsigned char *out);
+/* SHA-256 of s as 64 lowercase hex characters into out[65]. */
+void apim_sha256_hex(const void *s, size_t n, char out[65]);
+/* Constant-time comparison of two byte strings; 1 if equal. */
+int apim_ct_equal(const void *a, size_t an, const void *b, size_t bn);
+
+/* Wall-clock time in milliseconds since the epoch. */
+int64_t apim_now_ms(void);
+/* RFC 3339 UTC ("2026-11-27T19:26:53.123Z") into out[32]. */
+void apim_time_iso(int64_t ms, char out[32]);
+
+/* Read a whole file ("-" is stdin) into a NUL-terminated buffer; NULL on error. */
+char *apim_file_read(const char *path, size_t *len);
+/* Write data to path atomically (temp file, fsync, rename) with the given mode. */
+int apim_file_write_atomic(const char *path, const void *data, size_t n, int mode);
+
+/* The acting user: --as if given, else $USER, else the login name, else "unknown". */
+const char *apim_actor(const char *as);
+
+/* Split a comma list into a NULL-terminated array of trimmed, non-empty strings.
+ * Free with apim_strv_free(). */
+char **apim_split_csv(const char *s);
+void apim_strv_free(char **v);
+size_t apim_strv_len(char *const *v);
+char *apim_strdup(const char *s);	/* aborts on out-of-memory */
+void *apim_xmalloc(size_t n);
+
+#endif
