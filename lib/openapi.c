@@ -235,6 +235,21 @@ slug(const char *title)
 	return s;
 }
 
+/* An API name from a title: spaces, control characters, ':' and '/' go
+ * ("Swagger Petstore" -> "SwaggerPetstore"), as API names may not hold them. */
+static char *
+api_name(const char *title)
+{
+	char *s = apim_strdup(title), *d = s;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)title; *p; p++)
+		if (*p > ' ' && *p != 0x7f && *p != ':' && *p != '/')
+			*d++ = (char)*p;
+	*d = '\0';
+	return s;
+}
+
 /* One x-auth-type word as an authType: oauth2, api_key, none; NULL if unknown. */
 static const char *
 auth_word(const char *w)
@@ -548,7 +563,8 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 	}
 	if (ctx == NULL && title)
 		ctx = slug(title);
-	set_str(api, "name", title);
+	set_str(api, "name", title ? api_name(title) : NULL);
+	free(title);
 	set_str(api, "context", ctx);
 
 	/* endpoints */
