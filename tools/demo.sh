@@ -46,6 +46,23 @@ run apim-publish doc list PetStore:1.0.0
 say "Publish it"
 run apim-publish lifecycle PetStore:1.0.0 publish
 
+say "Import a second API from an OpenAPI document with WSO2 extensions (flags win over it)"
+cat > "$tmp/pizza.yaml" <<'EOF'
+openapi: 3.0.3
+info: { title: PizzaShack, version: 1.0.0 }
+x-wso2-basePath: /pizza
+x-wso2-production-endpoints: { urls: [ "http://127.0.0.1:8082/pizza" ] }
+paths:
+  /menu:
+    get: { x-auth-type: None, x-throttling-tier: Gold, responses: { '200': { description: OK } } }
+  /order:
+    post: { x-scope: order_write, responses: { '201': { description: Created } } }
+EOF
+printf '$ cat pizza.yaml\n'
+cat "$tmp/pizza.yaml"
+run apim-publish import "$tmp/pizza.yaml" --tag food
+run apim-publish resource list PizzaShack:1.0.0
+
 say "An illegal transition is refused with the allowed actions (exit 1)"
 printf '$ apim-publish lifecycle PetStore:1.0.0 retire\n'
 if apim-publish lifecycle PetStore:1.0.0 retire 2>&1; then
