@@ -453,15 +453,19 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 	int64_t now = apim_now_ms();
 	int rc;
 
-	if (api_valid(db, api, NULL) == -1)
-		return -1;
 	if (apim_uuid_new(id) == -1) {
 		apim_err_set(APIM_SOFTWARE, "cannot make an id");
 		return -1;
 	}
-	provider = or_null(str_member(api, "provider"));
+	/* Validate inside the write transaction so no other writer slips a
+	 * clashing name or context in between. */
 	if (apim_store_begin(db) == -1)
 		return -1;
+	if (api_valid(db, api, NULL) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	provider = or_null(str_member(api, "provider"));
 	auth = auth_csv(api);
 	rc = apim_store_exec(db, "INSERT INTO api (id, name, version, context, provider, "
 	    "description, endpoint, sandbox_endpoint, api_policy, visibility, auth, "
@@ -694,10 +698,12 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		json_object_set_new(cur, "visibleRoles", json_array());
 	if (json_object_get(changes, "operations") == NULL)
 		json_object_del(cur, "operations");	/* leave resources alone */
-	if (api_valid(db, cur, id) == -1)
-		goto out;
 	if (apim_store_begin(db) == -1)
 		goto out;
+	if (api_valid(db, cur, id) == -1) {
+		apim_store_rollback(db);
+		goto out;
+	}
 	auth = auth_csv(cur);
 	rc = apim_store_exec(db, "UPDATE api SET description = ?, provider = ?, "
 	    "endpoint = ?, sandbox_endpoint = ?, api_policy = ?, visibility = ?, "

@@ -130,6 +130,8 @@ uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 	[ "${#lines[@]}" -eq 2 ]
 	run -0 apim-publish list --tag none
 	[ "$output" = "ID  NAME  VERSION  CONTEXT  STATE  DEFAULT  PROVIDER" ]
+	run -64 apim-publish list --state LIVE
+	[ "${lines[0]}" = "apim-publish: unknown state 'LIVE' (CREATED, PROTOTYPED, PUBLISHED, BLOCKED, DEPRECATED, RETIRED)" ]
 }
 
 @test "show prints a readable block by id or NAME:VERSION" {
