@@ -650,6 +650,14 @@ apim_api_list(sqlite3 *db, const char *state, const char *tag)
 
 /* ---- changing ---- */
 
+/* Mark API id as changed now (lastUpdatedTime). */
+static int
+touch(sqlite3 *db, const char *id)
+{
+	return apim_store_exec(db, "UPDATE api SET updated_ms = ? WHERE id = ?", "Is",
+	    apim_now_ms(), id) == -1 ? -1 : 0;
+}
+
 int
 apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 {
@@ -763,9 +771,7 @@ apim_api_resource_add(sqlite3 *db, const char *id, const json_t *op)
 {
 	if (apim_store_begin(db) == -1)
 		return -1;
-	if (add_op(db, id, op) == -1 ||
-	    apim_store_exec(db, "UPDATE api SET updated_ms = ? WHERE id = ?", "Is",
-	    apim_now_ms(), id) == -1) {
+	if (add_op(db, id, op) == -1 || touch(db, id) == -1) {
 		apim_store_rollback(db);
 		return -1;
 	}
@@ -787,8 +793,7 @@ apim_api_resource_delete(sqlite3 *db, const char *id, const char *verb,
 	    "AND template = ?", "sss", id, v, tmpl);
 	if (n == 0)
 		apim_err_set(APIM_NO, "no resource '%s %s'", v, tmpl);
-	if (n <= 0 || apim_store_exec(db, "UPDATE api SET updated_ms = ? WHERE id = ?",
-	    "Is", apim_now_ms(), id) == -1) {
+	if (n <= 0 || touch(db, id) == -1) {
 		apim_store_rollback(db);
 		return -1;
 	}
@@ -952,6 +957,10 @@ apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
 		apim_store_rollback(db);
 		return -1;
 	}
+	if (touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
 	return apim_store_commit(db);
 }
 
@@ -1025,10 +1034,17 @@ apim_api_doc_get(sqlite3 *db, const char *id, const char *name,
 int
 apim_api_doc_delete(sqlite3 *db, const char *id, const char *name)
 {
-	int n = apim_store_exec(db, "DELETE FROM doc WHERE api_id = ? AND name = ?",
-	    "ss", id, name);
+	int n;
 
+	if (apim_store_begin(db) == -1)
+		return -1;
+	n = apim_store_exec(db, "DELETE FROM doc WHERE api_id = ? AND name = ?",
+	    "ss", id, name);
 	if (n == 0)
 		apim_err_set(APIM_NO, "no document '%s'", name);
-	return n > 0 ? 0 : -1;
+	if (n <= 0 || touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	return apim_store_commit(db);
 }
