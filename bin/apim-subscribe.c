@@ -1,5 +1,7 @@
 /* apim-subscribe: the Developer Portal.  Find APIs, create applications,
  * subscribe them and get their credentials.  The commands live in lib/subscribe*.c. */
+#include <stddef.h>
+
 #include "cli.h"
 #include "subscribe.h"
 
