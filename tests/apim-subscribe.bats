@@ -516,3 +516,17 @@ give_role() {
 	[ "$output" = "apim-subscribe: cannot read the key's jti" ]
 	[ "$(db_dump)" = "$before" ]
 }
+
+# --- the manual -------------------------------------------------------------
+
+@test "apim-subscribe(1) is lint-clean and its EXAMPLES run" {
+	run -0 mandoc -Tlint -W warning "$top/man/apim-subscribe.1"
+	[ "$output" = "" ]
+	awk '/^\.Sh /{ex = ($2 == "EXAMPLES")} ex && /^\.Bd -literal/{lit=1; next}
+	    /^\.Ed/{lit=0} ex && lit && /^\$ /{sub(/^\$ /, ""); gsub(/\\-/, "-");
+	    gsub(/\\e/, "\\"); print}' "$top/man/apim-subscribe.1" > "$BATS_TEST_TMPDIR/ex.sh"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/ex.sh")" -ge 10 ]
+	cd "$BATS_TEST_TMPDIR"
+	run -0 bash -e ex.sh
+	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM token WHERE kind = 'apikey' AND revoked_ms IS NOT NULL")" = 1 ]
+}
