@@ -307,6 +307,8 @@ give_role() {
 	[ "$(jq -r .applicationInfo.name <<<"$output" | tr '\n' ' ')" = "a1 a2 " ]
 	run -1 apim-subscribe subscriptions --app b1
 	[ "$output" = "apim-subscribe: no application 'b1'" ]
+	run -0 apim-subscribe --json unsubscribe a2 Pets:1.0
+	[ "$(jq -c '[.applicationInfo.name,.apiInfo.name,.status]' <<<"$output")" = '["a2","Pets","UNBLOCKED"]' ]
 	run -0 apim-subscribe unsubscribe a1 Pets:1.0
 	[ "$output" = "" ]
 	before=$(db_dump)
@@ -317,7 +319,7 @@ give_role() {
 	run -1 apim-subscribe unsubscribe b1 Pets:1.0
 	[ "$output" = "apim-subscribe: no application 'b1'" ]
 	[ "$(db_dump)" = "$before" ]
-	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM subscription")" = 3 ]
+	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM subscription")" = 2 ]
 }
 
 @test "apim-publish subscriptions lists an API's subscribers; block, --production-only, unblock" {
@@ -503,7 +505,8 @@ give_role() {
 	k1=$(apim-subscribe apikey shop)
 	k2=$(apim-subscribe --json apikey shop | jq -r .jti)
 	run -0 apim-subscribe apikey revoke shop "$k1"
-	run -0 apim-subscribe apikey revoke shop "$k2"
+	run -0 apim-subscribe --json apikey revoke shop "$k2"
+	[ "$(jq -c '[.jti,.revoked]' <<<"$output")" = "[\"$k2\",true]" ]
 	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM token WHERE revoked_ms IS NOT NULL")" = 2 ]
 	k3=$(apim-subscribe apikey shop)
 	j3=$(jwt-tool verify JWT <<<"$k3" | jq -r .jti)
