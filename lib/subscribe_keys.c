@@ -144,6 +144,26 @@ words(const char *s)
 	return a;
 }
 
+/* The strings of a JSON array joined with commas (malloc'd). */
+static char *
+csv_of(const json_t *a)
+{
+	size_t i, n = 1;
+	json_t *w;
+	char *s;
+
+	json_array_foreach(a, i, w)
+		n += strlen(json_string_value(w)) + 1;
+	s = apim_xmalloc(n);
+	*s = '\0';
+	json_array_foreach(a, i, w) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, json_string_value(w));
+	}
+	return s;
+}
+
 /* The client of app for key_type as JSON (no secret); NULL with APIM_NO. */
 static json_t *
 client_json(sqlite3 *db, const char *app, const char *type, const char *label)
@@ -292,26 +312,8 @@ apim_subscribe_keys_show(struct apim_ctx *ctx, struct apim_args *a)
 			json_decref(o);
 			continue;
 		}
-		g = apim_strdup("");
-		s = apim_strdup("");
-		{
-			size_t k;
-			json_t *w;
-			const char *keys[] = { "supportedGrantTypes", "scopes" };
-			char **dst[] = { &g, &s };
-			int j;
-
-			for (j = 0; j < 2; j++)
-				json_array_foreach(json_object_get(o, keys[j]), k, w) {
-					char *n = apim_xmalloc(strlen(*dst[j]) +
-					    strlen(json_string_value(w)) + 2);
-
-					sprintf(n, "%s%s%s", *dst[j], k ? "," : "",
-					    json_string_value(w));
-					free(*dst[j]);
-					*dst[j] = n;
-				}
-		}
+		g = csv_of(json_object_get(o, "supportedGrantTypes"));
+		s = csv_of(json_object_get(o, "scopes"));
 		snprintf(v, sizeof v, "%lld",
 		    (long long)json_integer_value(json_object_get(o, "validityTime")));
 		{
