@@ -88,7 +88,7 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	[ "$(jq -r .expires_in <<<"$output")" = 120 ]
 	[[ $at =~ ^[A-Za-z0-9_-]{43}$ ]]
 	[ "$(b64u_dec "$at" | wc -c)" = 32 ]
-	run -1 grep -qF -- "$at" "$APIM_DB" "$APIM_DB-wal"
+	run -1 grep -qF -- "$at" $(ls "$APIM_DB"*)
 	[ "$(sqlite3 "$APIM_DB" 'select id from token')" = "$(printf %s "$at" | sha256sum | cut -c1-64)" ]
 	run -0 apim-token introspect "$at"
 	[ "$(jq -r '.active, .client_id, .token_type' <<<"$output" | paste -sd,)" = "true,ck2,Bearer" ]
@@ -214,7 +214,7 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	run -0 sh -c 'printf "Secr3t-pass\n" | apim-token user add alice --password-stdin --role admin --role dev'
 	run -0 apim-token user list --json
 	[ "$(jq -c '[.name, .roles]' <<<"$output")" = '["alice",["admin","dev"]]' ]
-	run -1 grep -qF Secr3t-pass "$APIM_DB" "$APIM_DB-wal"
+	run -1 grep -qF Secr3t-pass $(ls "$APIM_DB"*)
 	before=$(db_dump)
 	run -65 sh -c 'printf "x\n" | apim-token user add alice --password-stdin'
 	[ "$output" = "apim-token: user 'alice' exists" ]
