@@ -64,7 +64,7 @@ struct apim_http_chunked {
 };
 void apim_http_chunked_init(struct apim_http_chunked *d);
 /* Decode from in[0..len).  *used is set to the bytes consumed; when body data
- * was found, *data/*dlen point to it inside in (at most one run per call, so
+ * was found, *data and *dlen point to it inside in (at most one run per call, so
  * call again with the rest).  Returns 1 when the last chunk and the trailers are
  * complete, 0 when more input is wanted (or the call stopped after a data run),
  * or -400 (bad size, missing CRLF, oversized extension, bad trailer) or -431
