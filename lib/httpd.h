@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loop.h"
+
 /*
  * Ownership.
  * - A struct apim_http_request and everything it points to is owned by the
@@ -22,8 +24,6 @@
  *   request is read only after the current reply is complete.
  */
 
-struct apim_loop;
-struct apim_timer;
 struct apim_http_conn;
 
 struct apim_http_request {
@@ -63,7 +63,7 @@ struct apim_httpd_opts {
 	size_t max_line;	/* 0 = defaults: 8 KiB */
 	size_t max_headers;	/* 100 */
 	size_t max_header_bytes;	/* 16 KiB */
-	size_t max_body;	/* 1 MiB (buffered mode; streaming too unless SIZE_MAX) */
+	size_t max_body;	/* 1 MiB: larger bodies get 413 (buffered mode only) */
 	int header_timeout_ms;	/* 10000: whole head (from its first byte) -> 408 */
 	int read_timeout_ms;	/* 30000: body stalled -> 408 */
 	int write_timeout_ms;	/* 30000: response stalled -> close */
@@ -120,27 +120,5 @@ void apim_http_body_pause(struct apim_http_conn *c, int paused);
 
 /* The loop serving c (for timers and fds). */
 struct apim_loop *apim_http_loop(struct apim_http_conn *c);
-
-/* --- the event loop --- */
-
-#define APIM_LOOP_READ 1
-#define APIM_LOOP_WRITE 2
-#define APIM_LOOP_ERROR 4	/* reported only: hang-up or error */
-
-/* Watch fd (one watch per fd) for events; cb gets the ready events.  Regular
- * files are always ready.  0, or -1 with the error set. */
-int apim_loop_add_fd(struct apim_loop *l, int fd, int events,
-    void (*cb)(int fd, int events, void *arg), void *arg);
-int apim_loop_mod_fd(struct apim_loop *l, int fd, int events);
-void apim_loop_del_fd(struct apim_loop *l, int fd);
-/* Call cb once after ms milliseconds.  The timer is freed after it fires or
- * when cancelled; don't cancel a timer that has fired. */
-struct apim_timer *apim_loop_timer(struct apim_loop *l, int64_t ms,
-    void (*cb)(void *arg), void *arg);
-void apim_loop_timer_cancel(struct apim_loop *l, struct apim_timer *t);
-/* The loop's clock in ms (monotonic, updated each turn). */
-int64_t apim_loop_now(const struct apim_loop *l);
-/* Ask the loop to return after this turn (this worker stops serving). */
-void apim_loop_stop(struct apim_loop *l);
 
 #endif
