@@ -106,7 +106,7 @@ claims_new(sqlite3 *db, const char *app, const char *type, int64_t iat_s,
 	}
 	c = json_object();
 	json_object_set_new(c, "iss", json_string(apim_conf_get("issuer",
-	    "https://localhost:8243/oauth2/token")));
+	    "http://localhost:8243")));
 	json_object_set_new(c, "sub", json_string(apim_store_text(st, 3)));
 	json_object_set_new(c, "iat", json_integer(iat_s));
 	if (validity > 0)

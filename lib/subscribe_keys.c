@@ -55,8 +55,8 @@ apim_subscribe_validity(const char *v, long long *out)
 	return 0;
 }
 
-/* The grant types of a comma list, checked and de-duplicated, space separated
- * (malloc'd). */
+/* The grant types of a comma list, checked and de-duplicated, as the comma
+ * list apim-token reads (malloc'd). */
 static char *
 parse_grants(const char *v)
 {
@@ -81,7 +81,7 @@ parse_grants(const char *v)
 		if (strstr(out, g[i]))	/* no grant type is a part of another */
 			continue;
 		if (*out)
-			strcat(out, " ");
+			strcat(out, ",");
 		strcat(out, g[i]);
 	}
 	if (*out == '\0') {
@@ -127,14 +127,15 @@ parse_scopes(const char *v)
 	return out;
 }
 
+/* The items of a list separated by sep as a JSON array. */
 static json_t *
-words(const char *s)
+words(const char *s, int sep)
 {
 	json_t *a = json_array();
 	const char *p = s, *e;
 
 	while (*p) {
-		e = strchr(p, ' ');
+		e = strchr(p, sep);
 		if (e == NULL)
 			e = p + strlen(p);
 		if (e > p)
@@ -183,8 +184,8 @@ client_json(sqlite3 *db, const char *app, const char *type, const char *label)
 		o = json_object();
 		json_object_set_new(o, "consumerKey", json_string(apim_store_text(st, 0)));
 		json_object_set_new(o, "keyType", json_string(apim_store_text(st, 1)));
-		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2)));
-		json_object_set_new(o, "scopes", words(apim_store_text(st, 3)));
+		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2), ','));
+		json_object_set_new(o, "scopes", words(apim_store_text(st, 3), ' '));
 		json_object_set_new(o, "validityTime", json_integer(sqlite3_column_int64(st, 4)));
 		json_object_set_new(o, "callbackUrl", sqlite3_column_type(st, 6) ==
 		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 6)));

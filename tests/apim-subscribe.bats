@@ -362,7 +362,7 @@ give_role() {
 	key=$(awk '{print $2}' <<<"${lines[0]}")
 	secret=$(awk '{print $2}' <<<"${lines[1]}")
 	[ "$(sqlite3 "$APIM_DB" "SELECT consumer_key, key_type, grant_types, scopes, validity_s FROM client")" = \
-	    "$key|PRODUCTION|client_credentials password refresh_token|read write|600" ]
+	    "$key|PRODUCTION|client_credentials,password,refresh_token|read write|600" ]
 	hash=$(sqlite3 "$APIM_DB" "SELECT secret_hash FROM client")
 	[[ $hash == pbkdf2-sha256\$* ]]
 	secret-check "$hash" <<<"$secret"
