@@ -26,10 +26,9 @@ mkapi() {
 	esac >/dev/null
 }
 
-# give_role USER ROLE: the user_role row apim-token user add would write.
+# give_role USER ROLE: the consumer's role, kept by the key manager.
 give_role() {
-	sqlite3 "$APIM_DB" "INSERT OR IGNORE INTO user (name, password_hash, created_ms)
-	    VALUES ('$1', 'x', 0); INSERT INTO user_role VALUES ('$1', '$2');"
+	printf 'pw\n' | apim-token user add "$1" --password-stdin --role "$2" >/dev/null
 }
 
 # --- general ---------------------------------------------------------------
@@ -452,6 +451,41 @@ give_role() {
 	run -64 apim-subscribe keys revoke shop --type test
 	[ "${lines[0]}" = "apim-subscribe: key type must be production or sandbox, not 'test'" ]
 	[ "$(db_dump)" = "$before" ]
+}
+
+@test "keys work with apim-token; regenerate stops the old secret; revoke and app delete end the tokens" {
+	apim-subscribe app create shop >/dev/null
+	out=$(apim-subscribe keys generate shop --scopes read,write --grant-types client_credentials)
+	key=$(awk '$1 == "consumerKey" {print $2}' <<<"$out")
+	old=$(awk '$1 == "consumerSecret" {print $2}' <<<"$out")
+	run -0 apim-token issue --client-id "$key" --client-secret-stdin --scope read <<<"$old"
+	at=$(jq -r .access_token <<<"$output")
+	[ "$(jq -r .scope <<<"$output")" = read ]
+	run -0 apim-token introspect "$at"
+	[ "$(jq -c '[.active,.client_id,.application.name]' <<<"$output")" = "[true,\"$key\",\"shop\"]" ]
+	new=$(apim-subscribe keys regenerate shop | awk '$1 == "consumerSecret" {print $2}')
+	run -1 apim-token issue --client-id "$key" --client-secret-stdin <<<"$old"
+	[ "$output" = "apim-token: invalid_client: client authentication failed" ]
+	run -0 apim-token issue --client-id "$key" --client-secret-stdin <<<"$new"
+	at2=$(jq -r .access_token <<<"$output")
+	run -1 apim-token issue --client-id "$key" --client-secret-stdin --grant password \
+	    --username tester --password-stdin <<<"$(printf '%s\npw' "$new")"
+	[ "$output" = "apim-token: unauthorized_client: the client may not use this grant type" ]
+	run -0 apim-subscribe keys revoke shop
+	run -1 apim-token introspect "$at2"
+	[ "$output" = '{"active":false}' ]
+	run -1 apim-token issue --client-id "$key" --client-secret-stdin <<<"$new"
+	# app delete ends the tokens of every client of the application
+	apim-subscribe app create shop2 >/dev/null
+	out=$(apim-subscribe keys generate shop2 --type sandbox)
+	key=$(awk '$1 == "consumerKey" {print $2}' <<<"$out")
+	sec=$(awk '$1 == "consumerSecret" {print $2}' <<<"$out")
+	at3=$(apim-token issue --client-id "$key" --client-secret-stdin <<<"$sec" | jq -r .access_token)
+	run -0 apim-token introspect "$at3"
+	[ "$(jq -r .active <<<"$output")" = true ]
+	run -0 apim-subscribe app delete shop2
+	run -1 apim-token introspect "$at3"
+	[ "$output" = '{"active":false}' ]
 }
 
 # --- API keys ---------------------------------------------------------------
