@@ -524,6 +524,10 @@ give_role() {
 		run -65 apim-subscribe apikey shop --permitted-ip "127.0.0.1,$ip"
 		[ "$output" = "apim-subscribe: '$ip' is not a valid IP address or CIDR" ]
 	done
+	run -65 apim-subscribe apikey shop --validity 0
+	[ "$output" = "apim-subscribe: validity '0' is not a positive number of seconds (at most 100 years)" ]
+	run -64 apim-subscribe apikey shop --type live
+	[ "${lines[0]}" = "apim-subscribe: key type must be production or sandbox, not 'live'" ]
 	run -65 apim-subscribe apikey shop --permitted-referer 'a b'
 	[ "$output" = "apim-subscribe: 'a b' is not a valid referer pattern" ]
 	run -1 apim-subscribe apikey nosuch
@@ -531,6 +535,9 @@ give_role() {
 	run -1 apim-subscribe --as bob apikey shop
 	[ "$output" = "apim-subscribe: no application 'shop'" ]
 	[ "$(db_dump)" = "$before" ]
+	run -0 apim-subscribe --json apikey shop --permitted-ip 0.0.0.0/0,::/0,::ffff:10.0.0.1/128,fe80::1
+	[ "$(jwt-tool verify JWT <<<"$(jq -r .apikey <<<"$output")" | jq -r .permittedIP)" = \
+	    "0.0.0.0/0,::/0,::ffff:10.0.0.1/128,fe80::1" ]
 }
 
 @test "apikey revoke by the key itself or its jti" {
