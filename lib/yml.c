@@ -70,7 +70,7 @@ top(struct ystate *s)
 	return s->n ? &s->st[s->n - 1] : NULL;
 }
 
-/* Record anchor name for v, whose expansion holds k nodes. */
+/* Record anchor name for v (borrowed), whose expansion holds k nodes. */
 static void
 anchor_set(struct ystate *s, const char *name, json_t *v, size_t k)
 {
@@ -343,8 +343,12 @@ on_scalar(struct ystate *s, yaml_event_t *ev)
 		f->key[f->keylen] = '\0';
 		f->merge = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 		    ev->data.scalar.tag == NULL && strcmp(f->key, "<<") == 0;
-		if (anchor)
-			anchor_set(s, anchor, json_stringn(f->key, f->keylen), 1);
+		if (anchor) {
+			json_t *k = json_stringn(f->key, f->keylen);
+
+			anchor_set(s, anchor, k, 1);
+			json_decref(k);
+		}
 		return 0;
 	}
 	if ((v = scalar_value(s, ev)) == NULL)

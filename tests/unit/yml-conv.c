@@ -35,11 +35,14 @@ main(int argc, char **argv)
 		if ((v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e)) == NULL) {
 			apim_warnx("'%s' line %d column %d: %s", argv[1], e.line,
 			    e.column, e.text);
+			free(buf);
 			return APIM_DATAERR;
 		}
-	} else if ((v = apim_yml_parse(buf, len, argv[1])) == NULL)
-		return apim_err_report();
+	} else
+		v = apim_yml_parse(buf, len, argv[1]);
 	free(buf);
+	if (v == NULL)
+		return apim_err_report();
 	if (yaml_out) {
 		if ((s = apim_yml_emit(v)) == NULL)
 			return apim_err_report();
