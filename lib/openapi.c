@@ -29,8 +29,10 @@ apim_openapi_load(const char *buf, size_t len, const char *name)
 		apim_err_set(APIM_DATAERR, "'%s': empty document", name);
 		return NULL;
 	}
+	/* Numbers as written: "version: 1.10" is the version "1.10", not 1.1;
+	 * apim reads no number from a document. */
 	if (buf[i] != '{')
-		return apim_yml_parse(buf, len, name);
+		return apim_yml_parse(buf, len, name, APIM_YML_NUMTEXT);
 	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	if (v == NULL)
 		apim_err_set(APIM_DATAERR, "'%s' line %d column %d: %s", name,
@@ -563,6 +565,12 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 	}
 	if (ctx == NULL && title)
 		ctx = slug(title);
+	if (ctx) {		/* "/pizzashack/1.0.0/" is "/pizzashack/1.0.0" */
+		size_t n = strlen(ctx);
+
+		while (n > 1 && ctx[n - 1] == '/')
+			ctx[--n] = '\0';
+	}
 	set_str(api, "name", title ? api_name(title) : NULL);
 	free(title);
 	set_str(api, "context", ctx);

@@ -33,6 +33,7 @@ struct ystate {
 	size_t nodes, max_nodes;
 	json_t *root;
 	int failed;
+	int flags;		/* APIM_YML_* */
 };
 
 static void fail_at(struct ystate *, yaml_mark_t, const char *, ...)
@@ -278,8 +279,13 @@ scalar_value(struct ystate *s, yaml_event_t *ev)
 			json_decref(v);
 			v = r;
 		}
-	} else if (tag == NULL && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+	} else if (tag == NULL && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		v = resolve_plain(t, n);
+		if (v && json_is_number(v) && (s->flags & APIM_YML_NUMTEXT)) {
+			json_decref(v);
+			v = NULL;	/* the text as written, below */
+		}
+	}
 	if (v == NULL && (v = json_stringn(t, n)) == NULL)
 		fail_at(s, ev->start_mark, "scalar is not valid UTF-8");
 	return v;
@@ -440,7 +446,7 @@ parser_fail(struct ystate *s, yaml_parser_t *p, const char *buf, size_t len)
 }
 
 json_t *
-apim_yml_parse(const char *buf, size_t len, const char *name)
+apim_yml_parse(const char *buf, size_t len, const char *name, int flags)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -449,6 +455,7 @@ apim_yml_parse(const char *buf, size_t len, const char *name)
 
 	memset(&s, 0, sizeof s);
 	s.name = name;
+	s.flags = flags;
 	s.anchors = json_object();
 	/* Honest documents hold fewer nodes than bytes; aliases may add as many
 	 * again before we call it a bomb. */

@@ -143,6 +143,19 @@ EOF
 	[ "$(jq '.operations | length' <<<"$output")" = 0 ]
 }
 
+@test "YAML numbers are kept as written; a trailing slash leaves the context" {
+	cat > "$BATS_TEST_TMPDIR/n.yaml" <<'EOF'
+openapi: 3.0
+info: {title: Num, version: 1.10}
+x-wso2-basePath: /num/v1/
+x-wso2-production-endpoints: http://127.0.0.1:9/num
+paths: {}
+EOF
+	run -0 apim-publish import "$BATS_TEST_TMPDIR/n.yaml"
+	run -0 apim-publish show --json Num:1.10
+	[ "$(jq -r .context <<<"$output")" = /num/v1 ]
+}
+
 # ---- flags over the document ----
 
 @test "flags override the document" {
