@@ -21,8 +21,10 @@ apim_openapi_load(const char *buf, size_t len, const char *name)
 	json_t *v;
 	json_error_t e;
 
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;	/* a UTF-8 byte order mark */
+		len -= 3;
+	}
 	while (i < len && strchr(" \t\r\n", buf[i]) != NULL && buf[i] != '\0')
 		i++;
 	if (i == len) {

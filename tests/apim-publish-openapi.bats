@@ -398,6 +398,25 @@ round_trip() {	# round_trip FIXTURE REF FORMAT [import flags]
 	[ "${lines[1]}" = "usage: apim-publish export API [--format json|yaml]" ]
 }
 
+@test "every prefix of a fixture is imported or refused with 65, never worse" {
+	for f in wso2.yaml petstore-3.0.json petstore-3.1.yaml; do
+		size=$(wc -c < "$OA/$f")
+		for ((n = 0; n < size; n += 11)); do
+			head -c "$n" "$OA/$f" > "$BATS_TEST_TMPDIR/cut"
+			rc=0
+			openapi-map "$BATS_TEST_TMPDIR/cut" >/dev/null 2>&1 || rc=$?
+			[ "$rc" = 0 ] || [ "$rc" = 65 ] || { echo "$f cut at $n: exit $rc"; false; }
+		done
+	done
+}
+
+@test "a UTF-8 byte order mark is skipped, in JSON and YAML" {
+	printf '\xef\xbb\xbf' | cat - "$OA/petstore-3.0.json" > "$BATS_TEST_TMPDIR/bom.json"
+	printf '\xef\xbb\xbf' | cat - "$OA/wso2.yaml" > "$BATS_TEST_TMPDIR/bom.yaml"
+	run -0 apim-publish import "$BATS_TEST_TMPDIR/bom.json"
+	run -0 apim-publish import "$BATS_TEST_TMPDIR/bom.yaml"
+}
+
 # ---- the YAML reader on its own ----
 
 @test "yml: core-schema scalars, quoting, block scalars, merge keys" {
