@@ -13,6 +13,8 @@
 #include "util.h"
 #include "yml.h"
 
+#define YML_MAX_DEPTH 1000
+
 /* A mapping or sequence being filled. */
 struct frame {
 	json_t *node;		/* object or array */
@@ -298,6 +300,11 @@ push(struct ystate *s, json_t *node, const char *anchor, yaml_mark_t m)
 
 	if (count_nodes(s, 1, m) == -1) {
 		json_decref(node);
+		return -1;
+	}
+	if (s->n == YML_MAX_DEPTH) {	/* jansson frees and dumps recursively */
+		json_decref(node);
+		fail_at(s, m, "nested deeper than %d levels", YML_MAX_DEPTH);
 		return -1;
 	}
 	if (s->n == s->cap) {

@@ -459,3 +459,10 @@ EOF
 		[ "$a" = "$b" ] || { echo "differs: $f"; false; }
 	done
 }
+
+@test "yml: nesting deeper than 1000 levels is refused with its place" {
+	{ printf 'openapi: 3.0.3\nx: '; printf '[%.0s' {1..1001}; printf ']%.0s' {1..1001}; echo; } \
+	    > "$BATS_TEST_TMPDIR/deep.yaml"
+	run -65 apim-publish import "$BATS_TEST_TMPDIR/deep.yaml"
+	[ "$output" = "apim-publish: '$BATS_TEST_TMPDIR/deep.yaml' line 2 column 1004: nested deeper than 1000 levels" ]
+}
