@@ -464,5 +464,5 @@ EOF
 	{ printf 'openapi: 3.0.3\nx: '; printf '[%.0s' {1..1001}; printf ']%.0s' {1..1001}; echo; } \
 	    > "$BATS_TEST_TMPDIR/deep.yaml"
 	run -65 apim-publish import "$BATS_TEST_TMPDIR/deep.yaml"
-	[ "$output" = "apim-publish: '$BATS_TEST_TMPDIR/deep.yaml' line 2 column 1004: nested deeper than 1000 levels" ]
+	[ "$output" = "apim-publish: '$BATS_TEST_TMPDIR/deep.yaml' line 2 column 1003: nested deeper than 1000 levels" ]
 }
