@@ -331,6 +331,18 @@ round_trip() {	# round_trip FIXTURE REF FORMAT [import flags]
 	unchanged
 }
 
+@test "no info.title: 65 naming --name, which supplies it" {
+	seeded
+	printf 'openapi: 3.0.3\ninfo: {version: "1"}\nservers: [{url: "http://127.0.0.1:9/nt"}]\npaths: {}\n' \
+	    > "$BATS_TEST_TMPDIR/nt.yaml"
+	run -65 apim-publish import "$BATS_TEST_TMPDIR/nt.yaml"
+	[ "$output" = "apim-publish: '$BATS_TEST_TMPDIR/nt.yaml': no name: the document has no info.title; give --name" ]
+	unchanged
+	run -0 apim-publish import "$BATS_TEST_TMPDIR/nt.yaml" --name Untitled
+	run -0 apim-publish show --json Untitled:1
+	[ "$(jq -r .context <<<"$output")" = /nt ]
+}
+
 @test "unknown flag: 64 with the usage line, nothing stored" {
 	seeded
 	run -64 apim-publish import "$OA/wso2.yaml" --colour blue
