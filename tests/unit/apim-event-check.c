@@ -1,0 +1,230 @@
+/* apim-event-check: a test driver for lib/event.  Reads NDJSON events on
+ * stdin (summary or --dump), or writes them (emit, gen), or times the writer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "event.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: apim-event-check [--dump]\n"
+	    "       apim-event-check emit NAME=VALUE...\n"
+	    "       apim-event-check gen COUNT TAG\n"
+	    "       apim-event-check bench COUNT [FILE]\n");
+	exit(APIM_USAGE);
+}
+
+/* Print s with control characters and backslashes escaped C-style. */
+static void
+print_escaped(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			fputs("\\\\", stdout);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+static int
+check(int dump)
+{
+	struct apim_event_reader *r = apim_event_reader_new(stdin);
+	const char *const *names = apim_event_fields();
+	struct apim_event ev;
+	char buf[64];
+	const char *v;
+	int rc, i;
+	long lineno;
+
+	while ((rc = apim_event_read(r, &ev)) != 0) {
+		lineno = apim_event_reader_lineno(r);
+		if (rc == -2) {
+			apim_err_report();
+			break;
+		}
+		if (rc == -1) {
+			fprintf(stderr, "apim-event-check: line %ld: %s\n", lineno,
+			    apim_err_msg());
+			continue;
+		}
+		if (!dump) {
+			v = apim_event_get(&ev, "proxyResponseCode", buf, sizeof buf);
+			printf("%ld %s %s %s %s\n", lineno,
+			    ev.event_type == APIM_EVENT_FAULT ? "fault" : "response",
+			    ev.api_method ? ev.api_method : "-",
+			    ev.api_resource_template ? ev.api_resource_template : "-",
+			    v ? v : "-");
+			continue;
+		}
+		for (i = 0; names[i]; i++) {
+			if ((v = apim_event_get(&ev, names[i], buf, sizeof buf)) == NULL)
+				continue;
+			printf("%ld %s=", lineno, names[i]);
+			print_escaped(v);
+			putchar('\n');
+		}
+	}
+	printf("%ld events, %ld bad lines\n", apim_event_reader_good(r),
+	    apim_event_reader_bad(r));
+	rc = apim_event_reader_bad(r) ? APIM_DATAERR : rc == -2 ? APIM_IOERR : 0;
+	apim_event_reader_free(r);
+	return rc;
+}
+
+static int
+emit(int argc, char **argv)
+{
+	struct apim_event ev;
+	char *eq;
+	int i;
+
+	apim_event_init(&ev);
+	for (i = 0; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL)
+			usage();
+		*eq = '\0';
+		if (apim_event_set(&ev, argv[i], eq + 1) == -1)
+			return apim_err_report();
+	}
+	if (apim_event_write(1, &ev) == -1)
+		return apim_err_report();
+	return 0;
+}
+
+/* A typical gateway event, numbered i. */
+static void
+sample(struct apim_event *ev, long i, const char *tag, char *cid, size_t cap)
+{
+	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
+
+	apim_event_init(ev);
+	snprintf(cid, cap, "%s-%ld", tag, i);
+	ev->request_ms = 1795800000000 + i;
+	ev->correlation_id = cid;
+	ev->gateway_node = "gw1.example.net";
+	ev->api_id = "2f1c1a56-3b0e-4d61-9a43-0c5b7f3e9d21";
+	ev->api_name = "PetStore";
+	ev->api_version = "1.0.0";
+	ev->api_context = "/petstore/1.0.0";
+	ev->api_method = methods[i % 4];
+	ev->api_resource_template = "/pets/{petId}";
+	ev->api_creator = "alice";
+	ev->destination = "http://127.0.0.1:8081/v1";
+	ev->application_id = "8d7e2c3b-5a4f-4e1d-b0c9-7a6f5e4d3c2b";
+	ev->application_name = "Mobile \"beta\"";
+	ev->application_owner = "bob";
+	ev->key_type = "PRODUCTION";
+	ev->subscription_tier = "Gold";
+	ev->user_name = "bob@carbon.super";
+	ev->user_ip = "192.0.2.17";
+	ev->user_agent = "Mozilla/5.0 (X11; Linux x86_64) curl/7.88.1\tcaf\xc3\xa9";
+	ev->proxy_response_code = 200;
+	ev->target_response_code = 200;
+	ev->response_latency = 12 + i % 7;
+	ev->backend_latency = 9 + i % 5;
+	ev->request_mediation_latency = 1;
+	ev->response_mediation_latency = 1;
+	ev->request_bytes = i % 3 ? 0 : 512;
+	ev->response_bytes = 1024 + i % 100;
+	if (i % 10 == 9) {
+		ev->event_type = APIM_EVENT_FAULT;
+		ev->proxy_response_code = 429;
+		ev->target_response_code = APIM_EVENT_NONE;
+		ev->backend_latency = APIM_EVENT_NONE;
+		ev->throttle_key = "app:8d7e2c3b:PetStore";
+		ev->error_type = "THROTTLED";
+		ev->error_code = 900800;
+		ev->error_message = "Message throttled out";
+	}
+}
+
+static int
+gen(long n, const char *tag)
+{
+	struct apim_event ev;
+	char cid[64];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		sample(&ev, i, tag, cid, sizeof cid);
+		if (apim_event_write(1, &ev) == -1)
+			return apim_err_report();
+	}
+	return 0;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+bench(long n, const char *path)
+{
+	struct apim_event ev[16];
+	char cid[16][64], buf[APIM_EVENT_LINE_MAX];
+	unsigned long sum = 0;
+	double t0, t;
+	long i, len;
+	FILE *f;
+
+	for (i = 0; i < 16; i++)
+		sample(&ev[i], i, "bench", cid[i], sizeof cid[i]);
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		if ((len = apim_event_format(&ev[i & 15], buf, sizeof buf)) < 0)
+			return apim_err_report();
+		sum += (unsigned long)len + (unsigned char)buf[len / 2];
+	}
+	t = now_s() - t0;
+	printf("%ld events formatted in %.3f s: %.0f events/s (%lu bytes)\n",
+	    n, t, (double)n / t, sum);
+	if (path) {
+		if ((f = fopen(path, "w")) == NULL) {
+			perror(path);
+			return APIM_CANTCREAT;
+		}
+		for (i = 0; i < n; i++) {
+			len = apim_event_format(&ev[i & 15], buf, sizeof buf);
+			fwrite(buf, 1, (size_t)len, f);
+		}
+		if (fclose(f) == EOF)
+			return APIM_IOERR;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	apim_prog_set("apim-event-check");
+	if (argc == 1)
+		return check(0);
+	if (argc == 2 && strcmp(argv[1], "--dump") == 0)
+		return check(1);
+	if (strcmp(argv[1], "emit") == 0)
+		return emit(argc - 2, argv + 2);
+	if (strcmp(argv[1], "gen") == 0 && argc == 4)
+		return gen(atol(argv[2]), argv[3]);
+	if (strcmp(argv[1], "bench") == 0 && (argc == 3 || argc == 4))
+		return bench(atol(argv[2]), argc == 4 ? argv[3] : NULL);
+	usage();
+	return APIM_USAGE;
+}
