@@ -9,7 +9,8 @@
 # first in PATH, as one "bash -e" script: the first failing command stops the
 # page and is named with its line.  A command may end with " &" to run in the
 # background; children left at the end are killed.  A line ending in "\e"
-# (a backslash) continues on the next.  -v shows the commands and their output.
+# (a backslash) continues on the next, and a here-document ("<<'EOF'") takes
+# the lines up to its delimiter.  -v shows the commands and their output.
 # Exit 0 if every page ran, 1 if a page failed, 64 usage, 66 missing page.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +46,12 @@ extract() {
 	/^\.\\"/ { next }
 	{
 		line = unescape($0)
-		if (cont != "") {
+		if (here != "") {		# inside a here-document
+			cmd = cmd "\n" line
+			if (line != here)
+				next
+			here = ""
+		} else if (cont != "") {
 			cmd = cmd "\n" line
 		} else if (line ~ /^\$ /) {
 			cmd = substr(line, 3); start = NR
@@ -53,6 +59,11 @@ extract() {
 			next
 		if (cmd ~ /\\$/) { cont = 1; next }
 		cont = ""
+		if (match(line, /<<-?[ \t]*[\047"]?[A-Za-z_][A-Za-z_0-9]*/)) {
+			here = substr(line, RSTART, RLENGTH)
+			sub(/^<<-?[ \t]*[\047"]?/, "", here)
+			next
+		}
 		gsub(/\n/, "\002", cmd)
 		printf "%d\t%s\n", start, cmd
 	}' "$1"
