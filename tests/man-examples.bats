@@ -10,7 +10,7 @@ run_examples() { "$top/tools/man-examples.sh" "$@"; }
 	export PIDFILE="$BATS_TEST_TMPDIR/bg.pid"
 	run run_examples "$FIXTURES/man/good.7"
 	[ "$status" -eq 0 ]
-	[ "$output" = "good.7: 9 commands ran" ]
+	[ "$output" = "good.7: 11 commands ran" ]
 	# the background child was killed at the end (gone, or a zombie)
 	[ -s "$PIDFILE" ]
 	sleep 0.2
@@ -27,7 +27,7 @@ run_examples() { "$top/tools/man-examples.sh" "$@"; }
 
 @test "the runner goes on to the next page and fails overall" {
 	run -1 run_examples "$FIXTURES/man/bad.7" "$FIXTURES/man/good.7"
-	[[ "$output" == *"good.7: 9 commands ran"* ]]
+	[[ "$output" == *"good.7: 11 commands ran"* ]]
 	[[ "$output" == *"man-examples: failed: bad.7"* ]]
 }
 
