@@ -1,0 +1,183 @@
+/* jwt: compact JWS sign and verify over lib/signkey; claims as jansson objects.
+ * Ownership: apim_jwt_sign's string and apim_jwt_verify's object go to the caller. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "jwt.h"
+#include "signkey.h"
+#include "util.h"
+
+char *
+apim_jwt_sign(sqlite3 *db, const json_t *claims, const char *typ)
+{
+	char kid[APIM_KID_MAX], alg[8], hdr[256], *body, *out;
+	unsigned char sig[APIM_SIG_MAX];
+	size_t hl, bl, siglen, pos;
+	EVP_PKEY *pk;
+	json_t *exp;
+
+	if (claims == NULL || !json_is_object(claims)) {
+		apim_err_set(APIM_SOFTWARE, "claims must be a JSON object");
+		return NULL;
+	}
+	if ((pk = apim_signkey_active(db, kid, alg)) == NULL)
+		return NULL;
+	if (typ)
+		snprintf(hdr, sizeof hdr, "{\"alg\":\"%s\",\"typ\":\"%s\",\"kid\":\"%s\"}",
+		    alg, typ, kid);
+	else
+		snprintf(hdr, sizeof hdr, "{\"alg\":\"%s\",\"kid\":\"%s\"}", alg, kid);
+	if ((body = json_dumps(claims, JSON_COMPACT)) == NULL) {
+		EVP_PKEY_free(pk);
+		apim_err_set(APIM_SOFTWARE, "cannot encode claims");
+		return NULL;
+	}
+	hl = strlen(hdr);
+	bl = strlen(body);
+	out = apim_xmalloc(4 * (hl + 2) / 3 + 4 * (bl + 2) / 3 +
+	    4 * (APIM_SIG_MAX + 2) / 3 + 8);
+	pos = apim_b64url_encode((unsigned char *)hdr, hl, out);
+	out[pos++] = '.';
+	pos += apim_b64url_encode((unsigned char *)body, bl, out + pos);
+	free(body);
+	if (apim_signkey_sign(pk, alg, out, pos, sig, &siglen) == -1) {
+		EVP_PKEY_free(pk);
+		free(out);
+		return NULL;
+	}
+	EVP_PKEY_free(pk);
+	out[pos++] = '.';
+	pos += apim_b64url_encode(sig, siglen, out + pos);
+	out[pos] = '\0';
+	if ((exp = json_object_get(claims, "exp")) && json_is_integer(exp) &&
+	    apim_signkey_note_exp(db, kid, json_integer_value(exp) * 1000) == -1) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Decode one base64url segment into a new NUL-terminated buffer. */
+static unsigned char *
+seg(const char *s, size_t n, size_t *outlen)
+{
+	unsigned char *b = apim_xmalloc(3 * n / 4 + 4);
+	long r;
+	size_t i;
+
+	for (i = 0; i < n; i++)		/* base64url only: no '=', '+', '/' */
+		if (!(s[i] == '-' || s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) {
+			free(b);
+			return NULL;
+		}
+	if ((r = apim_b64url_decode(s, n, b)) < 0) {
+		free(b);
+		return NULL;
+	}
+	b[r] = '\0';
+	*outlen = (size_t)r;
+	return b;
+}
+
+static json_t *
+seg_json(const char *s, size_t n)
+{
+	size_t len;
+	unsigned char *b = seg(s, n, &len);
+	json_t *j;
+
+	if (b == NULL)
+		return NULL;
+	j = json_loadb((char *)b, len, JSON_REJECT_DUPLICATES, NULL);
+	free(b);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+json_t *
+apim_jwt_header(const char *jwt)
+{
+	const char *d = jwt ? strchr(jwt, '.') : NULL;
+
+	return d ? seg_json(jwt, (size_t)(d - jwt)) : NULL;
+}
+
+static const char *
+bare_typ(const char *t)
+{
+	return strncasecmp(t, "application/", 12) == 0 ? t + 12 : t;
+}
+
+static json_t *
+no(json_t *a, json_t *b, const char *why)
+{
+	json_decref(a);
+	json_decref(b);
+	apim_err_set(APIM_NO, "invalid token: %s", why);
+	return NULL;
+}
+
+json_t *
+apim_jwt_verify(sqlite3 *db, const char *jwt, const char *typ)
+{
+	const char *d1, *d2, *alg, *kid, *t;
+	char kalg[8];
+	json_t *hdr, *cl, *v;
+	unsigned char *sig;
+	size_t siglen;
+	EVP_PKEY *pk;
+	int ok;
+	int64_t now = apim_now_ms() / 1000;
+
+	if (jwt == NULL || strlen(jwt) > 16384 || (d1 = strchr(jwt, '.')) == NULL ||
+	    (d2 = strchr(d1 + 1, '.')) == NULL || strchr(d2 + 1, '.') != NULL)
+		return no(NULL, NULL, "not a compact JWS");
+	if ((hdr = seg_json(jwt, (size_t)(d1 - jwt))) == NULL)
+		return no(NULL, NULL, "bad header");
+	alg = json_string_value(json_object_get(hdr, "alg"));
+	kid = json_string_value(json_object_get(hdr, "kid"));
+	if (!apim_signkey_alg_valid(alg))
+		return no(hdr, NULL, "unsupported alg");
+	if (json_object_get(hdr, "crit"))
+		return no(hdr, NULL, "unsupported crit header");
+	if (typ) {
+		t = json_string_value(json_object_get(hdr, "typ"));
+		if (t == NULL || strcasecmp(bare_typ(t), bare_typ(typ)) != 0)
+			return no(hdr, NULL, "wrong typ");
+	}
+	if (kid == NULL || (pk = apim_signkey_public(db, kid, kalg)) == NULL) {
+		if (apim_err_code() != APIM_NO)
+			return no(hdr, NULL, "cannot read signing keys");
+		return no(hdr, NULL, "unknown key");
+	}
+	if (strcmp(kalg, alg) != 0) {
+		EVP_PKEY_free(pk);
+		return no(hdr, NULL, "alg does not match the key");
+	}
+	if ((sig = seg(d2 + 1, strlen(d2 + 1), &siglen)) == NULL) {
+		EVP_PKEY_free(pk);
+		return no(hdr, NULL, "bad signature encoding");
+	}
+	ok = apim_signkey_verify(pk, alg, jwt, (size_t)(d2 - jwt), sig, siglen);
+	EVP_PKEY_free(pk);
+	free(sig);
+	if (!ok)
+		return no(hdr, NULL, "bad signature");
+	if ((cl = seg_json(d1 + 1, (size_t)(d2 - d1 - 1))) == NULL)
+		return no(hdr, NULL, "bad claims");
+	if ((v = json_object_get(cl, "exp")) != NULL && (!json_is_integer(v) ||
+	    json_integer_value(v) + APIM_JWT_LEEWAY_S <= now))
+		return no(hdr, cl, "expired");
+	if ((v = json_object_get(cl, "nbf")) != NULL && (!json_is_integer(v) ||
+	    json_integer_value(v) - APIM_JWT_LEEWAY_S > now))
+		return no(hdr, cl, "not yet valid");
+	json_decref(hdr);
+	return cl;
+}
