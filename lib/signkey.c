@@ -27,20 +27,35 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
-	sqlite3 *db;
+	char db[PATH_MAX];
 	char kid[APIM_KID_MAX], alg[8];
 	EVP_PKEY *pk;
 	int64_t checked_ms, noted_exp_ms;
 } act;
 
 static struct pub {
-	sqlite3 *db;
+	char db[PATH_MAX];
 	char kid[APIM_KID_MAX], alg[8];
 	EVP_PKEY *pk;
 	int64_t checked_ms;
 	int retired;
 } pubs[NPUB];
 static int pubnext;
+
+/* Caches are per store file, so every connection to it shares them. */
+static const char *
+dbname(sqlite3 *db)
+{
+	const char *f = sqlite3_db_filename(db, "main");
+
+	return f ? f : "";
+}
+
+static int
+samedb(const char *cached, sqlite3 *db)
+{
+	return strcmp(cached, dbname(db)) == 0;
+}
 
 int
 apim_signkey_alg_valid(const char *alg)
@@ -425,7 +440,7 @@ apim_signkey_active(sqlite3 *db, char kid[APIM_KID_MAX], char alg[8])
 	int r, tries;
 
 	pthread_mutex_lock(&lock);
-	if (act.pk && act.db == db && now - act.checked_ms < RECHECK_MS) {
+	if (act.pk && samedb(act.db, db) && now - act.checked_ms < RECHECK_MS) {
 		pk = act.pk;
 		EVP_PKEY_up_ref(pk);
 		strcpy(kid, act.kid);
@@ -458,7 +473,7 @@ apim_signkey_active(sqlite3 *db, char kid[APIM_KID_MAX], char alg[8])
 		return NULL;
 	}
 	pthread_mutex_lock(&lock);
-	if (act.pk && act.db == db && strcmp(act.kid, k) == 0) {
+	if (act.pk && samedb(act.db, db) && strcmp(act.kid, k) == 0) {
 		act.checked_ms = now;
 		pk = act.pk;
 	} else {
@@ -470,7 +485,7 @@ apim_signkey_active(sqlite3 *db, char kid[APIM_KID_MAX], char alg[8])
 		pthread_mutex_lock(&lock);
 		EVP_PKEY_free(act.pk);
 		act.pk = pk;
-		act.db = db;
+		snprintf(act.db, sizeof act.db, "%s", dbname(db));
 		strcpy(act.kid, k);
 		strcpy(act.alg, a);
 		act.checked_ms = now;
@@ -498,7 +513,7 @@ apim_signkey_public(sqlite3 *db, const char *kid, char alg[8])
 		goto no;
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < NPUB; i++)
-		if (pubs[i].pk && pubs[i].db == db && strcmp(pubs[i].kid, kid) == 0) {
+		if (pubs[i].pk && samedb(pubs[i].db, db) && strcmp(pubs[i].kid, kid) == 0) {
 			p = &pubs[i];
 			break;
 		}
@@ -533,7 +548,7 @@ apim_signkey_public(sqlite3 *db, const char *kid, char alg[8])
 	pthread_mutex_lock(&lock);
 	p = NULL;
 	for (i = 0; i < NPUB; i++)
-		if (pubs[i].pk && pubs[i].db == db && strcmp(pubs[i].kid, kid) == 0)
+		if (pubs[i].pk && samedb(pubs[i].db, db) && strcmp(pubs[i].kid, kid) == 0)
 			p = &pubs[i];
 	if (p == NULL) {
 		p = &pubs[pubnext];
@@ -547,7 +562,7 @@ apim_signkey_public(sqlite3 *db, const char *kid, char alg[8])
 		pthread_mutex_unlock(&lock);
 		goto no;
 	}
-	p->db = db;
+	snprintf(p->db, sizeof p->db, "%s", dbname(db));
 	snprintf(p->kid, sizeof p->kid, "%s", kid);
 	strcpy(p->alg, a);
 	p->checked_ms = now;
@@ -568,7 +583,7 @@ apim_signkey_note_exp(sqlite3 *db, const char *kid, int64_t exp_ms)
 	int64_t up = (exp_ms / 60000 + 1) * 60000;
 
 	pthread_mutex_lock(&lock);
-	if (act.db == db && strcmp(act.kid, kid) == 0 && exp_ms <= act.noted_exp_ms) {
+	if (samedb(act.db, db) && strcmp(act.kid, kid) == 0 && exp_ms <= act.noted_exp_ms) {
 		pthread_mutex_unlock(&lock);
 		return 0;
 	}
@@ -577,7 +592,7 @@ apim_signkey_note_exp(sqlite3 *db, const char *kid, int64_t exp_ms)
 	    "last_exp_ms, ?) WHERE kid = ?", "Is", up, kid) == -1)
 		return -1;
 	pthread_mutex_lock(&lock);
-	if (act.db == db && strcmp(act.kid, kid) == 0 && up > act.noted_exp_ms)
+	if (samedb(act.db, db) && strcmp(act.kid, kid) == 0 && up > act.noted_exp_ms)
 		act.noted_exp_ms = up;
 	pthread_mutex_unlock(&lock);
 	return 0;

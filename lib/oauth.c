@@ -1,0 +1,1127 @@
+/* oauth: grants, client authentication, token issue/refresh/revoke/introspect.
+ * struct apim_oauth owns its verified-secret cache; responses own their body. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "conf.h"
+#include "err.h"
+#include "jwt.h"
+#include "oauth.h"
+#include "secret.h"
+#include "signkey.h"
+#include "store.h"
+#include "user.h"
+#include "util.h"
+
+#define FORM_MAX 32		/* parameters in one form */
+#define CACHE_SLOTS 1024	/* verified client secrets */
+#define ID_MAX 256		/* client ids, user names, passwords kept short */
+
+struct centry {
+	char *key;		/* consumer key */
+	char *hash;		/* the secret_hash the secret was checked against */
+	unsigned char mac[32];	/* HMAC-SHA256(secret) under o->mackey */
+};
+
+struct apim_oauth {
+	sqlite3 *db;
+	char *issuer, *audience;
+	int lifetime_s, refresh_s;
+	unsigned char mackey[32];
+	struct centry cache[CACHE_SLOTS];
+};
+
+struct form {
+	int n;
+	char *name[FORM_MAX], *val[FORM_MAX];
+};
+
+struct client {
+	char key[ID_MAX], app_id[64], key_type[16], grants[256], scopes[1024];
+	char app_name[256], owner[256], tier[64], token_type[16];
+	int validity_s;
+	int basic;		/* authenticated with HTTP Basic */
+};
+
+/* --- responses --- */
+
+static void
+resp_json(struct apim_oauth_resp *rs, int status, json_t *body)
+{
+	rs->status = status;
+	rs->content_type = "application/json";
+	rs->body = json_dumps(body, JSON_COMPACT);
+	rs->body_len = rs->body ? strlen(rs->body) : 0;
+	json_decref(body);
+}
+
+static void
+no_store(struct apim_oauth_resp *rs)
+{
+	rs->cache_control = "no-store";
+	rs->pragma = "no-cache";
+}
+
+/* An RFC 6749 section 5.2 error. */
+static void
+oerr(struct apim_oauth_resp *rs, int status, const char *error, const char *desc)
+{
+	no_store(rs);
+	if (status == 401)
+		rs->www_authenticate = "Basic realm=\"apim\"";
+	resp_json(rs, status, json_pack("{s:s,s:s}", "error", error,
+	    "error_description", desc));
+}
+
+static void
+server_error(struct apim_oauth_resp *rs)
+{
+	oerr(rs, apim_err_code() == APIM_TEMPFAIL ? 503 : 500, apim_err_code() ==
+	    APIM_TEMPFAIL ? "temporarily_unavailable" : "server_error",
+	    apim_err_msg());
+}
+
+void
+apim_oauth_resp_free(struct apim_oauth_resp *rs)
+{
+	free(rs->body);
+	memset(rs, 0, sizeof *rs);
+}
+
+/* --- setup --- */
+
+static int
+conf_int(const char *key, int def)
+{
+	const char *v = apim_conf_get(key, NULL);
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return def;
+	n = strtol(v, &end, 10);
+	return *v && *end == '\0' && n > 0 && n < 100000000 ? (int)n : def;
+}
+
+struct apim_oauth *
+apim_oauth_new(sqlite3 *db, const char *issuer)
+{
+	struct apim_oauth *o = calloc(1, sizeof *o);
+	const char *aud;
+	size_t n;
+
+	if (o == NULL) {
+		apim_err_set(APIM_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	if (RAND_bytes(o->mackey, sizeof o->mackey) != 1) {
+		free(o);
+		apim_err_set(APIM_SOFTWARE, "no random bytes");
+		return NULL;
+	}
+	o->db = db;
+	if (issuer == NULL)
+		issuer = apim_conf_get("issuer", "http://localhost:8243");
+	o->issuer = apim_strdup(issuer);
+	n = strlen(o->issuer);
+	while (n > 0 && o->issuer[n - 1] == '/')
+		o->issuer[--n] = '\0';
+	aud = apim_conf_get("token.audience", NULL);
+	o->audience = aud && *aud ? apim_strdup(aud) : NULL;
+	o->lifetime_s = conf_int("token.lifetime", 3600);
+	o->refresh_s = conf_int("token.refresh_lifetime", 86400);
+	return o;
+}
+
+void
+apim_oauth_free(struct apim_oauth *o)
+{
+	int i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		free(o->cache[i].key);
+		free(o->cache[i].hash);
+	}
+	OPENSSL_cleanse(o->mackey, sizeof o->mackey);
+	free(o->issuer);
+	free(o->audience);
+	free(o);
+}
+
+const char *
+apim_oauth_issuer(const struct apim_oauth *o)
+{
+	return o->issuer;
+}
+
+/* --- forms --- */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode s[0..n) ('+' is a space, %XX a byte); NULL if malformed or if it holds
+ * a NUL byte. */
+static char *
+urldecode(const char *s, size_t n)
+{
+	char *out = apim_xmalloc(n + 1), *p = out;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			*p++ = ' ';
+		else if (s[i] == '%') {
+			int h, l;
+
+			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 ||
+			    (l = hexval(s[i + 2])) < 0 || (h == 0 && l == 0))
+				goto bad;
+			*p++ = (char)(h << 4 | l);
+			i += 2;
+		} else if (s[i] == '\0')
+			goto bad;
+		else
+			*p++ = s[i];
+	}
+	*p = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+static void
+form_free(struct form *f)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->name[i]);
+		free(f->val[i]);
+	}
+	f->n = 0;
+}
+
+/* Parse a form body.  0, or -1 with *why set (malformed, too many or repeated
+ * parameters: RFC 6749 section 3.2 forbids repeats). */
+static int
+form_parse(const char *b, size_t len, struct form *f, const char **why)
+{
+	size_t i = 0, j, eq;
+	int k;
+
+	f->n = 0;
+	while (i < len) {
+		for (j = i; j < len && b[j] != '&'; j++)
+			;
+		if (j > i) {
+			char *name, *val;
+
+			for (eq = i; eq < j && b[eq] != '='; eq++)
+				;
+			name = urldecode(b + i, eq - i);
+			val = eq < j ? urldecode(b + eq + 1, j - eq - 1) :
+			    apim_strdup("");
+			if (name == NULL || val == NULL || *name == '\0') {
+				free(name);
+				free(val);
+				*why = "malformed form body";
+				goto fail;
+			}
+			for (k = 0; k < f->n; k++)
+				if (strcmp(f->name[k], name) == 0) {
+					free(name);
+					free(val);
+					*why = "repeated parameter";
+					goto fail;
+				}
+			if (f->n == FORM_MAX) {
+				free(name);
+				free(val);
+				*why = "too many parameters";
+				goto fail;
+			}
+			f->name[f->n] = name;
+			f->val[f->n++] = val;
+		}
+		i = j + 1;
+	}
+	return 0;
+fail:
+	form_free(f);
+	return -1;
+}
+
+/* A parameter's value; an empty value counts as absent (RFC 6749 section 3.1). */
+static const char *
+form_get(const struct form *f, const char *name)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->name[i], name) == 0)
+			return *f->val[i] ? f->val[i] : NULL;
+	return NULL;
+}
+
+void
+apim_oauth_form_add(char **s, const char *name, const char *value)
+{
+	size_t n = *s ? strlen(*s) : 0, i;
+	const char *parts[2] = { name, value };
+	char *p;
+	int k;
+
+	*s = realloc(*s, n + 3 * (strlen(name) + strlen(value)) + 3);
+	if (*s == NULL)
+		abort();
+	p = *s + n;
+	if (n)
+		*p++ = '&';
+	for (k = 0; k < 2; k++) {
+		for (i = 0; parts[k][i]; i++) {
+			unsigned char c = (unsigned char)parts[k][i];
+
+			if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+				*p++ = (char)c;
+			else if (c == ' ')
+				*p++ = '+';
+			else
+				p += sprintf(p, "%%%02X", c);
+		}
+		if (k == 0)
+			*p++ = '=';
+	}
+	*p = '\0';
+}
+
+static int
+is_form(const char *ct)
+{
+	size_t n = strlen("application/x-www-form-urlencoded");
+
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* --- scopes --- */
+
+/* 1 if s is a space-separated list of RFC 6749 scope tokens. */
+static int
+scope_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int prev_space = 1;
+
+	for (; *p; p++) {
+		if (*p == ' ') {
+			if (prev_space)
+				return 0;
+			prev_space = 1;
+			continue;
+		}
+		if (!(*p == 0x21 || (*p >= 0x23 && *p <= 0x5b) ||
+		    (*p >= 0x5d && *p <= 0x7e)))
+			return 0;
+		prev_space = 0;
+	}
+	return !prev_space || *s == '\0';
+}
+
+/* 1 if the scope token tok[0..n) is in the space list set. */
+static int
+scope_has(const char *set, const char *tok, size_t n)
+{
+	const char *p = set;
+
+	while (*p) {
+		size_t l = strcspn(p, " ");
+
+		if (l == n && strncmp(p, tok, n) == 0)
+			return 1;
+		p += l;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* 1 if every scope token of want is in have. */
+static int
+scope_subset(const char *want, const char *have)
+{
+	const char *p = want;
+
+	while (*p) {
+		size_t l = strcspn(p, " ");
+
+		if (l && !scope_has(have, p, l))
+			return 0;
+		p += l;
+		while (*p == ' ')
+			p++;
+	}
+	return 1;
+}
+
+/* 1 if grant is in the comma list grants. */
+static int
+grant_allowed(const char *grants, const char *grant)
+{
+	char **v = apim_split_csv(grants);
+	int i, ok = 0;
+
+	for (i = 0; v && v[i]; i++)
+		if (strcmp(v[i], grant) == 0)
+			ok = 1;
+	apim_strv_free(v);
+	return ok;
+}
+
+/* --- client authentication --- */
+
+static unsigned
+slot(const char *key)
+{
+	unsigned h = 2166136261u;
+
+	while (*key)
+		h = (h ^ (unsigned char)*key++) * 16777619u;
+	return h % CACHE_SLOTS;
+}
+
+/* Check secret against stored, using the cache of earlier successes. */
+static int
+secret_ok(struct apim_oauth *o, const char *key, const char *secret,
+    const char *stored)
+{
+	struct centry *e = &o->cache[slot(key)];
+	unsigned char mac[32];
+	unsigned int ml = sizeof mac;
+
+	if (HMAC(EVP_sha256(), o->mackey, sizeof o->mackey,
+	    (const unsigned char *)secret, strlen(secret), mac, &ml) == NULL)
+		return 0;
+	if (e->key && strcmp(e->key, key) == 0 && strcmp(e->hash, stored) == 0 &&
+	    apim_ct_equal(e->mac, sizeof e->mac, mac, sizeof mac))
+		return 1;
+	if (!apim_secret_verify(secret, stored))
+		return 0;
+	free(e->key);
+	free(e->hash);
+	e->key = apim_strdup(key);
+	e->hash = apim_strdup(stored);
+	memcpy(e->mac, mac, sizeof mac);
+	return 1;
+}
+
+/* Decode standard base64 (with padding) into a NUL-terminated string; NULL if
+ * malformed. */
+static char *
+b64_decode(const char *s)
+{
+	size_t n = strlen(s), pad = 0, i;
+	unsigned char *out;
+	int r;
+
+	if (n == 0 || n % 4 || n > 4 * ID_MAX)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '/' ||
+		    (s[i] == '=' && i >= n - 2)))
+			return NULL;
+	if (s[n - 1] == '=')
+		pad++;
+	if (s[n - 2] == '=')
+		pad++;
+	if (pad == 1 && s[n - 2] == '=')
+		return NULL;
+	out = apim_xmalloc(n / 4 * 3 + 1);
+	if ((r = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n)) < 0) {
+		free(out);
+		return NULL;
+	}
+	r -= (int)pad;
+	out[r] = '\0';
+	if (memchr(out, '\0', (size_t)r)) {
+		free(out);
+		return NULL;
+	}
+	return (char *)out;
+}
+
+/* Authenticate the calling client (RFC 6749 section 2.3.1).  0 with c filled,
+ * or -1 with rs set to the error. */
+static int
+client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
+    const struct form *f, struct client *c, struct apim_oauth_resp *rs)
+{
+	const char *pid = form_get(f, "client_id"), *psec = form_get(f, "client_secret");
+	char *id = NULL, *secret = NULL, *dec = NULL, *colon;
+	sqlite3_stmt *st;
+	int r, rc = -1;
+
+	memset(c, 0, sizeof *c);
+	if (rq->authorization) {
+		const char *a = rq->authorization;
+
+		if (strncasecmp(a, "Basic ", 6) != 0) {
+			oerr(rs, 401, "invalid_client", "unsupported authentication "
+			    "scheme (use Basic)");
+			return -1;
+		}
+		if (psec) {
+			oerr(rs, 400, "invalid_request", "more than one client "
+			    "authentication method");
+			return -1;
+		}
+		for (a += 6; *a == ' '; a++)
+			;
+		if ((dec = b64_decode(a)) == NULL || (colon = strchr(dec, ':')) == NULL) {
+			free(dec);
+			c->basic = 1;
+			oerr(rs, 401, "invalid_client", "malformed Basic credentials");
+			return -1;
+		}
+		*colon = '\0';
+		id = urldecode(dec, strlen(dec));
+		secret = urldecode(colon + 1, strlen(colon + 1));
+		free(dec);
+		c->basic = 1;
+		if (id == NULL || secret == NULL) {
+			oerr(rs, 401, "invalid_client", "malformed Basic credentials");
+			goto out;
+		}
+		if (pid && strcmp(pid, id) != 0) {
+			oerr(rs, 400, "invalid_request", "client_id does not match "
+			    "the authenticated client");
+			goto out;
+		}
+	} else if (pid && psec) {
+		id = apim_strdup(pid);
+		secret = apim_strdup(psec);
+	} else {
+		oerr(rs, 401, "invalid_client", "client authentication required");
+		return -1;
+	}
+	if (strlen(id) >= ID_MAX || strlen(secret) >= ID_MAX || *id == '\0') {
+		oerr(rs, 401, "invalid_client", "client authentication failed");
+		goto out;
+	}
+	if ((st = apim_store_prep(o->db, "SELECT c.secret_hash, c.app_id, c.key_type, "
+	    "c.grant_types, c.scopes, c.validity_s, a.name, a.owner, a.tier, "
+	    "a.token_type FROM client c JOIN application a ON a.id = c.app_id "
+	    "WHERE c.consumer_key = ?", "s", id)) == NULL) {
+		server_error(rs);
+		goto out;
+	}
+	if ((r = apim_store_step(o->db, st)) == 1) {
+		snprintf(c->key, sizeof c->key, "%s", id);
+		snprintf(c->app_id, sizeof c->app_id, "%s", apim_store_text(st, 1));
+		snprintf(c->key_type, sizeof c->key_type, "%s", apim_store_text(st, 2));
+		snprintf(c->grants, sizeof c->grants, "%s", apim_store_text(st, 3));
+		snprintf(c->scopes, sizeof c->scopes, "%s", apim_store_text(st, 4));
+		c->validity_s = sqlite3_column_int(st, 5);
+		snprintf(c->app_name, sizeof c->app_name, "%s", apim_store_text(st, 6));
+		snprintf(c->owner, sizeof c->owner, "%s", apim_store_text(st, 7));
+		snprintf(c->tier, sizeof c->tier, "%s", apim_store_text(st, 8));
+		snprintf(c->token_type, sizeof c->token_type, "%s",
+		    apim_store_text(st, 9));
+		if (!secret_ok(o, id, secret, apim_store_text(st, 0)))
+			r = 0;
+	} else if (r == 0)	/* spend the same time on an unknown client */
+		apim_secret_verify(secret, "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	sqlite3_finalize(st);
+	if (r == -1)
+		server_error(rs);
+	else if (r == 0)
+		oerr(rs, 401, "invalid_client", "client authentication failed");
+	else
+		rc = 0;
+out:
+	if (secret)
+		OPENSSL_cleanse(secret, strlen(secret));
+	free(id);
+	free(secret);
+	return rc;
+}
+
+/* --- issuing --- */
+
+static int
+insert_token(struct apim_oauth *o, const char *id, const char *kind,
+    const struct client *c, const char *user, const char *scope,
+    const char *family, int64_t now, int64_t exp)
+{
+	return apim_store_exec(o->db, "INSERT INTO token (id, kind, consumer_key, "
+	    "app_id, key_type, username, scope, family, issued_ms, expires_ms) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssssssII", id, kind, c->key,
+	    c->app_id, c->key_type, user, scope, family, now, exp);
+}
+
+/* Issue an access token (and a refresh token if with_refresh) for c, and
+ * answer.  old_refresh (a token id) is revoked in the same transaction; if it
+ * was revoked meanwhile nothing is issued. */
+static void
+issue(struct apim_oauth *o, const struct client *c, const char *user,
+    const char *scope, const char *family_in, int with_refresh,
+    const char *old_refresh, struct apim_oauth_resp *rs)
+{
+	int64_t now = apim_now_ms();
+	int life = c->validity_s > 0 ? c->validity_s : o->lifetime_s;
+	int64_t exp = now + (int64_t)life * 1000;
+	char jti[37], family[37], hid[65], rid[65];
+	char *access = NULL, *refresh = NULL;
+	const char *id;
+	json_t *body;
+	int jwt = strcmp(c->token_type, "opaque") != 0;
+
+	if (apim_uuid_new(jti) == -1) {
+		apim_err_set(APIM_SOFTWARE, "no random bytes");
+		server_error(rs);
+		return;
+	}
+	if (family_in)
+		snprintf(family, sizeof family, "%s", family_in);
+	else
+		strcpy(family, jti);
+	if (jwt) {
+		json_t *cl = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,"
+		    "s:{s:s,s:s,s:s,s:s},s:s,s:s}",
+		    "iss", o->issuer, "sub", user ? user : c->key,
+		    "aud", o->audience ? o->audience : c->key,
+		    "exp", (json_int_t)(exp / 1000), "iat", (json_int_t)(now / 1000),
+		    "nbf", (json_int_t)(now / 1000), "jti", jti, "client_id", c->key,
+		    "scope", scope, "application", "id", c->app_id, "name",
+		    c->app_name, "owner", c->owner, "tier", c->tier,
+		    "keytype", c->key_type, "consumerKey", c->key);
+
+		if (cl == NULL) {
+			apim_err_set(APIM_SOFTWARE, "cannot build claims");
+			server_error(rs);
+			return;
+		}
+		access = apim_jwt_sign(o->db, cl, "at+jwt");
+		json_decref(cl);
+		id = jti;
+	} else {
+		access = apim_random_b64url(32);
+		if (access)
+			apim_sha256_hex(access, strlen(access), hid);
+		id = hid;
+	}
+	if (access == NULL) {
+		server_error(rs);
+		return;
+	}
+	if (with_refresh) {
+		if ((refresh = apim_random_b64url(32)) == NULL) {
+			free(access);
+			apim_err_set(APIM_SOFTWARE, "no random bytes");
+			server_error(rs);
+			return;
+		}
+		apim_sha256_hex(refresh, strlen(refresh), rid);
+	}
+	if (with_refresh || old_refresh) {
+		if (apim_store_begin(o->db) == -1)
+			goto fail;
+		if (old_refresh) {
+			int r = apim_store_exec(o->db, "UPDATE token SET revoked_ms = ? "
+			    "WHERE id = ? AND revoked_ms IS NULL", "Is", now, old_refresh);
+
+			if (r == -1)
+				goto fail;
+			if (r == 0) {
+				apim_store_rollback(o->db);
+				oerr(rs, 400, "invalid_grant", "refresh token was "
+				    "already used");
+				goto out;
+			}
+		}
+		if (insert_token(o, id, "access", c, user, scope, family, now, exp) == -1 ||
+		    (refresh && insert_token(o, rid, "refresh", c, user, scope,
+		    family, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
+		    apim_store_commit(o->db) == -1)
+			goto fail;
+	} else if (insert_token(o, id, "access", c, user, scope, family, now, exp) == -1)
+		goto fail;
+	body = json_pack("{s:s,s:s,s:i}", "access_token", access, "token_type",
+	    "Bearer", "expires_in", life);
+	if (refresh)
+		json_object_set_new(body, "refresh_token", json_string(refresh));
+	if (*scope)
+		json_object_set_new(body, "scope", json_string(scope));
+	no_store(rs);
+	resp_json(rs, 200, body);
+	goto out;
+fail:
+	apim_store_rollback(o->db);
+	server_error(rs);
+out:
+	if (access)
+		OPENSSL_cleanse(access, strlen(access));
+	if (refresh)
+		OPENSSL_cleanse(refresh, strlen(refresh));
+	free(access);
+	free(refresh);
+}
+
+/* The granted scope: the request's (checked against allowed) or all of allowed.
+ * Malloc'd; NULL with rs set on invalid_scope. */
+static char *
+grant_scope(const struct form *f, const char *allowed, struct apim_oauth_resp *rs)
+{
+	const char *want = form_get(f, "scope");
+
+	if (want == NULL)
+		return apim_strdup(allowed);
+	if (!scope_valid(want)) {
+		oerr(rs, 400, "invalid_scope", "malformed scope");
+		return NULL;
+	}
+	if (!scope_subset(want, allowed)) {
+		oerr(rs, 400, "invalid_scope", "requested scope exceeds the "
+		    "granted scope");
+		return NULL;
+	}
+	return apim_strdup(want);
+}
+
+static void
+grant_refresh(struct apim_oauth *o, const struct client *c, const struct form *f,
+    struct apim_oauth_resp *rs)
+{
+	const char *rt = form_get(f, "refresh_token");
+	char hid[65], user[ID_MAX] = "", family[64] = "", owner[ID_MAX] = "";
+	char scope[1024] = "", *sc;
+	int64_t now = apim_now_ms(), exp = 0;
+	int r, revoked = 0, has_user = 0;
+	sqlite3_stmt *st;
+
+	if (rt == NULL) {
+		oerr(rs, 400, "invalid_request", "missing refresh_token");
+		return;
+	}
+	apim_sha256_hex(rt, strlen(rt), hid);
+	if ((st = apim_store_prep(o->db, "SELECT consumer_key, username, scope, "
+	    "family, expires_ms, revoked_ms FROM token WHERE id = ? AND "
+	    "kind = 'refresh'", "s", hid)) == NULL) {
+		server_error(rs);
+		return;
+	}
+	if ((r = apim_store_step(o->db, st)) == 1) {
+		snprintf(owner, sizeof owner, "%s", apim_store_text(st, 0));
+		has_user = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		snprintf(user, sizeof user, "%s", apim_store_text(st, 1));
+		snprintf(scope, sizeof scope, "%s", apim_store_text(st, 2));
+		snprintf(family, sizeof family, "%s", apim_store_text(st, 3));
+		exp = sqlite3_column_int64(st, 4);
+		revoked = sqlite3_column_type(st, 5) != SQLITE_NULL;
+	}
+	sqlite3_finalize(st);
+	if (r == -1) {
+		server_error(rs);
+		return;
+	}
+	if (r == 0 || strcmp(owner, c->key) != 0) {
+		oerr(rs, 400, "invalid_grant", "unknown refresh token");
+		return;
+	}
+	if (revoked) {
+		/* Reuse of a rotated (or revoked) token: end the whole family. */
+		if (*family && apim_store_exec(o->db, "UPDATE token SET revoked_ms = ? "
+		    "WHERE family = ? AND revoked_ms IS NULL", "Is", now, family) == -1) {
+			server_error(rs);
+			return;
+		}
+		oerr(rs, 400, "invalid_grant", "refresh token was already used; "
+		    "its token family is revoked");
+		return;
+	}
+	if (exp <= now) {
+		oerr(rs, 400, "invalid_grant", "refresh token expired");
+		return;
+	}
+	if ((sc = grant_scope(f, scope, rs)) == NULL)
+		return;
+	issue(o, c, has_user ? user : NULL, sc, *family ? family : NULL, 1, hid, rs);
+	free(sc);
+}
+
+static void
+token_endpoint(struct apim_oauth *o, const struct form *f,
+    const struct apim_oauth_req *rq, struct apim_oauth_resp *rs)
+{
+	const char *grant = form_get(f, "grant_type");
+	struct client c;
+	char *sc;
+
+	if (grant == NULL) {
+		oerr(rs, 400, "invalid_request", "missing grant_type");
+		return;
+	}
+	if (client_auth(o, rq, f, &c, rs) == -1)
+		return;
+	if (strcmp(grant, "client_credentials") != 0 && strcmp(grant, "password") != 0 &&
+	    strcmp(grant, "refresh_token") != 0) {
+		oerr(rs, 400, "unsupported_grant_type", "supported: client_credentials, "
+		    "password, refresh_token");
+		return;
+	}
+	if (!grant_allowed(c.grants, grant)) {
+		oerr(rs, 400, "unauthorized_client", "the client may not use this "
+		    "grant type");
+		return;
+	}
+	if (strcmp(grant, "refresh_token") == 0) {
+		grant_refresh(o, &c, f, rs);
+		return;
+	}
+	if (strcmp(grant, "password") == 0) {
+		const char *u = form_get(f, "username"), *p = form_get(f, "password");
+		int ok;
+
+		if (u == NULL || p == NULL) {
+			oerr(rs, 400, "invalid_request", "missing username or password");
+			return;
+		}
+		if ((sc = grant_scope(f, c.scopes, rs)) == NULL)
+			return;
+		if ((ok = apim_user_verify(o->db, u, p)) != 1) {
+			free(sc);
+			if (ok == -1)
+				server_error(rs);
+			else
+				oerr(rs, 400, "invalid_grant", "bad user name or "
+				    "password");
+			return;
+		}
+		issue(o, &c, u, sc, NULL, grant_allowed(c.grants, "refresh_token"),
+		    NULL, rs);
+		free(sc);
+		return;
+	}
+	if ((sc = grant_scope(f, c.scopes, rs)) == NULL)
+		return;
+	issue(o, &c, NULL, sc, NULL, 0, NULL, rs);
+	free(sc);
+}
+
+/* --- introspection and revocation --- */
+
+struct found {
+	int row;		/* 1 if the store has it */
+	char kind[16], client[ID_MAX], user[ID_MAX], scope[1024], family[64];
+	char id[65];
+	int has_user, revoked;
+	int64_t issued_ms, expires_ms;
+	json_t *claims;		/* JWT claims if a valid JWT */
+};
+
+static int
+lookup_row(struct apim_oauth *o, const char *id, const char *kind, struct found *t)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((st = apim_store_prep(o->db, "SELECT kind, consumer_key, username, scope, "
+	    "family, issued_ms, expires_ms, revoked_ms FROM token WHERE id = ? AND "
+	    "kind = ?", "ss", id, kind)) == NULL)
+		return -1;
+	if ((r = apim_store_step(o->db, st)) == 1) {
+		t->row = 1;
+		snprintf(t->id, sizeof t->id, "%s", id);
+		snprintf(t->kind, sizeof t->kind, "%s", apim_store_text(st, 0));
+		snprintf(t->client, sizeof t->client, "%s", apim_store_text(st, 1));
+		t->has_user = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		snprintf(t->user, sizeof t->user, "%s", apim_store_text(st, 2));
+		snprintf(t->scope, sizeof t->scope, "%s", apim_store_text(st, 3));
+		snprintf(t->family, sizeof t->family, "%s", apim_store_text(st, 4));
+		t->issued_ms = sqlite3_column_int64(st, 5);
+		t->expires_ms = sqlite3_column_int64(st, 6);
+		t->revoked = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	}
+	sqlite3_finalize(st);
+	return r == -1 ? -1 : 0;
+}
+
+/* Find token in the store.  0 (t->row says whether found), -1 store error. */
+static int
+find_token(struct apim_oauth *o, const char *token, const char *hint, struct found *t)
+{
+	char hid[65];
+	const char *d;
+	int refresh_first = hint && strcmp(hint, "refresh_token") == 0;
+
+	memset(t, 0, sizeof *t);
+	if ((d = strchr(token, '.')) && strchr(d + 1, '.')) {
+		json_t *cl = apim_jwt_verify(o->db, token, "at+jwt");
+		const char *jti;
+
+		if (cl == NULL)
+			return apim_err_code() == APIM_NO ? 0 : -1;
+		if ((jti = json_string_value(json_object_get(cl, "jti"))) == NULL ||
+		    strlen(jti) > 64) {
+			json_decref(cl);
+			return 0;
+		}
+		t->claims = cl;
+		return lookup_row(o, jti, "access", t);
+	}
+	apim_sha256_hex(token, strlen(token), hid);
+	if (lookup_row(o, hid, refresh_first ? "refresh" : "access", t) == -1)
+		return -1;
+	if (!t->row && lookup_row(o, hid, refresh_first ? "access" : "refresh", t) == -1)
+		return -1;
+	return 0;
+}
+
+json_t *
+apim_oauth_introspect(struct apim_oauth *o, const char *token, const char *hint)
+{
+	struct found t;
+	json_t *j;
+	int64_t now = apim_now_ms();
+
+	if (find_token(o, token, hint, &t) == -1)
+		return NULL;
+	if (!t.row || t.revoked || t.expires_ms <= now) {
+		json_decref(t.claims);
+		return json_pack("{s:b}", "active", 0);
+	}
+	j = json_pack("{s:b,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "active", 1,
+	    "scope", t.scope, "client_id", t.client,
+	    "token_type", strcmp(t.kind, "refresh") == 0 ? "refresh_token" : "Bearer",
+	    "exp", (json_int_t)(t.expires_ms / 1000),
+	    "iat", (json_int_t)(t.issued_ms / 1000),
+	    "sub", t.has_user ? t.user : t.client, "iss", o->issuer);
+	if (t.has_user)
+		json_object_set_new(j, "username", json_string(t.user));
+	if (t.claims) {
+		const char *k[] = { "aud", "jti", "nbf", "iss", "application",
+		    "keytype", NULL };
+		int i;
+
+		for (i = 0; k[i]; i++)
+			if (json_object_get(t.claims, k[i]))
+				json_object_set(j, k[i], json_object_get(t.claims, k[i]));
+		json_decref(t.claims);
+	}
+	return j;
+}
+
+int
+apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
+    const char *client)
+{
+	struct found t;
+	int64_t now = apim_now_ms();
+	int r;
+
+	if (find_token(o, token, hint, &t) == -1)
+		return -1;
+	json_decref(t.claims);
+	if (!t.row)
+		return 0;
+	if (client && strcmp(client, t.client) != 0) {
+		apim_err_set(APIM_NOPERM, "the token was issued to another client");
+		return -1;
+	}
+	if (strcmp(t.kind, "refresh") == 0 && *t.family)
+		r = apim_store_exec(o->db, "UPDATE token SET revoked_ms = ? WHERE "
+		    "(family = ? OR id = ?) AND revoked_ms IS NULL", "Iss", now,
+		    t.family, t.id);
+	else
+		r = apim_store_exec(o->db, "UPDATE token SET revoked_ms = ? WHERE "
+		    "id = ? AND kind = ? AND revoked_ms IS NULL", "Iss", now, t.id,
+		    t.kind);
+	return r < 0 ? -1 : r > 0;
+}
+
+static int
+hint_ok(const char *hint, struct apim_oauth_resp *rs)
+{
+	if (hint == NULL || strcmp(hint, "access_token") == 0 ||
+	    strcmp(hint, "refresh_token") == 0)
+		return 1;
+	oerr(rs, 400, "unsupported_token_type", "token_type_hint must be "
+	    "access_token or refresh_token");
+	return 0;
+}
+
+static void
+revoke_endpoint(struct apim_oauth *o, const struct form *f,
+    const struct apim_oauth_req *rq, struct apim_oauth_resp *rs)
+{
+	const char *token = form_get(f, "token"), *hint = form_get(f, "token_type_hint");
+	struct client c;
+
+	if (client_auth(o, rq, f, &c, rs) == -1)
+		return;
+	if (token == NULL) {
+		oerr(rs, 400, "invalid_request", "missing token");
+		return;
+	}
+	if (!hint_ok(hint, rs))
+		return;
+	if (apim_oauth_revoke(o, token, hint, c.key) == -1) {
+		if (apim_err_code() == APIM_NOPERM)
+			oerr(rs, 400, "invalid_request", apim_err_msg());
+		else
+			server_error(rs);
+		return;
+	}
+	no_store(rs);
+	rs->status = 200;
+	rs->content_type = "application/json";
+	rs->body = apim_strdup("{}");
+	rs->body_len = 2;
+}
+
+static void
+introspect_endpoint(struct apim_oauth *o, const struct form *f,
+    const struct apim_oauth_req *rq, struct apim_oauth_resp *rs)
+{
+	const char *token = form_get(f, "token"), *hint = form_get(f, "token_type_hint");
+	struct client c;
+	json_t *j;
+
+	if (client_auth(o, rq, f, &c, rs) == -1)
+		return;
+	if (token == NULL) {
+		oerr(rs, 400, "invalid_request", "missing token");
+		return;
+	}
+	if ((j = apim_oauth_introspect(o, token, hint)) == NULL) {
+		server_error(rs);
+		return;
+	}
+	no_store(rs);
+	resp_json(rs, 200, j);
+}
+
+/* --- discovery --- */
+
+static json_t *
+metadata(struct apim_oauth *o)
+{
+	char tok[1024], jwks[1024], rev[1024], intro[1024];
+	const char *i = o->issuer;
+
+	snprintf(tok, sizeof tok, "%s/oauth2/token", i);
+	snprintf(jwks, sizeof jwks, "%s/oauth2/jwks", i);
+	snprintf(rev, sizeof rev, "%s/oauth2/revoke", i);
+	snprintf(intro, sizeof intro, "%s/oauth2/introspect", i);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[sss],s:[ss],s:[ss],s:[ss],"
+	    "s:[],s:[sss]}",
+	    "issuer", i, "token_endpoint", tok, "jwks_uri", jwks,
+	    "revocation_endpoint", rev, "introspection_endpoint", intro,
+	    "grant_types_supported", "client_credentials", "password",
+	    "refresh_token",
+	    "token_endpoint_auth_methods_supported", "client_secret_basic",
+	    "client_secret_post",
+	    "revocation_endpoint_auth_methods_supported", "client_secret_basic",
+	    "client_secret_post",
+	    "introspection_endpoint_auth_methods_supported", "client_secret_basic",
+	    "client_secret_post",
+	    "response_types_supported",
+	    "token_endpoint_auth_signing_alg_values_supported", "RS256", "ES256",
+	    "EdDSA");
+}
+
+/* --- routing --- */
+
+void
+apim_oauth_handle(struct apim_oauth *o, const struct apim_oauth_req *rq,
+    struct apim_oauth_resp *rs)
+{
+	static const char *const posts[] = { "/oauth2/token", "/oauth2/revoke",
+	    "/oauth2/introspect", NULL };
+	const char *path = rq->path ? rq->path : "/";
+	size_t plen = strcspn(path, "?");
+	struct form f = { 0, { 0 }, { 0 } };
+	const char *why;
+	int i, post = -1;
+
+	memset(rs, 0, sizeof *rs);
+	for (i = 0; posts[i]; i++)
+		if (strlen(posts[i]) == plen && strncmp(path, posts[i], plen) == 0)
+			post = i;
+	if (post == -1) {
+		int jwks = plen == 12 && strncmp(path, "/oauth2/jwks", 12) == 0;
+		int meta = plen == 39 && strncmp(path,
+		    "/.well-known/oauth-authorization-server", 39) == 0;
+		json_t *j;
+
+		if (!jwks && !meta) {
+			resp_json(rs, 404, json_pack("{s:s}", "error", "not_found"));
+			return;
+		}
+		if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+			rs->allow = "GET, HEAD";
+			resp_json(rs, 405, json_pack("{s:s}", "error",
+			    "method_not_allowed"));
+			return;
+		}
+		if ((j = jwks ? apim_signkey_jwks(o->db) : metadata(o)) == NULL) {
+			server_error(rs);
+			return;
+		}
+		rs->cache_control = "max-age=60";
+		resp_json(rs, 200, j);
+		return;
+	}
+	if (strcmp(rq->method, "POST") != 0) {
+		rs->allow = "POST";
+		no_store(rs);
+		resp_json(rs, 405, json_pack("{s:s,s:s}", "error", "invalid_request",
+		    "error_description", "use POST"));
+		return;
+	}
+	if (rq->dup_header) {
+		oerr(rs, 400, "invalid_request", "repeated Authorization or "
+		    "Content-Type header");
+		return;
+	}
+	if (!is_form(rq->content_type)) {
+		oerr(rs, 400, "invalid_request", "Content-Type must be "
+		    "application/x-www-form-urlencoded");
+		return;
+	}
+	if (form_parse(rq->body ? rq->body : "", rq->body_len, &f, &why) == -1) {
+		oerr(rs, 400, "invalid_request", why);
+		return;
+	}
+	if (post == 0)
+		token_endpoint(o, &f, rq, rs);
+	else if (post == 1)
+		revoke_endpoint(o, &f, rq, rs);
+	else
+		introspect_endpoint(o, &f, rq, rs);
+	form_free(&f);
+}

@@ -1,0 +1,64 @@
+/* oauth: the authorization server's endpoints as functions without HTTP: token
+ * (client_credentials, password, refresh_token), revoke (RFC 7009), introspect
+ * (RFC 7662), JWKS and RFC 8414 metadata.  Input: method, path, two headers and
+ * the body; output: status, headers, JSON body.  Ownership: a response's body is
+ * malloc'd (apim_oauth_resp_free); other response strings are static. */
+#ifndef APIM_OAUTH_H
+#define APIM_OAUTH_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+struct apim_oauth;
+
+struct apim_oauth_req {
+	const char *method;		/* "POST" */
+	const char *path;		/* "/oauth2/token" (a query is ignored) */
+	const char *content_type;	/* NULL if absent */
+	const char *authorization;	/* NULL if absent */
+	int dup_header;			/* 1 if either header came more than once */
+	const char *body;		/* need not be NUL-terminated */
+	size_t body_len;
+};
+
+struct apim_oauth_resp {
+	int status;
+	const char *content_type;	/* "application/json" */
+	const char *cache_control;	/* "no-store" on token endpoints */
+	const char *pragma;		/* "no-cache" with no-store, else NULL */
+	const char *www_authenticate;	/* with 401 */
+	const char *allow;		/* with 405 */
+	char *body;			/* JSON text */
+	size_t body_len;
+};
+
+/* A server over db (borrowed; one per process or thread).  issuer NULL means
+ * conf "issuer", default "http://localhost:8243".  NULL on error. */
+struct apim_oauth *apim_oauth_new(sqlite3 *db, const char *issuer);
+void apim_oauth_free(struct apim_oauth *o);
+const char *apim_oauth_issuer(const struct apim_oauth *o);
+
+/* Answer one request (routing by path and method; unknown paths get 404).
+ * Always fills rs; free it with apim_oauth_resp_free. */
+void apim_oauth_handle(struct apim_oauth *o, const struct apim_oauth_req *rq,
+    struct apim_oauth_resp *rs);
+void apim_oauth_resp_free(struct apim_oauth_resp *rs);
+
+/* The RFC 7662 answer for token, without client authentication (for the
+ * administrator's command line).  hint may be NULL.  New reference, NULL on a
+ * store error. */
+json_t *apim_oauth_introspect(struct apim_oauth *o, const char *token,
+    const char *hint);
+/* Revoke token (a refresh token takes its family with it).  client NULL: any
+ * client's.  Returns 1 revoked, 0 unknown or not active, -1 error (a token of
+ * another client: APIM_NOPERM). */
+int apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
+    const char *client);
+
+/* application/x-www-form-urlencoded: append "name=value" (escaped, '&' between)
+ * to a malloc'd string *s (NULL to start). */
+void apim_oauth_form_add(char **s, const char *name, const char *value);
+
+#endif
