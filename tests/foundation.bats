@@ -151,3 +151,15 @@ setup() {
 	[ "$(sqlite3 "$APIM_DB" 'SELECT provider FROM api')" = tester ]
 	[ "$(sqlite3 "$APIM_DB" "SELECT actor FROM lifecycle WHERE action != 'create' ORDER BY id DESC LIMIT 1")" = carol ]
 }
+
+@test "the sample etc/apim.conf parses, and apim.conf(5) documents each of its keys" {
+	export APIM_CONF="$top/etc/apim.conf"
+	unset APIM_DB
+	[ "$(apim-foundation-check conf db)" = /var/lib/apim/apim.db ]
+	[ "$(apim-foundation-check conf token.lifetime)" = 3600 ]
+	keys=$(sed -n 's/^#\{0,1\}\([a-z][a-z._-]*\) *=.*/\1/p' "$APIM_CONF")
+	[ -n "$keys" ]
+	for k in $keys; do
+		grep -qx "\.It Cm $k.*" "$top/man/apim.conf.5" || { echo "undocumented: $k"; false; }
+	done
+}

@@ -43,3 +43,16 @@ run_examples() { "$top/tools/man-examples.sh" "$@"; }
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "the README's tour runs" {
+	sed -n '/^```sh$/,/^```$/p' "$top/README.md" | sed '1d;$d' > "$BATS_TEST_TMPDIR/tour.sh"
+	[ -s "$BATS_TEST_TMPDIR/tour.sh" ]
+	cd "$BATS_TEST_TMPDIR"
+	run bash -e tour.sh
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the last line is the token response; its JWT header says at+jwt
+	h=$(jq -r .access_token <<< "${lines[-1]}" | cut -d. -f1 | tr '_-' '/+')
+	while [ $(( ${#h} % 4 )) -ne 0 ]; do h="$h="; done
+	[ "$(base64 -d <<< "$h" | jq -r .typ)" = at+jwt ]
+}
