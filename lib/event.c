@@ -653,6 +653,20 @@ struct apim_event_reader {
 	long lineno, good, bad;
 };
 
+/* The reason quotes the line; keep its control characters off the terminal. */
+static void
+clean_reason(void)
+{
+	char msg[512];
+	size_t i;
+
+	snprintf(msg, sizeof msg, "%s", apim_err_msg());
+	for (i = 0; msg[i]; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = '?';
+	apim_err_set(APIM_DATAERR, "%s", msg);
+}
+
 struct apim_event_reader *
 apim_event_reader_new(FILE *f)
 {
@@ -707,6 +721,7 @@ apim_event_read(struct apim_event_reader *r, struct apim_event *ev)
 		json_decref(r->obj);
 		r->obj = NULL;
 		r->bad++;
+		clean_reason();
 		return -1;
 	}
 }

@@ -165,3 +165,9 @@ load helper
 	[ "${lines[8000]}" = "8000 events, 0 bad lines" ]
 	[ "$(awk '{ if (length($0) > m) m = length($0) } END { print (m < 4096) }' "$BATS_TEST_TMPDIR/out")" = 1 ]
 }
+
+@test "a bad line's reason never carries control characters to the terminal" {
+	printf '{"schemaVersion":1,"eventType":"x\\u001b[31my","requestTimestamp":"2026-11-27T19:00:00Z"}\n' > "$BATS_TEST_TMPDIR/ev"
+	run -65 --separate-stderr apim-event-check < "$BATS_TEST_TMPDIR/ev"
+	[ "$stderr" = "apim-event-check: line 1: 'eventType' must be response or fault, not 'x?[31my'" ]
+}
