@@ -163,3 +163,18 @@ setup() {
 		grep -qx "\.It Cm $k.*" "$top/man/apim.conf.5" || { echo "undocumented: $k"; false; }
 	done
 }
+
+@test "make install puts programs, man pages and samples under DESTDIR/PREFIX" {
+	root="$BATS_TEST_TMPDIR/root"
+	make -s -C "$top" install DESTDIR="$root" PREFIX=/opt/apim > /dev/null
+	for p in "$top"/bin/*.c; do
+		p=$(basename "$p" .c)
+		[ -x "$root/opt/apim/bin/$p" ]
+	done
+	"$root/opt/apim/bin/apim-publish" --version
+	for m in "$top"/man/*.[1-9]; do
+		s=${m##*.}
+		cmp "$m" "$root/opt/apim/share/man/man$s/$(basename "$m")"
+	done
+	cmp "$top/etc/apim.conf" "$root/opt/apim/share/apim/etc/apim.conf"
+}
