@@ -15,6 +15,9 @@ load helper
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 20 ]
 	[ "${lines[19]}" = "t-19" ]
+	# gen stamps event i at 1795800000000 + i ms; GNU date agrees on the text
+	[ "$(head -1 "$BATS_TEST_TMPDIR/ev" | jq -r .requestTimestamp)" = "$(date -u -d @1795800000 +%Y-%m-%dT%H:%M:%S.000Z)" ]
+	[ "$(sed -n 20p "$BATS_TEST_TMPDIR/ev" | jq -r .requestTimestamp)" = "$(date -u -d @1795800000.019 +%Y-%m-%dT%H:%M:%S.%3NZ)" ]
 }
 
 @test "a fault carries errorType, errorCode and errorMessage, no backend fields" {
@@ -170,4 +173,24 @@ load helper
 	printf '{"schemaVersion":1,"eventType":"x\\u001b[31my","requestTimestamp":"2026-11-27T19:00:00Z"}\n' > "$BATS_TEST_TMPDIR/ev"
 	run -65 --separate-stderr apim-event-check < "$BATS_TEST_TMPDIR/ev"
 	[ "$stderr" = "apim-event-check: line 1: 'eventType' must be response or fault, not 'x?[31my'" ]
+}
+
+@test "timestamps: leap days, the epoch and offsets convert to UTC milliseconds" {
+	for t in 1970-01-01T00:00:00.000Z 2000-02-29T12:00:00.001Z 2024-02-29T23:59:59.999Z 2100-03-01T00:00:00.000Z 2026-11-27T19:26:53.123Z; do
+		apim-event-check emit proxyResponseCode=200 requestTimestamp=$t > "$BATS_TEST_TMPDIR/ev"
+		[ "$(jq -r .requestTimestamp "$BATS_TEST_TMPDIR/ev")" = "$t" ]
+	done
+	apim-event-check emit proxyResponseCode=200 requestTimestamp=2026-11-27T14:00:00.25-05:30 > "$BATS_TEST_TMPDIR/ev"
+	[ "$(jq -r .requestTimestamp "$BATS_TEST_TMPDIR/ev")" = 2026-11-27T19:30:00.250Z ]
+	run -65 apim-event-check emit requestTimestamp=2023-02-29T00:00:00Z
+	run -65 apim-event-check emit requestTimestamp=2026-11-27T19:26:53
+	run -65 apim-event-check emit requestTimestamp=2026-11-27T24:00:00Z
+}
+
+@test "an event too long for one write is refused, not split" {
+	ctl=$(printf '\001%.0s' $(seq 1024))	# 1024 bytes, 6144 once escaped
+	run -70 apim-event-check emit proxyResponseCode=200 userAgent="$ctl" errorMessage="$ctl" apiName="$ctl"
+	[ "$output" = "apim-event-check: event longer than 16384 bytes" ]
+	# two such fields fit
+	apim-event-check emit proxyResponseCode=200 userAgent="$ctl" errorMessage="$ctl" | apim-event-check > /dev/null
 }
