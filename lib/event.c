@@ -647,6 +647,7 @@ apim_event_set(struct apim_event *ev, const char *name, const char *value)
 
 struct apim_event_reader {
 	FILE *f;
+	int owned;
 	char *line;
 	size_t cap;
 	json_t *obj;
@@ -677,11 +678,31 @@ apim_event_reader_new(FILE *f)
 	return r;
 }
 
+struct apim_event_reader *
+apim_event_reader_open(const char *path)
+{
+	struct apim_event_reader *r;
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		return apim_event_reader_new(stdin);
+	if ((f = fopen(path, "r")) == NULL) {
+		apim_err_set(errno == ENOENT ? APIM_NOINPUT : APIM_IOERR,
+		    "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	r = apim_event_reader_new(f);
+	r->owned = 1;
+	return r;
+}
+
 void
 apim_event_reader_free(struct apim_event_reader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->owned)
+		fclose(r->f);
 	json_decref(r->obj);
 	free(r->line);
 	free(r);

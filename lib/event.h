@@ -102,6 +102,9 @@ int apim_event_time_format(int64_t ms, char *out);
  */
 struct apim_event_reader;
 struct apim_event_reader *apim_event_reader_new(FILE *f);
+/* Open path ("-" is stdin) for reading; NULL with the error set (APIM_NOINPUT
+ * if it does not exist, else APIM_IOERR).  Freeing the reader closes it. */
+struct apim_event_reader *apim_event_reader_open(const char *path);
 void apim_event_reader_free(struct apim_event_reader *r);
 /* 1 an event in *ev; 0 end of input; -1 a bad line: its number and reason
  * are in apim_event_reader_lineno()/apim_err_msg(), and the next call goes on

@@ -194,3 +194,12 @@ load helper
 	# two such fields fit
 	apim-event-check emit proxyResponseCode=200 userAgent="$ctl" errorMessage="$ctl" | apim-event-check > /dev/null
 }
+
+@test "the reader opens a file by name; a missing one is 66" {
+	apim-event-check gen 3 t > "$BATS_TEST_TMPDIR/ev"
+	run apim-event-check --dump "$BATS_TEST_TMPDIR/ev"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "3 events, 0 bad lines" ]
+	run -66 apim-event-check --dump "$BATS_TEST_TMPDIR/nosuch"
+	[ "$output" = "apim-event-check: cannot open '$BATS_TEST_TMPDIR/nosuch': No such file or directory" ]
+}

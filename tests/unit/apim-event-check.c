@@ -11,7 +11,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: apim-event-check [--dump]\n"
+	fprintf(stderr, "usage: apim-event-check [--dump] [PATH]\n"
 	    "       apim-event-check emit NAME=VALUE...\n"
 	    "       apim-event-check gen COUNT TAG\n"
 	    "       apim-event-check bench COUNT [FILE]\n");
@@ -39,9 +39,9 @@ print_escaped(const char *s)
 }
 
 static int
-check(int dump)
+check(int dump, const char *path)
 {
-	struct apim_event_reader *r = apim_event_reader_new(stdin);
+	struct apim_event_reader *r = apim_event_reader_open(path);
 	const char *const *names = apim_event_fields();
 	struct apim_event ev;
 	char buf[64];
@@ -49,6 +49,8 @@ check(int dump)
 	int rc, i;
 	long lineno;
 
+	if (r == NULL)
+		return apim_err_report();
 	while ((rc = apim_event_read(r, &ev)) != 0) {
 		lineno = apim_event_reader_lineno(r);
 		if (rc == -2) {
@@ -216,9 +218,13 @@ main(int argc, char **argv)
 {
 	apim_prog_set("apim-event-check");
 	if (argc == 1)
-		return check(0);
+		return check(0, "-");
 	if (argc == 2 && strcmp(argv[1], "--dump") == 0)
-		return check(1);
+		return check(1, "-");
+	if (argc == 3 && strcmp(argv[1], "--dump") == 0)
+		return check(1, argv[2]);
+	if (argc == 2 && argv[1][0] != '-' && strchr(argv[1], '/'))
+		return check(0, argv[1]);
 	if (strcmp(argv[1], "emit") == 0)
 		return emit(argc - 2, argv + 2);
 	if (strcmp(argv[1], "gen") == 0 && argc == 4)
