@@ -178,3 +178,33 @@ setup() {
 	done
 	cmp "$top/etc/apim.conf" "$root/opt/apim/share/apim/etc/apim.conf"
 }
+
+# Hold the store's write lock from another process until release_lock.
+hold_lock() {
+	mkfifo "$BATS_TEST_TMPDIR/lock.fifo"
+	sqlite3 "$APIM_DB" < "$BATS_TEST_TMPDIR/lock.fifo" > "$BATS_TEST_TMPDIR/lock.out" 2>&1 &
+	lockpid=$!
+	exec 8> "$BATS_TEST_TMPDIR/lock.fifo"
+	echo "BEGIN IMMEDIATE; INSERT INTO user VALUES('holder','x',0); SELECT 'locked';" >&8
+	while ! grep -q locked "$BATS_TEST_TMPDIR/lock.out"; do sleep 0.05; done
+}
+release_lock() {
+	echo "COMMIT;" >&8
+	exec 8>&-
+	wait "$lockpid"
+}
+
+@test "while another process writes, readers go on and a writer gets 75 after the busy timeout" {
+	apim-publish create --name A --context /a --version 1 --endpoint http://127.0.0.1:1/ > /dev/null
+	before=$(db_dump)
+	hold_lock
+	run apim-publish list
+	run2_status=$status
+	run -75 apim-publish create --name B --context /b --version 1 --endpoint http://127.0.0.1:1/
+	release_lock
+	[ "$run2_status" -eq 0 ]
+	[ "$output" = "apim-publish: cannot start a transaction: database is locked" ]
+	# B never got in; the holder's row did
+	[ "$(sqlite3 "$APIM_DB" 'SELECT group_concat(name) FROM api')" = A ]
+	[ "$(sqlite3 "$APIM_DB" 'SELECT name FROM user')" = holder ]
+}
