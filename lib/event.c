@@ -1,6 +1,7 @@
 /* event: writer, parser and reader of apim-events(5) lines, table-driven.
  * The writer allocates nothing; the reader owns its line buffer and JSON object. */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,16 +64,23 @@ static const struct field fields[] = {
 
 static const char *const type_names[] = { "response", "fault" };
 
+static const char *field_names[NFIELDS + 1];
+static pthread_once_t field_names_once = PTHREAD_ONCE_INIT;
+
+static void
+field_names_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		field_names[i] = fields[i].name;
+}
+
 const char *const *
 apim_event_fields(void)
 {
-	static const char *names[NFIELDS + 1];
-	size_t i;
-
-	if (names[0] == NULL)
-		for (i = 0; i < NFIELDS; i++)
-			names[i] = fields[i].name;
-	return names;
+	pthread_once(&field_names_once, field_names_init);
+	return field_names;
 }
 
 static const struct field *
