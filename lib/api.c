@@ -453,15 +453,19 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 	int64_t now = apim_now_ms();
 	int rc;
 
-	if (api_valid(db, api, NULL) == -1)
-		return -1;
 	if (apim_uuid_new(id) == -1) {
 		apim_err_set(APIM_SOFTWARE, "cannot make an id");
 		return -1;
 	}
-	provider = or_null(str_member(api, "provider"));
+	/* Validate inside the write transaction so no other writer slips a
+	 * clashing name or context in between. */
 	if (apim_store_begin(db) == -1)
 		return -1;
+	if (api_valid(db, api, NULL) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	provider = or_null(str_member(api, "provider"));
 	auth = auth_csv(api);
 	rc = apim_store_exec(db, "INSERT INTO api (id, name, version, context, provider, "
 	    "description, endpoint, sandbox_endpoint, api_policy, visibility, auth, "
@@ -646,6 +650,14 @@ apim_api_list(sqlite3 *db, const char *state, const char *tag)
 
 /* ---- changing ---- */
 
+/* Mark API id as changed now (lastUpdatedTime). */
+static int
+touch(sqlite3 *db, const char *id)
+{
+	return apim_store_exec(db, "UPDATE api SET updated_ms = ? WHERE id = ?", "Is",
+	    apim_now_ms(), id) == -1 ? -1 : 0;
+}
+
 int
 apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 {
@@ -694,10 +706,12 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		json_object_set_new(cur, "visibleRoles", json_array());
 	if (json_object_get(changes, "operations") == NULL)
 		json_object_del(cur, "operations");	/* leave resources alone */
-	if (api_valid(db, cur, id) == -1)
-		goto out;
 	if (apim_store_begin(db) == -1)
 		goto out;
+	if (api_valid(db, cur, id) == -1) {
+		apim_store_rollback(db);
+		goto out;
+	}
 	auth = auth_csv(cur);
 	rc = apim_store_exec(db, "UPDATE api SET description = ?, provider = ?, "
 	    "endpoint = ?, sandbox_endpoint = ?, api_policy = ?, visibility = ?, "
@@ -757,9 +771,7 @@ apim_api_resource_add(sqlite3 *db, const char *id, const json_t *op)
 {
 	if (apim_store_begin(db) == -1)
 		return -1;
-	if (add_op(db, id, op) == -1 ||
-	    apim_store_exec(db, "UPDATE api SET updated_ms = ? WHERE id = ?", "Is",
-	    apim_now_ms(), id) == -1) {
+	if (add_op(db, id, op) == -1 || touch(db, id) == -1) {
 		apim_store_rollback(db);
 		return -1;
 	}
@@ -781,8 +793,7 @@ apim_api_resource_delete(sqlite3 *db, const char *id, const char *verb,
 	    "AND template = ?", "sss", id, v, tmpl);
 	if (n == 0)
 		apim_err_set(APIM_NO, "no resource '%s %s'", v, tmpl);
-	if (n <= 0 || apim_store_exec(db, "UPDATE api SET updated_ms = ? WHERE id = ?",
-	    "Is", apim_now_ms(), id) == -1) {
+	if (n <= 0 || touch(db, id) == -1) {
 		apim_store_rollback(db);
 		return -1;
 	}
@@ -946,6 +957,10 @@ apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
 		apim_store_rollback(db);
 		return -1;
 	}
+	if (touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
 	return apim_store_commit(db);
 }
 
@@ -1019,10 +1034,17 @@ apim_api_doc_get(sqlite3 *db, const char *id, const char *name,
 int
 apim_api_doc_delete(sqlite3 *db, const char *id, const char *name)
 {
-	int n = apim_store_exec(db, "DELETE FROM doc WHERE api_id = ? AND name = ?",
-	    "ss", id, name);
+	int n;
 
+	if (apim_store_begin(db) == -1)
+		return -1;
+	n = apim_store_exec(db, "DELETE FROM doc WHERE api_id = ? AND name = ?",
+	    "ss", id, name);
 	if (n == 0)
 		apim_err_set(APIM_NO, "no document '%s'", name);
-	return n > 0 ? 0 : -1;
+	if (n <= 0 || touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	return apim_store_commit(db);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "err.h"
@@ -195,8 +196,18 @@ apim_publish_list(struct apim_ctx *ctx, struct apim_args *a)
 		"DEFAULT", "PROVIDER", NULL };
 	sqlite3 *db;
 
+	static const char *const states[] = { "CREATED", "PROTOTYPED", "PUBLISHED",
+		"BLOCKED", "DEPRECATED", "RETIRED", NULL };
+	const char *st = apim_args_get(a, "state");
+	int i;
+
 	if (apim_args_npos(a, 0, 0) == -1)
 		return -1;
+	for (i = 0; st && states[i] && strcasecmp(st, states[i]) != 0; i++)
+		;
+	if (st && states[i] == NULL)
+		return usage("unknown state '%s' (CREATED, PROTOTYPED, PUBLISHED, "
+		    "BLOCKED, DEPRECATED, RETIRED)", st);
 	if ((db = apim_ctx_db(ctx)) == NULL)
 		return -1;
 	return print_list(ctx, apim_api_list(db, apim_args_get(a, "state"),

@@ -130,6 +130,8 @@ uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 	[ "${#lines[@]}" -eq 2 ]
 	run -0 apim-publish list --tag none
 	[ "$output" = "ID  NAME  VERSION  CONTEXT  STATE  DEFAULT  PROVIDER" ]
+	run -64 apim-publish list --state LIVE
+	[ "${lines[0]}" = "apim-publish: unknown state 'LIVE' (CREATED, PROTOTYPED, PUBLISHED, BLOCKED, DEPRECATED, RETIRED)" ]
 }
 
 @test "show prints a readable block by id or NAME:VERSION" {
@@ -488,4 +490,83 @@ Intro  HOWTO         INLINE  -" ]
 	run -1 apim-publish doc delete PetStore:1.0.0 Nothing
 	[ "$output" = "apim-publish: no document 'Nothing'" ]
 	[ "$(db_dump)" = "$before" ]
+}
+
+# ---- the JSON contract of lib/api.c (what import and export rely on) ----
+
+api_json() {	# api_json NAME VERSION CONTEXT [EXTRA-JQ]
+	jq -n --arg n "$1" --arg v "$2" --arg c "$3" '{name: $n, version: $v, context: $c,
+	    endpointConfig: {production_endpoints: {url: "http://127.0.0.1:9000"}}} '"${4:-}"
+}
+
+@test "create from a full API object; get gives it back and re-creates the same API" {
+	api_json PetStore 1.0.0 /pets '+ {description: "d", provider: "carol",
+	    policies: ["Gold", "Bronze"], apiThrottlingPolicy: "50PerMin", tags: ["t"],
+	    visibility: "RESTRICTED", visibleRoles: ["admin"], securityScheme: ["api_key"],
+	    isDefaultVersion: true,
+	    endpointConfig: {production_endpoints: [{url: "https://p.example"}],
+	                     sandbox_endpoints: {url: "https://s.example"}},
+	    operations: [{target: "/pets", verb: "get", scopes: ["read"]},
+	                 {target: "/pets/{id}", verb: "DELETE", authType: "oauth2",
+	                  throttlingPolicy: "Gold", scopes: []},
+	                 {target: "/*", verb: "OPTIONS", authType: "none"}]}' > "$BATS_TEST_TMPDIR/a.json"
+	run -0 api-model create "$BATS_TEST_TMPDIR/a.json"
+	run -0 api-model get PetStore:1.0.0
+	a=$output
+	[ "$(jq -c '[.provider, .visibility, .isDefaultVersion, .endpointConfig.production_endpoints.url, .securityScheme, .policies]' <<<"$a")" = '["carol","RESTRICTED",true,"https://p.example",["api_key"],["Gold","Bronze"]]' ]
+	[ "$(jq -c '.operations | map([.verb, .target, .authType, .throttlingPolicy, .scopes])' <<<"$a")" = '[["OPTIONS","/*","none",null,[]],["GET","/pets",null,null,["read"]],["DELETE","/pets/{id}","oauth2","Gold",[]]]' ]
+	jq '.version = "2.0.0"' <<<"$a" > "$BATS_TEST_TMPDIR/b.json"
+	run -0 api-model create "$BATS_TEST_TMPDIR/b.json"
+	b=$(api-model get PetStore:2.0.0)
+	strip='del(.id, .version, .createdTime, .lastUpdatedTime)'
+	[ "$(jq -c "$strip" <<<"$a")" = "$(jq -c "$strip" <<<"$b")" ]
+	# isDefaultVersion moved to the new one
+	[ "$(api-model get PetStore:1.0.0 | jq .isDefaultVersion)" = false ]
+}
+
+@test "a bad operation anywhere in the object stores nothing" {
+	apim-publish list >/dev/null
+	before=$(db_dump)
+	api_json P 1 /p '+ {operations: [{target: "/a", verb: "GET"}, {target: "/b", verb: "GET"},
+	    {target: "/a", verb: "get"}]}' > "$BATS_TEST_TMPDIR/a.json"
+	run -65 api-model create "$BATS_TEST_TMPDIR/a.json"
+	[ "$output" = "api-model: duplicate resource 'GET /a'" ]
+	for bad in '{target: "/a", verb: "FETCH"}' '{verb: "GET"}' '{target: "a", verb: "GET"}' \
+	    '{target: "/a", verb: "GET", scopes: "read"}' '{target: "/a", verb: "GET", authType: 3}' \
+	    '"GET /a"'; do
+		api_json P 1 /p "+ {operations: [$bad]}" > "$BATS_TEST_TMPDIR/a.json"
+		run -65 api-model create "$BATS_TEST_TMPDIR/a.json"
+	done
+	for bad in '{policies: "Gold"}' '{policies: []}' '{tags: [1]}' '{securityScheme: []}' \
+	    '{description: 5}' '{endpointConfig: {}}' '{name: null}' '{operations: {}}'; do
+		api_json P 1 /p "+ $bad" > "$BATS_TEST_TMPDIR/a.json"
+		run -65 api-model create "$BATS_TEST_TMPDIR/a.json"
+	done
+	run -65 api-model create <(echo '[1,2]')
+	[ "$output" = "api-model: an API must be a JSON object" ]
+	[ "$(db_dump)" = "$before" ]
+}
+
+@test "update with operations replaces the resources; a null sandbox removes it" {
+	api_json P 1 /p '+ {endpointConfig: {production_endpoints: {url: "http://a"},
+	    sandbox_endpoints: {url: "http://s"}}, operations: [{target: "/old", verb: "GET"}]}' \
+	    > "$BATS_TEST_TMPDIR/a.json"
+	api-model create "$BATS_TEST_TMPDIR/a.json" >/dev/null
+	echo '{"operations": [{"target": "/new", "verb": "POST", "scopes": ["w"]}],
+	    "endpointConfig": {"sandbox_endpoints": null}}' > "$BATS_TEST_TMPDIR/u.json"
+	run -0 api-model update P:1 "$BATS_TEST_TMPDIR/u.json"
+	o=$(api-model get P:1)
+	[ "$(jq -c '[.operations, .endpointConfig]' <<<"$o")" = '[[{"target":"/new","verb":"POST","authType":null,"throttlingPolicy":null,"scopes":["w"]}],{"endpoint_type":"http","production_endpoints":{"url":"http://a"}}]' ]
+	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM resource_scope")" = 1 ]
+}
+
+@test "concurrent creates claiming one context: exactly one wins" {
+	apim-publish list >/dev/null
+	for k in 1 2 3 4 5 6 7 8; do
+		apim-publish create --name "Api$k" --context /shared --version 1 \
+		    --endpoint http://a > "$BATS_TEST_TMPDIR/out$k" 2>&1 &
+	done
+	wait
+	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM api WHERE context = '/shared'")" = 1 ]
+	[ "$(grep -l "is used by API" "$BATS_TEST_TMPDIR"/out* | wc -l)" = 7 ]
 }
