@@ -6,6 +6,10 @@
 #include "tokencli.h"
 
 static const struct apim_cmd cmds[] = {
+	{ "serve", apim_tokencli_serve,
+	  "listen=,inetd,tls-cert=,tls-key=,workers=,issuer=",
+	  "serve [--listen ADDR:PORT | --inetd] [--tls-cert FILE --tls-key FILE] "
+	  "[--workers N] [--issuer URL]" },
 	{ "keys generate", apim_tokencli_keys_generate, "alg=",
 	  "keys generate [--alg RS256|ES256|EdDSA]" },
 	{ "keys list", apim_tokencli_keys_list, "", "keys list" },

@@ -106,7 +106,7 @@ claims_new(sqlite3 *db, const char *app, const char *type, int64_t iat_s,
 	}
 	c = json_object();
 	json_object_set_new(c, "iss", json_string(apim_conf_get("issuer",
-	    "https://localhost:8243/oauth2/token")));
+	    "http://localhost:8243")));
 	json_object_set_new(c, "sub", json_string(apim_store_text(st, 3)));
 	json_object_set_new(c, "iat", json_integer(iat_s));
 	if (validity > 0)
@@ -256,6 +256,15 @@ apim_subscribe_apikey_revoke(struct apim_ctx *ctx, struct apim_args *a)
 	    apim_now_ms(), jti, app);
 	if (n == 0)
 		apim_err_set(APIM_NO, "application '%s' has no API key '%s'", a->pos[0], jti);
+	if (n == 1 && ctx->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "jti", json_string(jti));
+		json_object_set_new(o, "applicationId", json_string(app));
+		json_object_set_new(o, "revoked", json_true());
+		apim_out_json(stdout, o, 0);
+		json_decref(o);
+	}
 	free(jti);
 	return n == 1 ? 0 : -1;
 }

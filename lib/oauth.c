@@ -1038,7 +1038,7 @@ metadata(struct apim_oauth *o)
 	snprintf(rev, sizeof rev, "%s/oauth2/revoke", i);
 	snprintf(intro, sizeof intro, "%s/oauth2/introspect", i);
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:[sss],s:[ss],s:[ss],s:[ss],"
-	    "s:[],s:[sss]}",
+	    "s:[]}",
 	    "issuer", i, "token_endpoint", tok, "jwks_uri", jwks,
 	    "revocation_endpoint", rev, "introspection_endpoint", intro,
 	    "grant_types_supported", "client_credentials", "password",
@@ -1049,9 +1049,7 @@ metadata(struct apim_oauth *o)
 	    "client_secret_post",
 	    "introspection_endpoint_auth_methods_supported", "client_secret_basic",
 	    "client_secret_post",
-	    "response_types_supported",
-	    "token_endpoint_auth_signing_alg_values_supported", "RS256", "ES256",
-	    "EdDSA");
+	    "response_types_supported");
 }
 
 /* --- routing --- */

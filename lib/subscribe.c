@@ -725,23 +725,25 @@ int
 apim_subscribe_unsubscribe(struct apim_ctx *ctx, struct apim_args *a)
 {
 	sqlite3 *db;
-	char app[APIM_ID_MAX], api[APIM_ID_MAX];
-	int n;
+	char app[APIM_ID_MAX], api[APIM_ID_MAX], sub[APIM_ID_MAX], tier[128];
+	json_t *o = NULL;
+	int found;
 
 	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
-	    apim_app_api_find(db, a->pos[1], api) == -1)
+	    apim_app_api_find(db, a->pos[1], api) == -1 || apim_store_begin(db) == -1)
 		return -1;
-	n = apim_store_exec(db, "DELETE FROM subscription WHERE app_id = ? AND"
-	    " api_id = ?", "ss", app, api);
-	if (n == -1)
-		return -1;
-	if (n == 0) {
+	if ((found = find_sub(db, app, api, sub, tier, sizeof tier)) == 0)
 		apim_err_set(APIM_NO, "application '%s' is not subscribed to '%s'",
 		    a->pos[0], a->pos[1]);
+	if (found != 1 || (ctx->json && (o = apim_app_sub_json(db, sub)) == NULL) ||
+	    apim_store_exec(db, "DELETE FROM subscription WHERE id = ?", "s", sub) == -1 ||
+	    apim_store_commit(db) == -1) {
+		apim_store_rollback(db);
+		json_decref(o);
 		return -1;
 	}
-	return 0;
+	return o ? emit(o) : 0;
 }
 
 int

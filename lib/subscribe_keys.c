@@ -55,8 +55,8 @@ apim_subscribe_validity(const char *v, long long *out)
 	return 0;
 }
 
-/* The grant types of a comma list, checked and de-duplicated, space separated
- * (malloc'd). */
+/* The grant types of a comma list, checked and de-duplicated, as the comma
+ * list apim-token reads (malloc'd). */
 static char *
 parse_grants(const char *v)
 {
@@ -81,7 +81,7 @@ parse_grants(const char *v)
 		if (strstr(out, g[i]))	/* no grant type is a part of another */
 			continue;
 		if (*out)
-			strcat(out, " ");
+			strcat(out, ",");
 		strcat(out, g[i]);
 	}
 	if (*out == '\0') {
@@ -127,14 +127,15 @@ parse_scopes(const char *v)
 	return out;
 }
 
+/* The items of a list separated by sep as a JSON array. */
 static json_t *
-words(const char *s)
+words(const char *s, int sep)
 {
 	json_t *a = json_array();
 	const char *p = s, *e;
 
 	while (*p) {
-		e = strchr(p, ' ');
+		e = strchr(p, sep);
 		if (e == NULL)
 			e = p + strlen(p);
 		if (e > p)
@@ -142,6 +143,26 @@ words(const char *s)
 		p = *e ? e + 1 : e;
 	}
 	return a;
+}
+
+/* The strings of a JSON array joined with commas (malloc'd). */
+static char *
+csv_of(const json_t *a)
+{
+	size_t i, n = 1;
+	json_t *w;
+	char *s;
+
+	json_array_foreach(a, i, w)
+		n += strlen(json_string_value(w)) + 1;
+	s = apim_xmalloc(n);
+	*s = '\0';
+	json_array_foreach(a, i, w) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, json_string_value(w));
+	}
+	return s;
 }
 
 /* The client of app for key_type as JSON (no secret); NULL with APIM_NO. */
@@ -163,8 +184,8 @@ client_json(sqlite3 *db, const char *app, const char *type, const char *label)
 		o = json_object();
 		json_object_set_new(o, "consumerKey", json_string(apim_store_text(st, 0)));
 		json_object_set_new(o, "keyType", json_string(apim_store_text(st, 1)));
-		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2)));
-		json_object_set_new(o, "scopes", words(apim_store_text(st, 3)));
+		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2), ','));
+		json_object_set_new(o, "scopes", words(apim_store_text(st, 3), ' '));
 		json_object_set_new(o, "validityTime", json_integer(sqlite3_column_int64(st, 4)));
 		json_object_set_new(o, "callbackUrl", sqlite3_column_type(st, 6) ==
 		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 6)));
@@ -292,26 +313,8 @@ apim_subscribe_keys_show(struct apim_ctx *ctx, struct apim_args *a)
 			json_decref(o);
 			continue;
 		}
-		g = apim_strdup("");
-		s = apim_strdup("");
-		{
-			size_t k;
-			json_t *w;
-			const char *keys[] = { "supportedGrantTypes", "scopes" };
-			char **dst[] = { &g, &s };
-			int j;
-
-			for (j = 0; j < 2; j++)
-				json_array_foreach(json_object_get(o, keys[j]), k, w) {
-					char *n = apim_xmalloc(strlen(*dst[j]) +
-					    strlen(json_string_value(w)) + 2);
-
-					sprintf(n, "%s%s%s", *dst[j], k ? "," : "",
-					    json_string_value(w));
-					free(*dst[j]);
-					*dst[j] = n;
-				}
-		}
+		g = csv_of(json_object_get(o, "supportedGrantTypes"));
+		s = csv_of(json_object_get(o, "scopes"));
 		snprintf(v, sizeof v, "%lld",
 		    (long long)json_integer_value(json_object_get(o, "validityTime")));
 		{

@@ -1,9 +1,12 @@
-/* tokencli: the sub-commands of apim-token(8) except serve (lib/tokend.c).
+/* tokencli: the sub-commands of apim-token(8) (serve is in lib/tokend.c).
  * Each takes the shared context and parsed arguments and returns an exit code. */
 #ifndef APIM_TOKENCLI_H
 #define APIM_TOKENCLI_H
 
 #include "cli.h"
+
+/* lib/tokend.c */
+int apim_tokencli_serve(struct apim_ctx *, struct apim_args *);
 
 int apim_tokencli_keys_generate(struct apim_ctx *, struct apim_args *);
 int apim_tokencli_keys_list(struct apim_ctx *, struct apim_args *);

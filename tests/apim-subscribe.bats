@@ -26,10 +26,9 @@ mkapi() {
 	esac >/dev/null
 }
 
-# give_role USER ROLE: the user_role row apim-token user add would write.
+# give_role USER ROLE: the consumer's role, kept by the key manager.
 give_role() {
-	sqlite3 "$APIM_DB" "INSERT OR IGNORE INTO user (name, password_hash, created_ms)
-	    VALUES ('$1', 'x', 0); INSERT INTO user_role VALUES ('$1', '$2');"
+	printf 'pw\n' | apim-token user add "$1" --password-stdin --role "$2" >/dev/null
 }
 
 # --- general ---------------------------------------------------------------
@@ -307,6 +306,8 @@ give_role() {
 	[ "$(jq -r .applicationInfo.name <<<"$output" | tr '\n' ' ')" = "a1 a2 " ]
 	run -1 apim-subscribe subscriptions --app b1
 	[ "$output" = "apim-subscribe: no application 'b1'" ]
+	run -0 apim-subscribe --json unsubscribe a2 Pets:1.0
+	[ "$(jq -c '[.applicationInfo.name,.apiInfo.name,.status]' <<<"$output")" = '["a2","Pets","UNBLOCKED"]' ]
 	run -0 apim-subscribe unsubscribe a1 Pets:1.0
 	[ "$output" = "" ]
 	before=$(db_dump)
@@ -317,7 +318,7 @@ give_role() {
 	run -1 apim-subscribe unsubscribe b1 Pets:1.0
 	[ "$output" = "apim-subscribe: no application 'b1'" ]
 	[ "$(db_dump)" = "$before" ]
-	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM subscription")" = 3 ]
+	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM subscription")" = 2 ]
 }
 
 @test "apim-publish subscriptions lists an API's subscribers; block, --production-only, unblock" {
@@ -360,7 +361,7 @@ give_role() {
 	key=$(awk '{print $2}' <<<"${lines[0]}")
 	secret=$(awk '{print $2}' <<<"${lines[1]}")
 	[ "$(sqlite3 "$APIM_DB" "SELECT consumer_key, key_type, grant_types, scopes, validity_s FROM client")" = \
-	    "$key|PRODUCTION|client_credentials password refresh_token|read write|600" ]
+	    "$key|PRODUCTION|client_credentials,password,refresh_token|read write|600" ]
 	hash=$(sqlite3 "$APIM_DB" "SELECT secret_hash FROM client")
 	[[ $hash == pbkdf2-sha256\$* ]]
 	secret-check "$hash" <<<"$secret"
@@ -452,6 +453,41 @@ give_role() {
 	[ "$(db_dump)" = "$before" ]
 }
 
+@test "keys work with apim-token; regenerate stops the old secret; revoke and app delete end the tokens" {
+	apim-subscribe app create shop >/dev/null
+	out=$(apim-subscribe keys generate shop --scopes read,write --grant-types client_credentials)
+	key=$(awk '$1 == "consumerKey" {print $2}' <<<"$out")
+	old=$(awk '$1 == "consumerSecret" {print $2}' <<<"$out")
+	run -0 apim-token issue --client-id "$key" --client-secret-stdin --scope read <<<"$old"
+	at=$(jq -r .access_token <<<"$output")
+	[ "$(jq -r .scope <<<"$output")" = read ]
+	run -0 apim-token introspect "$at"
+	[ "$(jq -c '[.active,.client_id,.application.name]' <<<"$output")" = "[true,\"$key\",\"shop\"]" ]
+	new=$(apim-subscribe keys regenerate shop | awk '$1 == "consumerSecret" {print $2}')
+	run -1 apim-token issue --client-id "$key" --client-secret-stdin <<<"$old"
+	[ "$output" = "apim-token: invalid_client: client authentication failed" ]
+	run -0 apim-token issue --client-id "$key" --client-secret-stdin <<<"$new"
+	at2=$(jq -r .access_token <<<"$output")
+	run -1 apim-token issue --client-id "$key" --client-secret-stdin --grant password \
+	    --username tester --password-stdin <<<"$(printf '%s\npw' "$new")"
+	[ "$output" = "apim-token: unauthorized_client: the client may not use this grant type" ]
+	run -0 apim-subscribe keys revoke shop
+	run -1 apim-token introspect "$at2"
+	[ "$output" = '{"active":false}' ]
+	run -1 apim-token issue --client-id "$key" --client-secret-stdin <<<"$new"
+	# app delete ends the tokens of every client of the application
+	apim-subscribe app create shop2 >/dev/null
+	out=$(apim-subscribe keys generate shop2 --type sandbox)
+	key=$(awk '$1 == "consumerKey" {print $2}' <<<"$out")
+	sec=$(awk '$1 == "consumerSecret" {print $2}' <<<"$out")
+	at3=$(apim-token issue --client-id "$key" --client-secret-stdin <<<"$sec" | jq -r .access_token)
+	run -0 apim-token introspect "$at3"
+	[ "$(jq -r .active <<<"$output")" = true ]
+	run -0 apim-subscribe app delete shop2
+	run -1 apim-token introspect "$at3"
+	[ "$output" = '{"active":false}' ]
+}
+
 # --- API keys ---------------------------------------------------------------
 
 @test "apikey issues a signed JWT with WSO2's claims and records its jti" {
@@ -488,6 +524,10 @@ give_role() {
 		run -65 apim-subscribe apikey shop --permitted-ip "127.0.0.1,$ip"
 		[ "$output" = "apim-subscribe: '$ip' is not a valid IP address or CIDR" ]
 	done
+	run -65 apim-subscribe apikey shop --validity 0
+	[ "$output" = "apim-subscribe: validity '0' is not a positive number of seconds (at most 100 years)" ]
+	run -64 apim-subscribe apikey shop --type live
+	[ "${lines[0]}" = "apim-subscribe: key type must be production or sandbox, not 'live'" ]
 	run -65 apim-subscribe apikey shop --permitted-referer 'a b'
 	[ "$output" = "apim-subscribe: 'a b' is not a valid referer pattern" ]
 	run -1 apim-subscribe apikey nosuch
@@ -495,6 +535,9 @@ give_role() {
 	run -1 apim-subscribe --as bob apikey shop
 	[ "$output" = "apim-subscribe: no application 'shop'" ]
 	[ "$(db_dump)" = "$before" ]
+	run -0 apim-subscribe --json apikey shop --permitted-ip 0.0.0.0/0,::/0,::ffff:10.0.0.1/128,fe80::1
+	[ "$(jwt-tool verify JWT <<<"$(jq -r .apikey <<<"$output")" | jq -r .permittedIP)" = \
+	    "0.0.0.0/0,::/0,::ffff:10.0.0.1/128,fe80::1" ]
 }
 
 @test "apikey revoke by the key itself or its jti" {
@@ -503,7 +546,8 @@ give_role() {
 	k1=$(apim-subscribe apikey shop)
 	k2=$(apim-subscribe --json apikey shop | jq -r .jti)
 	run -0 apim-subscribe apikey revoke shop "$k1"
-	run -0 apim-subscribe apikey revoke shop "$k2"
+	run -0 apim-subscribe --json apikey revoke shop "$k2"
+	[ "$(jq -c '[.jti,.revoked]' <<<"$output")" = "[\"$k2\",true]" ]
 	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM token WHERE revoked_ms IS NOT NULL")" = 2 ]
 	k3=$(apim-subscribe apikey shop)
 	j3=$(jwt-tool verify JWT <<<"$k3" | jq -r .jti)
@@ -515,4 +559,18 @@ give_role() {
 	run -65 apim-subscribe apikey revoke shop a.b
 	[ "$output" = "apim-subscribe: cannot read the key's jti" ]
 	[ "$(db_dump)" = "$before" ]
+}
+
+# --- the manual -------------------------------------------------------------
+
+@test "apim-subscribe(1) is lint-clean and its EXAMPLES run" {
+	run -0 mandoc -Tlint -W warning "$top/man/apim-subscribe.1"
+	[ "$output" = "" ]
+	awk '/^\.Sh /{ex = ($2 == "EXAMPLES")} ex && /^\.Bd -literal/{lit=1; next}
+	    /^\.Ed/{lit=0} ex && lit && /^\$ /{sub(/^\$ /, ""); gsub(/\\-/, "-");
+	    gsub(/\\e/, "\\"); print}' "$top/man/apim-subscribe.1" > "$BATS_TEST_TMPDIR/ex.sh"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/ex.sh")" -ge 10 ]
+	cd "$BATS_TEST_TMPDIR"
+	run -0 bash -e ex.sh
+	[ "$(sqlite3 "$APIM_DB" "SELECT count(*) FROM token WHERE kind = 'apikey' AND revoked_ms IS NOT NULL")" = 1 ]
 }

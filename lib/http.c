@@ -1,0 +1,518 @@
+/* http: strict HTTP/1.1 request-head parser, chunked decoder, reasons, dates.
+ * Nothing here allocates: results point into the caller's buffers. */
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "http.h"
+
+const struct apim_http_limits apim_http_limits_default = {
+	.max_line = 8192,
+	.max_headers = 100,
+	.max_header_bytes = 16384,
+	.max_chunk_ext = 256,
+};
+
+/* RFC 9110 tchar: "!#$%&'*+-.^_`|~" DIGIT ALPHA */
+static int
+tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+int
+apim_http_token(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!tchar((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* field-vchar / SP / HTAB (obs-text allowed) */
+static int
+vchar(unsigned char c)
+{
+	return c == '\t' || c == ' ' || (c > 0x20 && c != 0x7f);
+}
+
+static int
+eqi(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The request line buf[0..n) without CRLF. */
+static long
+parse_line(const char *buf, size_t n, struct apim_http_head *h)
+{
+	const char *p = buf, *end = buf + n, *v;
+	size_t i;
+
+	while (p < end && tchar((unsigned char)*p))
+		p++;
+	if (p == buf || p == end || *p != ' ')
+		return -400;
+	h->method = buf;
+	h->method_len = (size_t)(p - buf);
+	h->target = ++p;
+	while (p < end && *p > 0x20 && *p < 0x7f)
+		p++;
+	h->target_len = (size_t)(p - h->target);
+	if (h->target_len == 0 || p == end || *p != ' ')
+		return -400;
+	v = p + 1;
+	if (end - v != 8 || memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' ||
+	    v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9')
+		return -400;
+	if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+		return -505;
+	h->minor = v[7] - '0';
+	/* origin-form, "*" for OPTIONS, or absolute-form (scheme "://") */
+	if (h->target[0] == '/')
+		return 0;
+	if (h->target_len == 1 && h->target[0] == '*')
+		return eqi(h->method, h->method_len, "OPTIONS") ? 0 : -400;
+	for (i = 0; i < h->target_len; i++) {
+		unsigned char c = (unsigned char)h->target[i];
+
+		if (c == ':')
+			break;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
+		    c == '-' || c == '.'))))
+			return -400;
+	}
+	if (i == 0 || i + 3 > h->target_len ||
+	    memcmp(h->target + i, "://", 3) != 0)
+		return -400;
+	return 0;
+}
+
+/* Transfer-Encoding list: note every coding, in order. */
+static int
+parse_te(const char *v, size_t n, int *nchunked, int *last_chunked, int *other)
+{
+	size_t i = 0, s, e;
+
+	for (;;) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		s = i;
+		while (i < n && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e == s || !apim_http_token(v + s, e - s))
+			return -400;	/* empty element or parameters */
+		if (eqi(v + s, e - s, "chunked")) {
+			(*nchunked)++;
+			*last_chunked = 1;
+		} else {
+			*other = 1;
+			*last_chunked = 0;
+		}
+		if (i == n)
+			return 0;
+		i++;		/* ',' */
+	}
+}
+
+static void
+parse_connection(const char *v, size_t n, int *close, int *keep)
+{
+	size_t i = 0, s, e;
+
+	while (i < n) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < n && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (eqi(v + s, e - s, "close"))
+			*close = 1;
+		else if (eqi(v + s, e - s, "keep-alive"))
+			*keep = 1;
+	}
+}
+
+long
+apim_http_parse_head(const char *buf, size_t len,
+    const struct apim_http_limits *lim, struct apim_http_field *fields,
+    struct apim_http_head *h)
+{
+	const char *p, *end = buf + len, *nl, *q, *ve;
+	int hosts = 0, ncl = 0, nte = 0, nchunked = 0, last_chunked = 0;
+	int other = 0, close = 0, keep = 0, expect_bad = 0;
+	long r;
+	int64_t cl = -1;
+
+	if (lim == NULL)
+		lim = &apim_http_limits_default;
+	memset(h, 0, sizeof(*h));
+	h->fields = fields;
+	h->content_length = -1;
+
+	/* request line: CRLF-terminated, no bare CR or LF, no NUL */
+	nl = memchr(buf, '\n', len < lim->max_line ? len : lim->max_line);
+	if (nl == NULL) {
+		if (memchr(buf, '\0', len) != NULL)
+			return -400;
+		return len >= lim->max_line ? -414 : APIM_HTTP_PARTIAL;
+	}
+	if (nl == buf || nl[-1] != '\r')
+		return -400;
+	if ((r = parse_line(buf, (size_t)(nl - 1 - buf), h)) < 0)
+		return r;
+	p = nl + 1;
+
+	/* fields until the empty line */
+	for (;;) {
+		size_t left = (size_t)(end - p);
+
+		nl = memchr(p, '\n', left);
+		if (nl == NULL) {
+			if (memchr(p, '\0', left) != NULL)
+				return -400;
+			return len > lim->max_header_bytes ? -431 :
+			    APIM_HTTP_PARTIAL;
+		}
+		if ((size_t)(nl + 1 - buf) > lim->max_header_bytes)
+			return -431;
+		if (nl == p || nl[-1] != '\r')
+			return -400;	/* bare LF */
+		if (nl - 1 == p) {	/* empty line: end of head */
+			p = nl + 1;
+			break;
+		}
+		if (*p == ' ' || *p == '\t')
+			return -400;	/* obs-fold (or space before the first field) */
+		for (q = p; q < nl - 1 && tchar((unsigned char)*q); q++)
+			;
+		if (q == p || *q != ':')
+			return -400;	/* empty name, bad char, space before colon */
+		if (h->nfields == lim->max_headers)
+			return -431;
+		fields[h->nfields].name = p;
+		fields[h->nfields].name_len = (size_t)(q - p);
+		q++;
+		ve = nl - 1;
+		while (q < ve && (*q == ' ' || *q == '\t'))
+			q++;
+		fields[h->nfields].value = q;
+		for (; q < ve; q++)
+			if (!vchar((unsigned char)*q))
+				return -400;	/* NUL, bare CR, other controls */
+		while (ve > fields[h->nfields].value &&
+		    (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		fields[h->nfields].value_len =
+		    (size_t)(ve - fields[h->nfields].value);
+		{
+			const char *n = p, *v = fields[h->nfields].value;
+			size_t nn = (size_t)(fields[h->nfields].name_len);
+			size_t vn = fields[h->nfields].value_len;
+			size_t i;
+
+			if (eqi(n, nn, "Content-Length")) {
+				if (++ncl > 1 || vn == 0 || vn > 15)
+					return -400;
+				cl = 0;
+				for (i = 0; i < vn; i++) {
+					if (v[i] < '0' || v[i] > '9')
+						return -400;
+					cl = cl * 10 + (v[i] - '0');
+				}
+			} else if (eqi(n, nn, "Transfer-Encoding")) {
+				nte++;
+				if (parse_te(v, vn, &nchunked, &last_chunked,
+				    &other) < 0)
+					return -400;
+			} else if (eqi(n, nn, "Host")) {
+				hosts++;
+			} else if (eqi(n, nn, "Connection")) {
+				parse_connection(v, vn, &close, &keep);
+			} else if (eqi(n, nn, "Expect")) {
+				if (eqi(v, vn, "100-continue"))
+					h->expect_continue = 1;
+				else
+					expect_bad = 1;
+			}
+		}
+		h->nfields++;
+		p = nl + 1;
+	}
+
+	if (ncl && nte)
+		return -400;	/* smuggling: both framings */
+	if (nte) {
+		if (h->minor == 0 || !last_chunked || nchunked > 1)
+			return -400;
+		if (other)
+			return -501;
+		h->chunked = 1;
+	}
+	h->content_length = cl;
+	if (h->minor == 1 ? hosts != 1 : hosts > 1)
+		return -400;
+	if (expect_bad)
+		return -417;
+	if (h->minor == 0)
+		h->expect_continue = 0;
+	h->keep_alive = close ? 0 : h->minor == 1 ? 1 : keep;
+	return (long)(p - buf);
+}
+
+const struct apim_http_field *
+apim_http_field_get(const struct apim_http_head *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < h->nfields; i++)
+		if (eqi(h->fields[i].name, h->fields[i].name_len, name))
+			return &h->fields[i];
+	return NULL;
+}
+
+enum {
+	C_SIZE0, C_SIZE, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR, C_DATA_LF,
+	C_TRAILER, C_TLINE, C_TLF, C_END_LF, C_DONE
+};
+
+void
+apim_http_chunked_init(struct apim_http_chunked *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+int
+apim_http_chunked_decode(struct apim_http_chunked *d,
+    const struct apim_http_limits *lim, const char *in, size_t len,
+    size_t *used, const char **data, size_t *dlen)
+{
+	size_t i = 0;
+	int hv;
+
+	if (lim == NULL)
+		lim = &apim_http_limits_default;
+	*data = NULL;
+	*dlen = 0;
+	while (i < len && d->state != C_DONE) {
+		unsigned char c = (unsigned char)in[i];
+
+		switch (d->state) {
+		case C_DATA: {
+			size_t n = len - i;
+
+			if (n > d->size)
+				n = (size_t)d->size;
+			*data = in + i;
+			*dlen = n;
+			d->size -= n;
+			if (d->size == 0)
+				d->state = C_DATA_CR;
+			*used = i + n;
+			return 0;
+		}
+		case C_SIZE0:
+		case C_SIZE:
+			if ((hv = hexval(c)) >= 0) {
+				if (d->size > (UINT64_C(1) << 59))
+					goto bad;	/* overflow */
+				d->size = d->size * 16 + (uint64_t)hv;
+				d->state = C_SIZE;
+				break;
+			}
+			if (d->state == C_SIZE0)
+				goto bad;
+			if (c == '\r') {
+				d->state = C_SIZE_LF;
+			} else if (c == ';' || c == ' ' || c == '\t') {
+				d->state = C_EXT;
+				d->ext = c == ';';
+				d->line = 1;
+			} else
+				goto bad;
+			break;
+		case C_EXT:
+			if (++d->line > lim->max_chunk_ext)
+				goto bad;
+			if (c == '\r') {
+				if (!d->ext)
+					goto bad;
+				d->state = C_SIZE_LF;
+			} else if (!d->ext) {
+				if (c == ';')
+					d->ext = 1;
+				else if (c != ' ' && c != '\t')
+					goto bad;
+			} else if (!vchar(c))
+				goto bad;
+			break;
+		case C_SIZE_LF:
+			if (c != '\n')
+				goto bad;
+			d->state = d->size ? C_DATA : C_TRAILER;
+			break;
+		case C_DATA_CR:
+			if (c != '\r')
+				goto bad;
+			d->state = C_DATA_LF;
+			break;
+		case C_DATA_LF:
+			if (c != '\n')
+				goto bad;
+			d->state = C_SIZE0;
+			d->size = 0;
+			break;
+		case C_TRAILER:
+			if (c == '\r') {
+				d->state = C_END_LF;
+				break;
+			}
+			if (!tchar(c))
+				goto bad;	/* obs-fold or junk */
+			d->state = C_TLINE;
+			d->ext = 0;	/* colon seen */
+			if (++d->trailer > lim->max_header_bytes)
+				return -431;
+			break;
+		case C_TLINE:
+			if (++d->trailer > lim->max_header_bytes)
+				return -431;
+			if (c == '\r') {
+				if (!d->ext)
+					goto bad;
+				d->state = C_TLF;
+			} else if (!d->ext) {
+				if (c == ':')
+					d->ext = 1;
+				else if (!tchar(c))
+					goto bad;
+			} else if (!vchar(c))
+				goto bad;
+			break;
+		case C_TLF:
+			if (c != '\n')
+				goto bad;
+			d->state = C_TRAILER;
+			break;
+		case C_END_LF:
+			if (c != '\n')
+				goto bad;
+			d->state = C_DONE;
+			break;
+		}
+		i++;
+	}
+	*used = i;
+	return d->state == C_DONE ? 1 : 0;
+bad:
+	*used = i;
+	return -400;
+}
+
+const char *
+apim_http_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Unknown";
+}
+
+void
+apim_http_date(int64_t t, char out[30])
+{
+	static const char day[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
+	memcpy(out, day[tm.tm_wday], 3);
+	out[3] = ',';
+	out[4] = ' ';
+	out[5] = (char)('0' + tm.tm_mday / 10);
+	out[6] = (char)('0' + tm.tm_mday % 10);
+	out[7] = ' ';
+	memcpy(out + 8, mon[tm.tm_mon], 3);
+	out[11] = ' ';
+	{
+		int y = tm.tm_year + 1900;
+
+		out[12] = (char)('0' + y / 1000 % 10);
+		out[13] = (char)('0' + y / 100 % 10);
+		out[14] = (char)('0' + y / 10 % 10);
+		out[15] = (char)('0' + y % 10);
+	}
+	out[16] = ' ';
+	out[17] = (char)('0' + tm.tm_hour / 10);
+	out[18] = (char)('0' + tm.tm_hour % 10);
+	out[19] = ':';
+	out[20] = (char)('0' + tm.tm_min / 10);
+	out[21] = (char)('0' + tm.tm_min % 10);
+	out[22] = ':';
+	out[23] = (char)('0' + tm.tm_sec / 10);
+	out[24] = (char)('0' + tm.tm_sec % 10);
+	memcpy(out + 25, " GMT", 5);
+}

@@ -1,0 +1,83 @@
+/* http: the strict HTTP/1.1 request parser (RFC 9112) and response-head writer.
+ * Pure functions on caller buffers: no I/O, no allocation; results point into the caller's buffer. */
+#ifndef APIM_HTTP_H
+#define APIM_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define APIM_HTTP_PARTIAL (-2)	/* need more bytes */
+
+struct apim_http_limits {
+	size_t max_line;	/* request line bytes (incl. CRLF); longer: 414 */
+	size_t max_headers;	/* header fields; more: 431 */
+	size_t max_header_bytes;	/* whole head; more: 431 (also bounds trailers) */
+	size_t max_chunk_ext;	/* chunk-size line bytes after the size; more: 400 */
+};
+/* 8 KiB line, 100 fields, 16 KiB head, 256-byte chunk extensions. */
+extern const struct apim_http_limits apim_http_limits_default;
+
+struct apim_http_field {
+	const char *name, *value;	/* not NUL-terminated; value has OWS trimmed */
+	size_t name_len, value_len;
+};
+
+/* A parsed request head.  All pointers point into the parsed buffer. */
+struct apim_http_head {
+	const char *method, *target;
+	size_t method_len, target_len;
+	int minor;		/* HTTP/1.minor: 0 or 1 */
+	struct apim_http_field *fields;	/* caller's array */
+	size_t nfields;
+	int64_t content_length;	/* -1 when absent */
+	int chunked;		/* Transfer-Encoding: chunked */
+	int keep_alive;		/* 1.1 default, 1.0 with "Connection: keep-alive", 0 with "close" */
+	int expect_continue;	/* Expect: 100-continue */
+};
+
+/* Parse the request head at buf[0..len).  fields has room for lim->max_headers.
+ * Returns the head's length (request line to the empty line, inclusive) when
+ * complete; APIM_HTTP_PARTIAL when more bytes are needed (and no limit is
+ * exceeded yet); or a negative HTTP status when the request must be refused:
+ * -400 malformed or ambiguous framing (obs-fold, bare CR or LF, NUL, space
+ * before a colon, both Content-Length and Transfer-Encoding, duplicate or
+ * malformed Content-Length, Transfer-Encoding not ending in chunked, missing or
+ * repeated Host in 1.1), -414 request line too long, -417 unknown Expect,
+ * -431 too many or too large fields, -501 a transfer coding other than
+ * chunked before it, -505 a version other than HTTP/1.0 and 1.1. */
+long apim_http_parse_head(const char *buf, size_t len,
+    const struct apim_http_limits *lim, struct apim_http_field *fields,
+    struct apim_http_head *head);
+
+/* Case-insensitive lookup: the first field named name, or NULL. */
+const struct apim_http_field *apim_http_field_get(
+    const struct apim_http_head *head, const char *name);
+
+/* Incremental chunked-body decoder (RFC 9112 section 7.1).  Zero it (or call
+ * apim_http_chunked_init) before the first byte; trailers are checked and discarded. */
+struct apim_http_chunked {
+	int state;
+	uint64_t size;		/* bytes left in the current chunk */
+	size_t line;		/* bytes in the current size or trailer line */
+	size_t trailer;		/* trailer bytes so far */
+	int ext;		/* inside a chunk extension */
+};
+void apim_http_chunked_init(struct apim_http_chunked *d);
+/* Decode from in[0..len).  *used is set to the bytes consumed; when body data
+ * was found, *data and *dlen point to it inside in (at most one run per call, so
+ * call again with the rest).  Returns 1 when the last chunk and the trailers are
+ * complete, 0 when more input is wanted (or the call stopped after a data run),
+ * or -400 (bad size, missing CRLF, oversized extension, bad trailer) or -431
+ * (trailers over lim->max_header_bytes). */
+int apim_http_chunked_decode(struct apim_http_chunked *d,
+    const struct apim_http_limits *lim, const char *in, size_t len,
+    size_t *used, const char **data, size_t *dlen);
+
+/* The reason phrase for status ("Not Found"); "Unknown" if none. */
+const char *apim_http_reason(int status);
+/* The IMF-fixdate for time t (seconds) into out[30]. */
+void apim_http_date(int64_t t, char out[30]);
+/* 1 if s[0..n) is a token (RFC 9110 tchar+). */
+int apim_http_token(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,124 @@
+/* httpd: the HTTP/1.1 server (inetd, systemd socket activation, --listen), its
+ * event loop (epoll, timers, other fds) and TLS.  Ownership: see "Ownership" below. */
+#ifndef APIM_HTTPD_H
+#define APIM_HTTPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+/*
+ * Ownership.
+ * - A struct apim_http_request and everything it points to is owned by the
+ *   server; it stays valid from the handler call until the request's final
+ *   reply (apim_http_reply or apim_http_reply_end) returns.  Copy what you need
+ *   to keep longer.
+ * - A struct apim_http_conn *c handed to a handler stays valid until you
+ *   complete the reply, even if the client goes away meanwhile (the reply is
+ *   then dropped).  So a handler may keep c and answer later, from a timer or
+ *   another fd's callback: other connections are served in the meantime.
+ *   Every request must get exactly one reply; after it, forget c.
+ * - Header arrays passed to reply functions are copied before they return.
+ * - Requests on one connection are answered in order: the next pipelined
+ *   request is read only after the current reply is complete.
+ */
+
+struct apim_http_conn;
+
+struct apim_http_request {
+	const char *method;	/* "GET" */
+	const char *target;	/* "/a/b?x=1" as sent (or "*", or absolute-form) */
+	const char *path;	/* "/a/b" (not decoded) */
+	const char *query;	/* "x=1", or NULL without '?' */
+	int minor;		/* HTTP/1.minor */
+	size_t nheaders;
+	const char *const *names;	/* nheaders names, as sent */
+	const char *const *values;	/* nheaders values, OWS trimmed */
+	const char *body;	/* buffered mode: the whole body, NUL-terminated; else NULL */
+	size_t body_len;
+	int64_t content_length;	/* -1 if chunked or absent */
+	int chunked;
+	const char *peer;	/* client IP ("127.0.0.1", "::1"), "" if unknown */
+	int tls;		/* 1 over TLS */
+};
+
+/* The value of the first header named name (case-insensitive), or NULL. */
+const char *apim_http_header(const struct apim_http_request *req, const char *name);
+
+/* Called with a complete request (buffered mode: body read whole, up to
+ * max_body) or, in streaming mode, as soon as the head is parsed. */
+typedef void (*apim_http_handler)(struct apim_http_conn *c,
+    const struct apim_http_request *req, void *arg);
+
+struct apim_httpd_opts {
+	apim_http_handler handler;	/* required */
+	void *arg;
+	int stream;		/* 1: streaming mode (see apim_http_body) */
+	int inetd;		/* 1: serve one connection on fds 0/1 */
+	const char *listen;	/* "ADDR:PORT", "[::1]:PORT"; port 0 picks one.
+				 * NULL: LISTEN_FDS (systemd) is required */
+	int workers;		/* processes for listening modes; 0: number of CPUs */
+	const char *tls_cert, *tls_key;	/* PEM files: TLS on listening sockets */
+	size_t max_line;	/* 0 = defaults: 8 KiB */
+	size_t max_headers;	/* 100 */
+	size_t max_header_bytes;	/* 16 KiB */
+	size_t max_body;	/* 1 MiB: larger bodies get 413 (buffered mode only) */
+	int header_timeout_ms;	/* 10000: whole head (from its first byte) -> 408 */
+	int read_timeout_ms;	/* 30000: body stalled -> 408 */
+	int write_timeout_ms;	/* 30000: response stalled -> close */
+	int idle_timeout_ms;	/* 60000: keep-alive idle -> close */
+	int max_conns;		/* per worker, 0 = 10000 */
+	/* Called once per listening socket with "ADDR:PORT" before serving (e.g.
+	 * to print "listening on 127.0.0.1:8080"), and once per worker with its
+	 * loop (init: set up timers, other fds); both optional. */
+	void (*on_listen)(const char *addr, void *arg);
+	void (*on_worker)(struct apim_loop *loop, void *arg);
+};
+
+/* Fill opts with the defaults (zeroes; the server applies the values above). */
+void apim_httpd_opts_init(struct apim_httpd_opts *o);
+
+/* Serve until stopped: inetd mode returns when its connection closes; listening
+ * modes run workers until SIGTERM/SIGINT or apim_loop_stop.  Returns 0, or -1
+ * with the error set (APIM_USAGE bad address, APIM_UNAVAILABLE bind failed,
+ * APIM_CONFIG bad TLS files or LISTEN_FDS). */
+int apim_httpd_run(const struct apim_httpd_opts *o);
+
+/* --- answering (both modes) --- */
+
+/* Reply at once: status, headers as a NULL-terminated list of name/value
+ * pairs ({"Content-Type", "text/plain", NULL}), body (may be NULL).  The server
+ * adds Date, Content-Length and Connection; HEAD gets no body.  Returns 0, or
+ * -1 when the client is gone (the reply is dropped; c is still released). */
+int apim_http_reply(struct apim_http_conn *c, int status,
+    const char *const *headers, const void *body, size_t len);
+
+/* Streaming reply: start (content_length -1 = chunked), write pieces, end.
+ * Writes are buffered without limit: check apim_http_pending() and wait for
+ * the drain callback to apply back-pressure.  reply_end completes the reply. */
+int apim_http_reply_start(struct apim_http_conn *c, int status,
+    const char *const *headers, int64_t content_length);
+int apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len);
+int apim_http_reply_end(struct apim_http_conn *c);
+/* Bytes written but not yet sent to the client. */
+size_t apim_http_pending(const struct apim_http_conn *c);
+/* Call cb once when the pending output drops to at most low bytes (0: all
+ * sent).  Replaces an earlier one; cb NULL cancels. */
+void apim_http_on_drain(struct apim_http_conn *c, size_t low,
+    void (*cb)(struct apim_http_conn *c, void *arg), void *arg);
+
+/* Streaming mode: the request body arrives through cb in pieces (data valid
+ * during the call), then once with len 0 at its end.  Set it from the handler;
+ * without it the body is read and discarded.  You may reply before the body
+ * ends; the rest is then discarded. */
+void apim_http_body(struct apim_http_conn *c,
+    void (*cb)(struct apim_http_conn *c, const char *data, size_t len, void *arg),
+    void *arg);
+/* Stop (1) or resume (0) reading the request body: back-pressure upstream. */
+void apim_http_body_pause(struct apim_http_conn *c, int paused);
+
+/* The loop serving c (for timers and fds). */
+struct apim_loop *apim_http_loop(struct apim_http_conn *c);
+
+#endif

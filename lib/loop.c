@@ -1,0 +1,362 @@
+/* loop: epoll watches indexed by fd, a min-heap of one-shot timers, and a
+ * list of "always ready" fds (regular files, which epoll refuses).  The loop owns timers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "loop.h"
+#include "util.h"
+
+struct watch {
+	void (*cb)(int, int, void *);
+	void *arg;
+	int events;		/* wanted */
+	unsigned active:1;	/* a watch exists */
+	unsigned in_epoll:1;
+	unsigned always:1;	/* epoll refused the fd: report it ready */
+};
+
+struct apim_timer {
+	int64_t when;
+	size_t idx;		/* position in the heap */
+	void (*cb)(void *);
+	void *arg;
+};
+
+struct apim_loop {
+	int ep;
+	int stop;
+	int64_t now;
+	struct watch *w;
+	size_t nw;
+	size_t nalways;
+	struct apim_timer **heap;
+	size_t nheap, capheap;
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct apim_loop *
+apim_loop_new(void)
+{
+	struct apim_loop *l = calloc(1, sizeof(*l));
+
+	if (l == NULL) {
+		apim_err_set(APIM_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		apim_err_set(APIM_SOFTWARE, "epoll_create1: %s", strerror(errno));
+		free(l);
+		return NULL;
+	}
+	l->now = mono_ms();
+	return l;
+}
+
+void
+apim_loop_free(struct apim_loop *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nheap; i++)
+		free(l->heap[i]);
+	free(l->heap);
+	free(l->w);
+	close(l->ep);
+	free(l);
+}
+
+int64_t
+apim_loop_now(const struct apim_loop *l)
+{
+	return l->now;
+}
+
+void
+apim_loop_stop(struct apim_loop *l)
+{
+	l->stop = 1;
+}
+
+static uint32_t
+ep_events(int ev)
+{
+	return ((ev & APIM_LOOP_READ) ? EPOLLIN | EPOLLRDHUP : 0) |
+	    ((ev & APIM_LOOP_WRITE) ? EPOLLOUT : 0);
+}
+
+/* Apply w->events to epoll: no interest means out of epoll, so a hung-up
+ * fd we don't read can't spin the loop. */
+static int
+sync_fd(struct apim_loop *l, int fd)
+{
+	struct watch *w = &l->w[fd];
+	struct epoll_event ev;
+
+	if (w->always)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.data.fd = fd;
+	ev.events = ep_events(w->events);
+	if (w->events == 0) {
+		if (w->in_epoll)
+			epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+		w->in_epoll = 0;
+		return 0;
+	}
+	if (epoll_ctl(l->ep, w->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    fd, &ev) == 0) {
+		w->in_epoll = 1;
+		return 0;
+	}
+	if (errno == EPERM && !w->in_epoll) {	/* regular file */
+		w->always = 1;
+		l->nalways++;
+		return 0;
+	}
+	apim_err_set(APIM_SOFTWARE, "epoll_ctl fd %d: %s", fd, strerror(errno));
+	return -1;
+}
+
+int
+apim_loop_add_fd(struct apim_loop *l, int fd, int events,
+    void (*cb)(int, int, void *), void *arg)
+{
+	if (fd < 0) {
+		apim_err_set(APIM_SOFTWARE, "bad fd %d", fd);
+		return -1;
+	}
+	if ((size_t)fd >= l->nw) {
+		size_t n = l->nw ? l->nw : 64;
+		struct watch *w;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		if ((w = realloc(l->w, n * sizeof(*w))) == NULL) {
+			apim_err_set(APIM_SOFTWARE, "out of memory");
+			return -1;
+		}
+		memset(w + l->nw, 0, (n - l->nw) * sizeof(*w));
+		l->w = w;
+		l->nw = n;
+	}
+	if (l->w[fd].active) {
+		apim_err_set(APIM_SOFTWARE, "fd %d is already watched", fd);
+		return -1;
+	}
+	memset(&l->w[fd], 0, sizeof(l->w[fd]));
+	l->w[fd].cb = cb;
+	l->w[fd].arg = arg;
+	l->w[fd].events = events;
+	l->w[fd].active = 1;
+	if (sync_fd(l, fd) < 0) {
+		l->w[fd].active = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+apim_loop_mod_fd(struct apim_loop *l, int fd, int events)
+{
+	if (fd < 0 || (size_t)fd >= l->nw || !l->w[fd].active) {
+		apim_err_set(APIM_SOFTWARE, "fd %d is not watched", fd);
+		return -1;
+	}
+	if (l->w[fd].events == events)
+		return 0;
+	l->w[fd].events = events;
+	return sync_fd(l, fd);
+}
+
+void
+apim_loop_del_fd(struct apim_loop *l, int fd)
+{
+	struct watch *w;
+
+	if (fd < 0 || (size_t)fd >= l->nw || !l->w[fd].active)
+		return;
+	w = &l->w[fd];
+	if (w->in_epoll)
+		epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+	if (w->always)
+		l->nalways--;
+	memset(w, 0, sizeof(*w));
+}
+
+/* --- timers: a binary min-heap on when --- */
+
+static void
+heap_set(struct apim_loop *l, size_t i, struct apim_timer *t)
+{
+	l->heap[i] = t;
+	t->idx = i;
+}
+
+static void
+heap_up(struct apim_loop *l, size_t i)
+{
+	struct apim_timer *t = l->heap[i];
+
+	while (i > 0 && l->heap[(i - 1) / 2]->when > t->when) {
+		heap_set(l, i, l->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(l, i, t);
+}
+
+static void
+heap_down(struct apim_loop *l, size_t i)
+{
+	struct apim_timer *t = l->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= l->nheap)
+			break;
+		if (c + 1 < l->nheap && l->heap[c + 1]->when < l->heap[c]->when)
+			c++;
+		if (l->heap[c]->when >= t->when)
+			break;
+		heap_set(l, i, l->heap[c]);
+		i = c;
+	}
+	heap_set(l, i, t);
+}
+
+static void
+heap_remove(struct apim_loop *l, size_t i)
+{
+	struct apim_timer *last = l->heap[--l->nheap];
+
+	if (i == l->nheap)
+		return;
+	heap_set(l, i, last);
+	heap_down(l, i);
+	heap_up(l, last->idx);
+}
+
+struct apim_timer *
+apim_loop_timer(struct apim_loop *l, int64_t ms,
+    void (*cb)(void *), void *arg)
+{
+	struct apim_timer *t;
+
+	if (l->nheap == l->capheap) {
+		size_t n = l->capheap ? l->capheap * 2 : 16;
+		struct apim_timer **h = realloc(l->heap, n * sizeof(*h));
+
+		if (h == NULL) {
+			apim_err_set(APIM_SOFTWARE, "out of memory");
+			return NULL;
+		}
+		l->heap = h;
+		l->capheap = n;
+	}
+	if ((t = malloc(sizeof(*t))) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	t->when = mono_ms() + (ms > 0 ? ms : 0);
+	t->cb = cb;
+	t->arg = arg;
+	heap_set(l, l->nheap++, t);
+	heap_up(l, t->idx);
+	return t;
+}
+
+void
+apim_loop_timer_cancel(struct apim_loop *l, struct apim_timer *t)
+{
+	if (t == NULL)
+		return;
+	heap_remove(l, t->idx);
+	free(t);
+}
+
+static int
+always_ready(const struct apim_loop *l)
+{
+	size_t fd;
+
+	for (fd = 0; l->nalways && fd < l->nw; fd++)
+		if (l->w[fd].active && l->w[fd].always && l->w[fd].events)
+			return 1;
+	return 0;
+}
+
+int
+apim_loop_run(struct apim_loop *l)
+{
+	struct epoll_event evs[128];
+
+	l->stop = 0;
+	while (!l->stop) {
+		int timeout = -1, n, i;
+
+		if (always_ready(l))
+			timeout = 0;
+		else if (l->nheap) {
+			int64_t d = l->heap[0]->when - mono_ms();
+
+			timeout = d <= 0 ? 0 : d > 60000 ? 60000 : (int)d;
+		}
+		n = epoll_wait(l->ep, evs, 128, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			apim_err_set(APIM_SOFTWARE, "epoll_wait: %s",
+			    strerror(errno));
+			return -1;
+		}
+		l->now = mono_ms();
+		for (i = 0; i < n && !l->stop; i++) {
+			int fd = evs[i].data.fd, ev = 0;
+			struct watch *w;
+
+			if ((size_t)fd >= l->nw || !(w = &l->w[fd])->active)
+				continue;
+			if (evs[i].events & (EPOLLIN | EPOLLRDHUP))
+				ev |= APIM_LOOP_READ;
+			if (evs[i].events & EPOLLOUT)
+				ev |= APIM_LOOP_WRITE;
+			if (evs[i].events & (EPOLLERR | EPOLLHUP))
+				ev |= APIM_LOOP_ERROR | (w->events &
+				    (APIM_LOOP_READ | APIM_LOOP_WRITE));
+			w->cb(fd, ev, w->arg);
+		}
+		if (l->nalways) {
+			size_t fd;
+
+			for (fd = 0; fd < l->nw && !l->stop; fd++) {
+				struct watch *w = &l->w[fd];
+
+				if (w->active && w->always && w->events)
+					w->cb((int)fd, w->events, w->arg);
+			}
+		}
+		while (!l->stop && l->nheap && l->heap[0]->when <= l->now) {
+			struct apim_timer *t = l->heap[0];
+
+			heap_remove(l, 0);
+			t->cb(t->arg);
+			free(t);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/env bats
+# apim-token: signing keys, JWTs checked by openssl, grants, introspection,
+# revocation and users, from the command line.  HTTP tests: apim-token-http.bats.
+bats_require_minimum_version 1.5.0
+load helper
+load token-helper
+
+cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
+	printf '%s\n' "$2" | apim-token issue --client-id "$1" --client-secret-stdin \
+	    ${3:+--scope "$3"}
+}
+
+@test "keys generate: private PEM mode 0600 in keys/ beside the store, never printed" {
+	run -0 apim-token keys generate
+	kid=$output
+	[[ $kid =~ ^[A-Za-z0-9_-]{43}$ ]]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/keys/$kid.pem")" = 600 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/keys")" = 700 ]
+	head -1 "$BATS_TEST_TMPDIR/keys/$kid.pem" | grep -q 'BEGIN PRIVATE KEY'
+	run -0 apim-token keys list
+	[[ ${lines[1]} =~ ^$kid\ +RS256\ +active ]]
+	out="$(apim-token keys list; apim-token keys list --json; apim-token jwks;
+	    apim-token keys export-public "$kid")"
+	[[ $out != *PRIVATE* ]]
+	[[ $(sqlite3 "$APIM_DB" .dump) != *PRIVATE* ]]
+	# the kid is the RFC 7638 thumbprint, computed here with openssl
+	jwk=$(apim-token jwks | jq -c '.keys[0]')
+	canon=$(jq -cS '{e, kty, n}' <<<"$jwk")
+	want=$(printf %s "$canon" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')
+	[ "$want" = "$kid" ]
+}
+
+@test "keys generate --alg: ES256 and EdDSA; bad alg is a usage error that changes nothing" {
+	run -0 apim-token keys generate --alg ES256
+	run -0 apim-token jwks
+	[ "$(jq -r '.keys[0] | .kty + " " + .crv + " " + .alg' <<<"$output")" = "EC P-256 ES256" ]
+	run -0 apim-token keys generate --alg EdDSA
+	[ "$(apim-token jwks | jq -r '.keys[0] | .kty + " " + .crv')" = "OKP Ed25519" ]
+	before=$(db_dump)
+	run -64 apim-token keys generate --alg HS256
+	[[ $output == *"unknown algorithm 'HS256'"* ]]
+	[ "$(db_dump)" = "$before" ]
+	[ "$(ls "$BATS_TEST_TMPDIR/keys" | wc -l)" = 2 ]
+}
+
+@test "RS256 access token: RFC 9068 claims and WSO2 claims; openssl verifies it from the JWKS" {
+	mkclient ck1 s3cret client_credentials "read write"
+	run -0 cc_token ck1 s3cret read
+	[ "$(jq -r '.token_type + " " + (.expires_in|tostring) + " " + .scope' <<<"$output")" = "Bearer 3600 read" ]
+	[ "$(jq -r 'has("refresh_token")' <<<"$output")" = false ]
+	at=$(jq -r .access_token <<<"$output")
+	hdr=$(jwt_part "$at" 1)
+	[ "$(jq -r '.alg + " " + .typ' <<<"$hdr")" = "RS256 at+jwt" ]
+	cl=$(jwt_part "$at" 2)
+	[ "$(jq -r '[.iss, .sub, .aud, .client_id, .scope, .consumerKey, .keytype] | join(",")' <<<"$cl")" = \
+	    "http://localhost:8243,ck1,ck1,ck1,read,ck1,PRODUCTION" ]
+	[ "$(jq -c .application <<<"$cl")" = '{"id":"app-ck1","name":"app ck1","owner":"alice","tier":"Gold"}' ]
+	[ $(( $(jq .exp <<<"$cl") - $(jq .iat <<<"$cl") )) = 3600 ]
+	[[ $(jq -r .jti <<<"$cl") =~ ^[0-9a-f-]{36}$ ]]
+	jwk_pem "$(jwks_key_for "$at")" "$BATS_TEST_TMPDIR/pub.pem"
+	run -0 jwt_openssl_verify "$at" "$BATS_TEST_TMPDIR/pub.pem"
+	# the same modulus as the key file's, and a tampered token fails
+	kid=$(jq -r .kid <<<"$hdr")
+	[ "$(openssl rsa -pubin -in "$BATS_TEST_TMPDIR/pub.pem" -modulus -noout)" = \
+	    "$(openssl rsa -in "$BATS_TEST_TMPDIR/keys/$kid.pem" -modulus -noout)" ]
+	bad="${at%%.*}.$(printf %s "$cl" | jq -c '.scope="admin"' | base64 -w0 | tr '+/' '-_' | tr -d =).${at##*.}"
+	run -1 jwt_openssl_verify "$bad" "$BATS_TEST_TMPDIR/pub.pem"
+	run -1 apim-token introspect "$bad"
+	[ "$output" = '{"active":false}' ]
+}
+
+@test "ES256 and EdDSA access tokens verify with openssl" {
+	mkclient ck1 s3cret
+	for alg in ES256 EdDSA; do
+		apim-token keys rotate --alg $alg
+		at=$(cc_token ck1 s3cret | jq -r .access_token)
+		[ "$(jwt_part "$at" 1 | jq -r .alg)" = $alg ]
+		jwk_pem "$(jwks_key_for "$at")" "$BATS_TEST_TMPDIR/$alg.pem"
+		run -0 jwt_openssl_verify "$at" "$BATS_TEST_TMPDIR/$alg.pem"
+		run -0 apim-token introspect "$at"
+	done
+}
+
+@test "opaque tokens: 256-bit random, stored only as SHA-256" {
+	mkclient ck2 pw2 client_credentials "" opaque 120
+	run -0 cc_token ck2 pw2
+	at=$(jq -r .access_token <<<"$output")
+	[ "$(jq -r .expires_in <<<"$output")" = 120 ]
+	[[ $at =~ ^[A-Za-z0-9_-]{43}$ ]]
+	[ "$(b64u_dec "$at" | wc -c)" = 32 ]
+	run -1 grep -qF -- "$at" $(ls "$APIM_DB"*)
+	[ "$(sqlite3 "$APIM_DB" 'select id from token')" = "$(printf %s "$at" | sha256sum | cut -c1-64)" ]
+	run -0 apim-token introspect "$at"
+	[ "$(jq -r '.active, .client_id, .token_type' <<<"$output" | paste -sd,)" = "true,ck2,Bearer" ]
+	run -0 apim-token revoke "$at"
+	run -1 apim-token introspect "$at"
+	[ "$output" = '{"active":false}' ]
+	run -1 apim-token revoke "$at"
+}
+
+@test "issue: client errors as RFC 6749 section 5.2, exit 1, store unchanged" {
+	mkclient ck1 s3cret client_credentials "read"
+	before=$(db_dump)
+	run -1 --separate-stderr cc_token ck1 wrong
+	[ "$stderr" = "apim-token: invalid_client: client authentication failed" ]
+	run -1 --separate-stderr cc_token nobody s3cret
+	[ "$stderr" = "apim-token: invalid_client: client authentication failed" ]
+	run -1 --separate-stderr cc_token ck1 s3cret "read write"
+	[ "$stderr" = "apim-token: invalid_scope: requested scope exceeds the granted scope" ]
+	run -1 --separate-stderr sh -c 'echo s3cret | apim-token issue --client-id ck1 --client-secret-stdin --grant implicit'
+	[ "$stderr" = "apim-token: unsupported_grant_type: supported: client_credentials, password, refresh_token" ]
+	run -1 --separate-stderr sh -c 'printf "s3cret\npw\n" | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin'
+	[ "$stderr" = "apim-token: unauthorized_client: the client may not use this grant type" ]
+	run -64 apim-token issue --client-id ck1
+	run -66 apim-token issue --client-id ck1 --client-secret-stdin </dev/null
+	[ "$(db_dump)" = "$before" ]
+}
+
+@test "password grant: user's sub, refresh token; wrong password is invalid_grant" {
+	mkclient ck1 s3cret
+	printf 'hunter2\n' | apim-token user add bob --password-stdin --role dev
+	run -0 sh -c 'printf "s3cret\nhunter2\n" | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin --scope read'
+	at=$(jq -r .access_token <<<"$output")
+	rt=$(jq -r .refresh_token <<<"$output")
+	[ "$(jwt_part "$at" 2 | jq -r .sub)" = bob ]
+	[[ $rt =~ ^[A-Za-z0-9_-]{43}$ ]]
+	run -0 apim-token introspect "$at"
+	[ "$(jq -r .username <<<"$output")" = bob ]
+	before=$(db_dump)
+	run -1 --separate-stderr sh -c 'printf "s3cret\nwrong\n" | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin'
+	[ "$stderr" = "apim-token: invalid_grant: bad user name or password" ]
+	run -1 sh -c 'printf "s3cret\nhunter2\n" | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username nobody --password-stdin'
+	[ "$(db_dump)" = "$before" ]
+}
+
+@test "refresh_token grant rotates; reuse of a rotated token revokes the family" {
+	mkclient ck1 s3cret
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	r1=$(printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin)
+	rt1=$(jq -r .refresh_token <<<"$r1")
+	r2=$(printf 's3cret\n%s\n' "$rt1" | apim-token issue --client-id ck1 --client-secret-stdin --grant refresh_token --refresh-token-stdin --scope read)
+	[ "$(jq -r .scope <<<"$r2")" = read ]
+	rt2=$(jq -r .refresh_token <<<"$r2")
+	at2=$(jq -r .access_token <<<"$r2")
+	[ "$rt2" != "$rt1" ]
+	run -0 apim-token introspect "$at2"
+	[ "$(jq -r .username <<<"$output")" = bob ]
+	run -1 apim-token introspect "$rt1"
+	run -0 apim-token introspect "$rt2"
+	# widening the scope on refresh is refused
+	run -1 --separate-stderr sh -c "printf 's3cret\n%s\n' '$rt2' | apim-token issue --client-id ck1 --client-secret-stdin --grant refresh_token --refresh-token-stdin --scope 'read write'"
+	[ "$stderr" = "apim-token: invalid_scope: requested scope exceeds the granted scope" ]
+	# replay of the first refresh token: the whole family goes
+	run -1 --separate-stderr sh -c "printf 's3cret\n%s\n' '$rt1' | apim-token issue --client-id ck1 --client-secret-stdin --grant refresh_token --refresh-token-stdin"
+	[ "$stderr" = "apim-token: invalid_grant: refresh token was already used; its token family is revoked" ]
+	run -1 apim-token introspect "$at2"
+	run -1 apim-token introspect "$rt2"
+	[ "$(sqlite3 "$APIM_DB" 'select count(*) from token where revoked_ms is null')" = 0 ]
+	# another client cannot use the token
+	mkclient ck9 other
+	r3=$(printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin)
+	run -1 --separate-stderr sh -c "printf 'other\n%s\n' '$(jq -r .refresh_token <<<"$r3")' | apim-token issue --client-id ck9 --client-secret-stdin --grant refresh_token --refresh-token-stdin"
+	[ "$stderr" = "apim-token: invalid_grant: unknown refresh token" ]
+}
+
+@test "revoke a refresh token: its access tokens go with it; a JWT by jti" {
+	mkclient ck1 s3cret
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	r=$(printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin)
+	run -0 apim-token revoke "$(jq -r .refresh_token <<<"$r")" --hint refresh_token
+	run -1 apim-token introspect "$(jq -r .access_token <<<"$r")"
+	at=$(cc_token ck1 s3cret | jq -r .access_token)
+	run -0 sh -c "printf '%s\n' '$at' | apim-token revoke -"
+	run -1 apim-token introspect "$at"
+	[ "$(sqlite3 "$APIM_DB" "select revoked_ms is not null from token where id = '$(jwt_part "$at" 2 | jq -r .jti)'")" = 1 ]
+}
+
+@test "keys rotate: the old key stays in the JWKS while its tokens live; retire removes it" {
+	mkclient ck1 s3cret
+	at1=$(cc_token ck1 s3cret | jq -r .access_token)
+	k1=$(jwt_part "$at1" 1 | jq -r .kid)
+	run -0 apim-token keys rotate
+	k2=$output
+	[ "$k1" != "$k2" ]
+	at2=$(cc_token ck1 s3cret | jq -r .access_token)
+	[ "$(jwt_part "$at2" 1 | jq -r .kid)" = "$k2" ]
+	[ "$(apim-token jwks | jq -r '.keys[].kid' | paste -sd,)" = "$k2,$k1" ]
+	run -0 apim-token introspect "$at1"
+	run -0 apim-token keys list --json
+	[ "$(jq -r 'select(.kid == "'"$k1"'") | .state + " " + (.in_jwks|tostring)' <<<"$output")" = "previous true" ]
+	before=$(db_dump)
+	run -65 apim-token keys retire "$k2"
+	[ "$output" = "apim-token: '$k2' is the active key; rotate first" ]
+	run -1 apim-token keys retire nosuchkid
+	[ "$output" = "apim-token: no signing key 'nosuchkid'" ]
+	[ "$(db_dump)" = "$before" ]
+	run -0 apim-token keys retire "$k1"
+	[ "$(apim-token jwks | jq -r '.keys[].kid' | paste -sd,)" = "$k2" ]
+	run -1 apim-token introspect "$at1"
+	run -0 apim-token introspect "$at2"
+}
+
+@test "a rotated key with no live tokens leaves the JWKS at once" {
+	run -0 apim-token keys generate
+	k1=$output
+	apim-token keys rotate >/dev/null
+	[ "$(apim-token jwks | jq -r '.keys[].kid')" = "$(apim-token keys list --json | jq -r 'select(.state == "active") | .kid')" ]
+	[ "$(apim-token jwks | jq '.keys | length')" = 1 ]
+	run -0 apim-token keys list --json
+	[ "$(jq -r 'select(.kid == "'"$k1"'") | .in_jwks' <<<"$output")" = false ]
+}
+
+@test "user add/passwd/del/list; bad input changes nothing; no plain passwords" {
+	run -0 sh -c 'printf "Secr3t-pass\n" | apim-token user add alice --password-stdin --role admin --role dev'
+	run -0 apim-token user list --json
+	[ "$(jq -c '[.name, .roles]' <<<"$output")" = '["alice",["admin","dev"]]' ]
+	run -1 grep -qF Secr3t-pass $(ls "$APIM_DB"*)
+	before=$(db_dump)
+	run -65 sh -c 'printf "x\n" | apim-token user add alice --password-stdin'
+	[ "$output" = "apim-token: user 'alice' exists" ]
+	run -64 sh -c 'printf "x\n" | apim-token user add "bad name" --password-stdin'
+	run -64 apim-token user add bob
+	run -64 sh -c 'printf "\n" | apim-token user add bob --password-stdin'
+	run -66 apim-token user add bob --password-stdin </dev/null
+	run -1 sh -c 'printf "x\n" | apim-token user passwd nobody --password-stdin'
+	run -1 apim-token user del nobody
+	[ "$(db_dump)" = "$before" ]
+	mkclient ck1 s3cret
+	printf 'newpass\n' | apim-token user passwd alice --password-stdin
+	run -1 sh -c 'printf "s3cret\nSecr3t-pass\n" | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username alice --password-stdin'
+	run -0 sh -c 'printf "s3cret\nnewpass\n" | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username alice --password-stdin'
+	run -0 apim-token user del alice
+	run -0 apim-token user list
+	[ "$output" = "NAME  ROLES  CREATED" ]
+	[ "$(sqlite3 "$APIM_DB" 'select count(*) from user_role')" = 0 ]
+}
+
+@test "introspect: garbage and unknown tokens are inactive (exit 1)" {
+	mkclient ck1 s3cret
+	for t in garbage a.b.c "$(printf 'x%.0s' {1..300})" eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.; do
+		run -1 apim-token introspect "$t"
+		[ "$output" = '{"active":false}' ]
+	done
+}
+
+@test "jwt: alg none, a wrong typ and an unknown kid are refused" {
+	mkclient ck1 s3cret
+	at=$(cc_token ck1 s3cret | jq -r .access_token)
+	run -0 jwt-tool verify at+jwt <<<"$at"
+	run -1 jwt-tool verify JWT <<<"$at"
+	[ "$output" = "jwt-tool: invalid token: wrong typ" ]
+	none="$(printf '{"alg":"none","kid":"%s"}' "$(jwt_part "$at" 1 | jq -r .kid)" | base64 -w0 | tr '+/' '-_' | tr -d =).$(echo "$at" | cut -d. -f2)."
+	run -1 jwt-tool verify <<<"$none"
+	[ "$output" = "jwt-tool: invalid token: unsupported alg" ]
+	nokid="$(printf '{"alg":"RS256","typ":"at+jwt","kid":"nosuchkey"}' | base64 -w0 | tr '+/' '-_' | tr -d =).${at#*.}"
+	run -1 jwt-tool verify <<<"$nokid"
+	[ "$output" = "jwt-tool: invalid token: unknown key" ]
+	run -0 jwt-tool sign JWT <<<'{"sub":"x","exp":1000}'
+	run -1 jwt-tool verify <<<"$output"
+	[ "$output" = "jwt-tool: invalid token: expired" ]
+}

@@ -1,0 +1,281 @@
+/* http-echo: a test server over lib/httpd in every mode: /echo answers what it
+ * parsed, /stream a large response in pieces, /slow?ms=N later from a timer. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "httpd.h"
+#include "util.h"
+
+static int stream_mode;
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		char *q;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		q = apim_xmalloc(cap);
+		if (b->n)
+			memcpy(q, b->p, b->n);
+		free(b->p);
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void
+buf_str(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* A query parameter as a number, or def. */
+static long
+qnum(const struct apim_http_request *req, const char *name, long def)
+{
+	const char *q = req->query;
+	size_t n = strlen(name);
+
+	while (q && *q) {
+		if (strncmp(q, name, n) == 0 && q[n] == '=')
+			return strtol(q + n + 1, NULL, 10);
+		q = strchr(q, '&');
+		if (q)
+			q++;
+	}
+	return def;
+}
+
+static const char *const text_plain[] = { "Content-Type", "text/plain", NULL };
+
+static void
+echo_reply(struct apim_http_conn *c, const struct apim_http_request *req,
+    const char *body, size_t len)
+{
+	struct buf b = { 0 };
+	char line[64];
+	size_t i;
+
+	buf_str(&b, "method ");
+	buf_str(&b, req->method);
+	buf_str(&b, "\ntarget ");
+	buf_str(&b, req->target);
+	buf_str(&b, "\npath ");
+	buf_str(&b, req->path);
+	buf_str(&b, "\nquery ");
+	buf_str(&b, req->query ? req->query : "-");
+	snprintf(line, sizeof(line), "\nversion HTTP/1.%d\npeer ", req->minor);
+	buf_str(&b, line);
+	buf_str(&b, req->peer[0] ? req->peer : "-");
+	snprintf(line, sizeof(line), "\ntls %d\n", req->tls);
+	buf_str(&b, line);
+	for (i = 0; i < req->nheaders; i++) {
+		buf_str(&b, "header ");
+		buf_str(&b, req->names[i]);
+		buf_str(&b, ": ");
+		buf_str(&b, req->values[i]);
+		buf_str(&b, "\n");
+	}
+	snprintf(line, sizeof(line), "body %zu\n", len);
+	buf_str(&b, line);
+	buf_add(&b, body, len);
+	apim_http_reply(c, 200, text_plain, b.p, b.n);
+	free(b.p);
+}
+
+/* --- /stream: N bytes in 16 KiB pieces, waiting for the socket to drain --- */
+
+struct streamer {
+	long left, off;
+};
+
+static void
+stream_more(struct apim_http_conn *c, void *arg)
+{
+	struct streamer *st = arg;
+	char piece[16384];
+
+	while (st->left > 0 && apim_http_pending(c) < 65536) {
+		size_t n = st->left < (long)sizeof(piece) ? (size_t)st->left :
+		    sizeof(piece), i;
+
+		for (i = 0; i < n; i++)	/* lines of 64: 63 letters and '\n' */
+			piece[i] = (st->off + (long)i) % 64 == 63 ? '\n' :
+			    (char)('a' + (st->off + (long)i) % 64 % 26);
+		if (apim_http_reply_write(c, piece, n) < 0)
+			st->left = 0;
+		st->left -= (long)n;
+		st->off += (long)n;
+	}
+	if (st->left > 0) {
+		apim_http_on_drain(c, 16384, stream_more, st);
+		return;
+	}
+	apim_http_reply_end(c);
+	free(st);
+}
+
+/* --- /slow: answer from a timer --- */
+
+struct slow {
+	struct apim_http_conn *c;
+	long ms;
+};
+
+static void
+slow_fire(void *arg)
+{
+	struct slow *s = arg;
+	char body[64];
+
+	snprintf(body, sizeof(body), "slow %ld\n", s->ms);
+	apim_http_reply(s->c, 200, text_plain, body, strlen(body));
+	free(s);
+}
+
+/* --- streaming-mode /echo: collect the pieces --- */
+
+struct collect {
+	struct buf b;
+	const struct apim_http_request *req;
+	long pieces;
+};
+
+static void
+collect_body(struct apim_http_conn *c, const char *data, size_t len, void *arg)
+{
+	struct collect *k = arg;
+
+	if (data == NULL) {	/* cut short: release c */
+		apim_http_reply(c, 400, NULL, NULL, 0);
+	} else if (len == 0) {
+		echo_reply(c, k->req, k->b.p ? k->b.p : "", k->b.n);
+	} else {
+		buf_add(&k->b, data, len);
+		k->pieces++;
+		return;
+	}
+	free(k->b.p);
+	free(k);
+}
+
+static void
+handle(struct apim_http_conn *c, const struct apim_http_request *req, void *arg)
+{
+	(void)arg;
+	if (strcmp(req->path, "/echo") == 0) {
+		if (stream_mode) {
+			struct collect *k = calloc(1, sizeof(*k));
+
+			k->req = req;
+			apim_http_body(c, collect_body, k);
+			return;
+		}
+		echo_reply(c, req, req->body, req->body_len);
+	} else if (strcmp(req->path, "/stream") == 0) {
+		struct streamer *st = calloc(1, sizeof(*st));
+		long len = qnum(req, "bytes", 1 << 20);
+
+		st->left = len;
+		apim_http_reply_start(c, 200, text_plain,
+		    qnum(req, "length", 0) ? len : -1);
+		stream_more(c, st);
+	} else if (strcmp(req->path, "/slow") == 0) {
+		struct slow *s = calloc(1, sizeof(*s));
+
+		s->c = c;
+		s->ms = qnum(req, "ms", 1000);
+		apim_loop_timer(apim_http_loop(c), s->ms, slow_fire, s);
+	} else if (strcmp(req->path, "/") == 0) {
+		apim_http_reply(c, 200, text_plain, "hello\n", 6);
+	} else {
+		apim_http_reply(c, 404, text_plain, "not found\n", 10);
+	}
+}
+
+static void
+on_listen(const char *addr, void *arg)
+{
+	(void)arg;
+	printf("listening on %s\n", addr);
+	fflush(stdout);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: http-echo [--inetd | --listen ADDR:PORT] "
+	    "[--workers N] [--stream] [--tls-cert F --tls-key F]\n"
+	    "       [--max-body N] [--max-line N] [--max-headers N] "
+	    "[--max-header-bytes N]\n"
+	    "       [--header-timeout MS] [--read-timeout MS] "
+	    "[--write-timeout MS] [--idle-timeout MS]\n");
+	exit(APIM_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "inetd", no_argument, NULL, 'i' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "stream", no_argument, NULL, 's' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "max-body", required_argument, NULL, 'B' },
+		{ "max-line", required_argument, NULL, 'L' },
+		{ "max-headers", required_argument, NULL, 'H' },
+		{ "max-header-bytes", required_argument, NULL, 'X' },
+		{ "header-timeout", required_argument, NULL, 'T' },
+		{ "read-timeout", required_argument, NULL, 'R' },
+		{ "write-timeout", required_argument, NULL, 'W' },
+		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apim_httpd_opts o;
+	int ch;
+
+	apim_prog_set("http-echo");
+	apim_httpd_opts_init(&o);
+	o.handler = handle;
+	o.on_listen = on_listen;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'i': o.inetd = 1; break;
+		case 'l': o.listen = optarg; break;
+		case 'w': o.workers = atoi(optarg); break;
+		case 's': stream_mode = o.stream = 1; break;
+		case 'c': o.tls_cert = optarg; break;
+		case 'k': o.tls_key = optarg; break;
+		case 'B': o.max_body = strtoul(optarg, NULL, 10); break;
+		case 'L': o.max_line = strtoul(optarg, NULL, 10); break;
+		case 'H': o.max_headers = strtoul(optarg, NULL, 10); break;
+		case 'X': o.max_header_bytes = strtoul(optarg, NULL, 10); break;
+		case 'T': o.header_timeout_ms = atoi(optarg); break;
+		case 'R': o.read_timeout_ms = atoi(optarg); break;
+		case 'W': o.write_timeout_ms = atoi(optarg); break;
+		case 'I': o.idle_timeout_ms = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (apim_httpd_run(&o) < 0)
+		return apim_err_report();
+	return 0;
+}
