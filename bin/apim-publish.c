@@ -2,6 +2,7 @@
  * APIs through their lifecycle.  The commands live in lib/publish*.c. */
 #include "cli.h"
 #include "publish.h"
+#include "publish_subs.h"
 
 #define API_FIELDS "name=,context=,version=,endpoint=,sandbox-endpoint=,tiers=," \
 	"policy=,tag=*,visibility=,roles=,description=,auth="
@@ -31,6 +32,10 @@ static const struct apim_cmd cmds[] = {
 	{ "doc list", apim_publish_doc_list, "", "doc list API" },
 	{ "doc show", apim_publish_doc_show, "", "doc show API NAME" },
 	{ "doc delete", apim_publish_doc_delete, "", "doc delete API NAME" },
+	{ "subscriptions", apim_publish_subscriptions, "", "subscriptions API" },
+	{ "subscription block", apim_publish_subscription_block, "production-only",
+	  "subscription block ID [--production-only]" },
+	{ "subscription unblock", apim_publish_subscription_unblock, "", "subscription unblock ID" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -3,7 +3,15 @@
 #ifndef APIM_PUBLISH_H
 #define APIM_PUBLISH_H
 
+#include <jansson.h>
+
 #include "cli.h"
+
+/* The API fields given as flags (--name, --context, --version, --endpoint,
+ * --sandbox-endpoint, --tiers, --policy, --tag, --visibility, --roles,
+ * --description, --auth) as a partial API object (lib/api.h); a new reference.
+ * import lays it over the document, update passes it to apim_api_update. */
+json_t *apim_publish_fields(const struct apim_args *a);
 
 int apim_publish_create(struct apim_ctx *, struct apim_args *);
 int apim_publish_import(struct apim_ctx *, struct apim_args *);

@@ -1,0 +1,1050 @@
+/* api: APIs, resources, tiers, tags, roles and documents on the store.
+ * Input JSON is borrowed; every json_t returned is a new reference. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "err.h"
+#include "lifecycle.h"
+#include "store.h"
+#include "util.h"
+
+int
+apim_api_resolve(sqlite3 *db, const char *ref, char id[37])
+{
+	sqlite3_stmt *st;
+	const char *colon;
+	int rc;
+
+	if (apim_uuid_valid(ref))
+		st = apim_store_prep(db, "SELECT id FROM api WHERE id = lower(?)", "s", ref);
+	else if ((colon = strchr(ref, ':')) != NULL) {
+		char *name = apim_strdup(ref);
+
+		name[colon - ref] = '\0';
+		st = apim_store_prep(db, "SELECT id FROM api WHERE name = ? AND version = ?",
+		    "ss", name, colon + 1);
+		free(name);
+	} else {
+		apim_err_set(APIM_NO, "no API '%s'", ref);
+		return -1;
+	}
+	if (st == NULL)
+		return -1;
+	rc = apim_store_step(db, st);
+	if (rc == 1)
+		snprintf(id, 37, "%s", apim_store_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == 0)
+		apim_err_set(APIM_NO, "no API '%s'", ref);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+apim_api_label(sqlite3 *db, const char *id, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = apim_store_prep(db, "SELECT name, version FROM api WHERE id = ?",
+	    "s", id)) == NULL)
+		return -1;
+	if ((rc = apim_store_step(db, st)) == 1)
+		snprintf(out, n, "%s:%s", apim_store_text(st, 0), apim_store_text(st, 1));
+	sqlite3_finalize(st);
+	if (rc == 0)
+		apim_err_set(APIM_NO, "no API '%s'", id);
+	return rc == 1 ? 0 : -1;
+}
+
+/* ---- validation ---- */
+
+static int
+bad(const char *fmt, const char *a)
+{
+	apim_err_set(APIM_DATAERR, fmt, a);
+	return -1;
+}
+
+/* A name or version: printable, no spaces, no ':' (it separates the two). */
+static int
+word_valid(const char *what, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL || *s == '\0')
+		return bad("missing %s", what);
+	if (strlen(s) > 200)
+		return bad("%s is too long", what);
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == ':' || *p == '/') {
+			apim_err_set(APIM_DATAERR, "%s '%s' may not contain spaces, ':' "
+			    "or '/'", what, s);
+			return -1;
+		}
+	return 0;
+}
+
+/* Characters allowed in a URL path segment (RFC 3986 pchar, '%' escapes). */
+static int
+pchar(int c)
+{
+	return isalnum(c) || strchr("-._~!$&'()+,;=:@%", c) != NULL;
+}
+
+static int
+context_valid(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return bad("missing %s", "context");
+	if (s[0] != '/' || s[1] == '\0')
+		return bad("context '%s' must start with '/' and name a path", s);
+	for (p = s + 1; *p; p++)
+		if (!(pchar((unsigned char)*p) || (*p == '/' && p[-1] != '/' && p[1]) ||
+		    *p == '{' || *p == '}'))
+			return bad("malformed context '%s'", s);
+	return 0;
+}
+
+int
+apim_api_template_valid(const char *t)
+{
+	const char *p;
+	int inparam = 0;
+
+	if (t == NULL || t[0] != '/')
+		return bad("malformed template '%s': it must start with '/'", t ? t : "");
+	for (p = t + 1; *p; p++) {
+		if (inparam) {
+			if (*p == '}') {
+				if (p[-1] == '{')
+					return bad("malformed template '%s': empty {}", t);
+				inparam = 0;
+			} else if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-' ||
+			    *p == '.'))
+				return bad("malformed template '%s'", t);
+		} else if (*p == '{')
+			inparam = 1;
+		else if (*p == '/') {
+			if (p[-1] == '/')
+				return bad("malformed template '%s': empty segment", t);
+		} else if (*p == '*') {
+			if (p[-1] != '/' || p[1] != '\0')
+				return bad("malformed template '%s': '*' only as a final "
+				    "\"/*\"", t);
+		} else if (!pchar((unsigned char)*p))
+			return bad("malformed template '%s'", t);
+	}
+	if (inparam)
+		return bad("malformed template '%s': unclosed '{'", t);
+	return 0;
+}
+
+int
+apim_api_verb(const char *verb, char out[8])
+{
+	static const char *const verbs[] = { "GET", "POST", "PUT", "PATCH", "DELETE",
+		"HEAD", "OPTIONS", NULL };
+	int i;
+
+	for (i = 0; verbs[i]; i++)
+		if (strcasecmp(verb, verbs[i]) == 0) {
+			strcpy(out, verbs[i]);
+			return 0;
+		}
+	apim_err_set(APIM_DATAERR, "bad verb '%s' (GET, POST, PUT, PATCH, DELETE, "
+	    "HEAD, OPTIONS)", verb);
+	return -1;
+}
+
+static int
+url_valid(const char *what, const char *u)
+{
+	if (u == NULL || *u == '\0') {
+		apim_err_set(APIM_DATAERR, "missing %s", what);
+		return -1;
+	}
+	if ((strncmp(u, "http://", 7) != 0 || u[7] == '\0') &&
+	    (strncmp(u, "https://", 8) != 0 || u[8] == '\0')) {
+		apim_err_set(APIM_DATAERR, "%s '%s' must be an http:// or https:// URL",
+		    what, u);
+		return -1;
+	}
+	return 0;
+}
+
+/* An optional array of non-empty strings; -1 if present and not that. */
+static int
+strings_valid(const json_t *o, const char *key)
+{
+	const json_t *a = json_object_get(o, key), *v;
+	size_t i;
+
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return bad("'%s' must be an array of strings", key);
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return bad("'%s' must be an array of non-empty strings", key);
+	return 0;
+}
+
+/* An optional string member; "" if absent or null, NULL if of another type. */
+static const char *
+str_member(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return "";
+	return json_string_value(v);
+}
+
+static const char *
+endpoint_url(const json_t *api, const char *which)
+{
+	const json_t *ec = json_object_get(api, "endpointConfig");
+	const json_t *ep = ec ? json_object_get(ec, which) : NULL;
+
+	/* WSO2 writes one endpoint as {url} and several as [{url}...]: take the first. */
+	if (json_is_array(ep))
+		ep = json_array_get(ep, 0);
+	return ep ? json_string_value(json_object_get(ep, "url")) : NULL;
+}
+
+static int
+op_valid(const json_t *op, char verb[8])
+{
+	const char *t, *auth, *tier;
+	const json_t *v;
+
+	if (!json_is_object(op))
+		return bad("%s", "each operation must be an object");
+	if ((v = json_object_get(op, "verb")) == NULL || !json_is_string(v))
+		return bad("%s", "an operation has no verb");
+	if (apim_api_verb(json_string_value(v), verb) == -1)
+		return -1;
+	if ((t = json_string_value(json_object_get(op, "target"))) == NULL)
+		return bad("%s", "an operation has no target");
+	if (apim_api_template_valid(t) == -1)
+		return -1;
+	if ((auth = str_member(op, "authType")) == NULL)
+		return bad("%s", "an operation's 'authType' must be a string");
+	if (*auth && strcmp(auth, "oauth2") != 0 && strcmp(auth, "api_key") != 0 &&
+	    strcmp(auth, "none") != 0)
+		return bad("bad auth type '%s' (oauth2, api_key, none)", auth);
+	if ((tier = str_member(op, "throttlingPolicy")) == NULL)
+		return bad("%s", "an operation's 'throttlingPolicy' must be a string");
+	return strings_valid(op, "scopes");
+}
+
+/* Check an API object (after any merge); self is the API being updated, or
+ * NULL for a new one. */
+static int
+api_valid(sqlite3 *db, const json_t *api, const char *self)
+{
+	const char *name, *version, *context, *s, *vis;
+	const json_t *v;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	if (!json_is_object(api))
+		return bad("%s", "an API must be a JSON object");
+	name = json_string_value(json_object_get(api, "name"));
+	version = json_string_value(json_object_get(api, "version"));
+	context = json_string_value(json_object_get(api, "context"));
+	if (word_valid("name", name) == -1 || word_valid("version", version) == -1 ||
+	    context_valid(context) == -1)
+		return -1;
+	if (url_valid("endpoint", endpoint_url(api, "production_endpoints")) == -1)
+		return -1;
+	if ((s = endpoint_url(api, "sandbox_endpoints")) && *s &&
+	    url_valid("sandbox endpoint", s) == -1)
+		return -1;
+	if (str_member(api, "description") == NULL || str_member(api, "provider") == NULL)
+		return bad("%s", "'description' and 'provider' must be strings");
+	if (str_member(api, "apiThrottlingPolicy") == NULL)
+		return bad("%s", "'apiThrottlingPolicy' must be a string");
+	if (strings_valid(api, "policies") == -1 || strings_valid(api, "tags") == -1 ||
+	    strings_valid(api, "visibleRoles") == -1 ||
+	    strings_valid(api, "securityScheme") == -1)
+		return -1;
+	if ((v = json_object_get(api, "policies")) && json_is_array(v) &&
+	    json_array_size(v) == 0)
+		return bad("%s", "an API needs at least one tier");
+	if ((v = json_object_get(api, "securityScheme")) && json_is_array(v)) {
+		const json_t *e;
+
+		if (json_array_size(v) == 0)
+			return bad("%s", "an API needs at least one auth scheme");
+		json_array_foreach(v, i, e) {
+			s = json_string_value(e);
+			if (strcmp(s, "oauth2") != 0 && strcmp(s, "api_key") != 0)
+				return bad("bad auth scheme '%s' (oauth2, api_key)", s);
+		}
+	}
+	if ((vis = str_member(api, "visibility")) == NULL)
+		return bad("%s", "'visibility' must be a string");
+	v = json_object_get(api, "visibleRoles");
+	if (strcasecmp(vis, "restricted") == 0) {
+		if (json_array_size(v) == 0)
+			return bad("%s", "visibility restricted needs roles");
+	} else if (*vis == '\0' || strcasecmp(vis, "public") == 0) {
+		if (json_array_size(v) > 0)
+			return bad("%s", "roles need visibility restricted");
+	} else
+		return bad("bad visibility '%s' (public, restricted)", vis);
+	if ((v = json_object_get(api, "operations")) && !json_is_null(v)) {
+		const json_t *op;
+		char verb[8];
+
+		if (!json_is_array(v))
+			return bad("%s", "'operations' must be an array");
+		json_array_foreach(v, i, op)
+			if (op_valid(op, verb) == -1)
+				return -1;
+	}
+	/* Uniqueness: name+version, and a context belongs to one API name. */
+	st = apim_store_prep(db, "SELECT name, version FROM api WHERE id IS NOT ? AND "
+	    "((name = ? AND version = ?) OR (context = ? AND name <> ?)) LIMIT 1",
+	    "sssss", self, name, version, context, name);
+	if (st == NULL)
+		return -1;
+	if ((rc = apim_store_step(db, st)) == 1) {
+		if (strcmp(apim_store_text(st, 0), name) == 0)
+			apim_err_set(APIM_DATAERR, "API '%s:%s' already exists", name,
+			    version);
+		else
+			apim_err_set(APIM_DATAERR, "context '%s' is used by API '%s:%s'",
+			    context, apim_store_text(st, 0), apim_store_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	return rc == 0 ? 0 : -1;
+}
+
+/* ---- writing ---- */
+
+static int
+write_list(sqlite3 *db, const char *id, const json_t *a, const char *del,
+    const char *ins, int pos)
+{
+	const json_t *v;
+	size_t i;
+
+	if (apim_store_exec(db, del, "s", id) == -1)
+		return -1;
+	json_array_foreach(a, i, v) {
+		int rc = pos ? apim_store_exec(db, ins, "ssi", id, json_string_value(v),
+		    (int)i) : apim_store_exec(db, ins, "ss", id, json_string_value(v));
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+add_op(sqlite3 *db, const char *id, const json_t *op)
+{
+	const char *t = json_string_value(json_object_get(op, "target"));
+	const char *auth = str_member(op, "authType");
+	const char *tier = str_member(op, "throttlingPolicy");
+	const json_t *v;
+	sqlite3_int64 rid;
+	char verb[8];
+	size_t i;
+
+	if (op_valid(op, verb) == -1)
+		return -1;
+	if (apim_store_exec(db, "INSERT INTO resource (api_id, verb, template, auth, "
+	    "tier) VALUES (?, ?, ?, ?, ?)", "sssss", id, verb, t, *auth ? auth : NULL,
+	    *tier ? tier : NULL) == -1) {
+		if (apim_err_code() == APIM_DATAERR)
+			apim_err_set(APIM_DATAERR, "duplicate resource '%s %s'", verb, t);
+		return -1;
+	}
+	rid = sqlite3_last_insert_rowid(db);
+	json_array_foreach(json_object_get(op, "scopes"), i, v)
+		if (apim_store_exec(db, "INSERT OR IGNORE INTO resource_scope "
+		    "(resource_id, scope) VALUES (?, ?)", "Is", (int64_t)rid,
+		    json_string_value(v)) == -1)
+			return -1;
+	return 0;
+}
+
+/* Write the API row's children from api (which has passed api_valid). */
+static int
+write_children(sqlite3 *db, const char *id, const json_t *api)
+{
+	const json_t *pol = json_object_get(api, "policies"), *ops, *op;
+	json_t *dflt = NULL;
+	size_t i;
+	int rc;
+
+	if (pol == NULL || json_is_null(pol))
+		pol = dflt = json_pack("[s]", "Unlimited");
+	rc = write_list(db, id, pol, "DELETE FROM api_tier WHERE api_id = ?",
+	    "INSERT OR IGNORE INTO api_tier (api_id, tier, pos) VALUES (?, ?, ?)", 1);
+	json_decref(dflt);
+	if (rc == -1 ||
+	    write_list(db, id, json_object_get(api, "tags"),
+	    "DELETE FROM api_tag WHERE api_id = ?",
+	    "INSERT OR IGNORE INTO api_tag (api_id, tag) VALUES (?, ?)", 0) == -1 ||
+	    write_list(db, id, json_object_get(api, "visibleRoles"),
+	    "DELETE FROM api_role WHERE api_id = ?",
+	    "INSERT OR IGNORE INTO api_role (api_id, role) VALUES (?, ?)", 0) == -1)
+		return -1;
+	if ((ops = json_object_get(api, "operations")) == NULL || json_is_null(ops))
+		return 0;
+	if (apim_store_exec(db, "DELETE FROM resource WHERE api_id = ?", "s", id) == -1)
+		return -1;
+	json_array_foreach(ops, i, op)
+		if (add_op(db, id, op) == -1)
+			return -1;
+	return 0;
+}
+
+/* The comma list stored in api.auth. */
+static char *
+auth_csv(const json_t *api)
+{
+	const json_t *a = json_object_get(api, "securityScheme"), *v;
+	char buf[64] = "";
+	size_t i;
+
+	if (a == NULL || json_is_null(a))
+		return apim_strdup("oauth2");
+	json_array_foreach(a, i, v) {
+		const char *s = json_string_value(v);
+
+		if (strstr(buf, s))
+			continue;
+		if (*buf)
+			strcat(buf, ",");
+		strcat(buf, s);
+	}
+	return apim_strdup(buf);
+}
+
+static const char *
+or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static const char *
+vis_lower(const json_t *api)
+{
+	return strcasecmp(str_member(api, "visibility"), "restricted") == 0 ?
+	    "restricted" : "public";
+}
+
+int
+apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
+{
+	const char *provider;
+	char *auth;
+	int64_t now = apim_now_ms();
+	int rc;
+
+	if (apim_uuid_new(id) == -1) {
+		apim_err_set(APIM_SOFTWARE, "cannot make an id");
+		return -1;
+	}
+	/* Validate inside the write transaction so no other writer slips a
+	 * clashing name or context in between. */
+	if (apim_store_begin(db) == -1)
+		return -1;
+	if (api_valid(db, api, NULL) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	provider = or_null(str_member(api, "provider"));
+	auth = auth_csv(api);
+	rc = apim_store_exec(db, "INSERT INTO api (id, name, version, context, provider, "
+	    "description, endpoint, sandbox_endpoint, api_policy, visibility, auth, "
+	    "is_default, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?)", "sssssssssssiII", id,
+	    json_string_value(json_object_get(api, "name")),
+	    json_string_value(json_object_get(api, "version")),
+	    json_string_value(json_object_get(api, "context")),
+	    provider ? provider : actor, or_null(str_member(api, "description")),
+	    endpoint_url(api, "production_endpoints"),
+	    or_null(endpoint_url(api, "sandbox_endpoints")),
+	    or_null(str_member(api, "apiThrottlingPolicy")), vis_lower(api), auth,
+	    json_is_true(json_object_get(api, "isDefaultVersion")), now, now);
+	free(auth);
+	if (rc == -1 || write_children(db, id, api) == -1 ||
+	    apim_lifecycle_record(db, id, "create", NULL, "CREATED", actor) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	if (json_is_true(json_object_get(api, "isDefaultVersion")) &&
+	    apim_store_exec(db, "UPDATE api SET is_default = 0 WHERE name = ? AND id <> ?",
+	    "ss", json_string_value(json_object_get(api, "name")), id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	return apim_store_commit(db);
+}
+
+/* ---- reading ---- */
+
+static json_t *
+column_list(sqlite3 *db, const char *sql, const char *id)
+{
+	sqlite3_stmt *st = apim_store_prep(db, sql, "s", id);
+	json_t *a;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	a = json_array();
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_array_append_new(a, json_string(apim_store_text(st, 0)));
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+json_t *
+apim_api_resources(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *a;
+	int rc;
+
+	st = apim_store_prep(db, "SELECT id, template, verb, auth, tier FROM resource "
+	    "WHERE api_id = ? ORDER BY template, CASE verb WHEN 'GET' THEN 1 WHEN "
+	    "'POST' THEN 2 WHEN 'PUT' THEN 3 WHEN 'PATCH' THEN 4 WHEN 'DELETE' THEN 5 "
+	    "WHEN 'HEAD' THEN 6 ELSE 7 END", "s", id);
+	if (st == NULL)
+		return NULL;
+	a = json_array();
+	while ((rc = apim_store_step(db, st)) == 1) {
+		json_t *scopes = json_array();
+		sqlite3_stmt *sc = apim_store_prep(db, "SELECT scope FROM resource_scope "
+		    "WHERE resource_id = ? ORDER BY scope", "I",
+		    (int64_t)sqlite3_column_int64(st, 0));
+
+		while (sc && apim_store_step(db, sc) == 1)
+			json_array_append_new(scopes, json_string(apim_store_text(sc, 0)));
+		sqlite3_finalize(sc);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
+		    "target", apim_store_text(st, 1), "verb", apim_store_text(st, 2),
+		    "authType", (const char *)sqlite3_column_text(st, 3),
+		    "throttlingPolicy", (const char *)sqlite3_column_text(st, 4),
+		    "scopes", scopes));
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+json_t *
+apim_api_get(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *o, *ec, *sec;
+	char ct[32], ut[32];
+	char **auth;
+	size_t i;
+	int rc;
+
+	st = apim_store_prep(db, "SELECT id, name, description, context, version, "
+	    "provider, state, is_default, visibility, api_policy, auth, endpoint, "
+	    "sandbox_endpoint, created_ms, updated_ms FROM api WHERE id = ?", "s", id);
+	if (st == NULL)
+		return NULL;
+	if ((rc = apim_store_step(db, st)) != 1) {
+		sqlite3_finalize(st);
+		if (rc == 0)
+			apim_err_set(APIM_NO, "no API '%s'", id);
+		return NULL;
+	}
+	apim_time_iso(sqlite3_column_int64(st, 13), ct);
+	apim_time_iso(sqlite3_column_int64(st, 14), ut);
+	ec = json_pack("{s:s, s:{s:s}}", "endpoint_type", "http",
+	    "production_endpoints", "url", apim_store_text(st, 11));
+	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+		json_object_set_new(ec, "sandbox_endpoints",
+		    json_pack("{s:s}", "url", apim_store_text(st, 12)));
+	sec = json_array();
+	auth = apim_split_csv(apim_store_text(st, 10));
+	for (i = 0; auth[i]; i++)
+		json_array_append_new(sec, json_string(auth[i]));
+	apim_strv_free(auth);
+	o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:b, s:s}",
+	    "id", apim_store_text(st, 0), "name", apim_store_text(st, 1),
+	    "description", (const char *)sqlite3_column_text(st, 2),
+	    "context", apim_store_text(st, 3), "version", apim_store_text(st, 4),
+	    "provider", apim_store_text(st, 5), "lifeCycleStatus", apim_store_text(st, 6),
+	    "isDefaultVersion", sqlite3_column_int(st, 7),
+	    "visibility", strcmp(apim_store_text(st, 8), "restricted") == 0 ?
+	    "RESTRICTED" : "PUBLIC");
+	json_object_set_new(o, "visibleRoles", column_list(db,
+	    "SELECT role FROM api_role WHERE api_id = ? ORDER BY role", id));
+	json_object_set_new(o, "tags", column_list(db,
+	    "SELECT tag FROM api_tag WHERE api_id = ? ORDER BY tag", id));
+	json_object_set_new(o, "policies", column_list(db,
+	    "SELECT tier FROM api_tier WHERE api_id = ? ORDER BY pos", id));
+	json_object_set_new(o, "apiThrottlingPolicy",
+	    sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null() :
+	    json_string(apim_store_text(st, 9)));
+	json_object_set_new(o, "securityScheme", sec);
+	json_object_set_new(o, "endpointConfig", ec);
+	json_object_set_new(o, "operations", apim_api_resources(db, id));
+	json_object_set_new(o, "createdTime", json_string(ct));
+	json_object_set_new(o, "lastUpdatedTime", json_string(ut));
+	sqlite3_finalize(st);
+	return o;
+}
+
+json_t *
+apim_api_list(sqlite3 *db, const char *state, const char *tag)
+{
+	sqlite3_stmt *st;
+	json_t *ids, *a, *v;
+	size_t i;
+	int rc;
+
+	st = apim_store_prep(db, "SELECT id FROM api WHERE (?1 IS NULL OR state = "
+	    "upper(?1)) AND (?2 IS NULL OR id IN (SELECT api_id FROM api_tag WHERE "
+	    "tag = ?2)) ORDER BY name, created_ms, version", "ss", state, tag);
+	if (st == NULL)
+		return NULL;
+	ids = json_array();
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_array_append_new(ids, json_string(apim_store_text(st, 0)));
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(ids);
+		return NULL;
+	}
+	a = json_array();
+	json_array_foreach(ids, i, v) {
+		json_t *o = apim_api_get(db, json_string_value(v));
+
+		if (o == NULL) {
+			json_decref(a);
+			a = NULL;
+			break;
+		}
+		json_array_append_new(a, o);
+	}
+	json_decref(ids);
+	return a;
+}
+
+/* ---- changing ---- */
+
+/* Mark API id as changed now (lastUpdatedTime). */
+static int
+touch(sqlite3 *db, const char *id)
+{
+	return apim_store_exec(db, "UPDATE api SET updated_ms = ? WHERE id = ?", "Is",
+	    apim_now_ms(), id) == -1 ? -1 : 0;
+}
+
+int
+apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
+{
+	static const char *const fixed[] = { "name", "version", "context", NULL };
+	json_t *cur, *ec;
+	const char *key;
+	json_t *val;
+	char *auth;
+	int i, rc = -1;
+
+	if (!json_is_object(changes) || json_object_size(changes) == 0) {
+		apim_err_set(APIM_USAGE, "nothing to change");
+		return -1;
+	}
+	if ((cur = apim_api_get(db, id)) == NULL)
+		return -1;
+	for (i = 0; fixed[i]; i++) {
+		const json_t *nv = json_object_get(changes, fixed[i]);
+
+		if (nv && !json_equal(nv, json_object_get(cur, fixed[i]))) {
+			apim_err_set(APIM_DATAERR, "the %s of API '%s:%s' cannot change; "
+			    "use 'version' for a new version", fixed[i],
+			    json_string_value(json_object_get(cur, "name")),
+			    json_string_value(json_object_get(cur, "version")));
+			goto out;
+		}
+	}
+	ec = json_object_get(cur, "endpointConfig");
+	json_object_foreach((json_t *)changes, key, val) {
+		if (strcmp(key, "endpointConfig") == 0 && json_is_object(val)) {
+			json_object_update(ec, val);
+			continue;
+		}
+		json_object_set(cur, key, val);
+	}
+	if ((val = json_object_get(ec, "sandbox_endpoints")) &&
+	    (json_is_null(val) || (json_is_object(val) &&
+	    (endpoint_url(cur, "sandbox_endpoints") == NULL ||
+	    *endpoint_url(cur, "sandbox_endpoints") == '\0'))))
+		json_object_del(ec, "sandbox_endpoints");
+	/* Going public drops the roles unless new ones were given (and refused). */
+	if (json_object_get(changes, "visibility") &&
+	    json_object_get(changes, "visibleRoles") == NULL &&
+	    strcasecmp(str_member(cur, "visibility") ? str_member(cur, "visibility") : "",
+	    "public") == 0)
+		json_object_set_new(cur, "visibleRoles", json_array());
+	if (json_object_get(changes, "operations") == NULL)
+		json_object_del(cur, "operations");	/* leave resources alone */
+	if (apim_store_begin(db) == -1)
+		goto out;
+	if (api_valid(db, cur, id) == -1) {
+		apim_store_rollback(db);
+		goto out;
+	}
+	auth = auth_csv(cur);
+	rc = apim_store_exec(db, "UPDATE api SET description = ?, provider = ?, "
+	    "endpoint = ?, sandbox_endpoint = ?, api_policy = ?, visibility = ?, "
+	    "auth = ?, updated_ms = ? WHERE id = ?", "sssssssIs",
+	    or_null(str_member(cur, "description")), str_member(cur, "provider"),
+	    endpoint_url(cur, "production_endpoints"),
+	    or_null(endpoint_url(cur, "sandbox_endpoints")),
+	    or_null(str_member(cur, "apiThrottlingPolicy")), vis_lower(cur), auth,
+	    apim_now_ms(), id);
+	free(auth);
+	if (rc == -1 || write_children(db, id, cur) == -1) {
+		apim_store_rollback(db);
+		rc = -1;
+		goto out;
+	}
+	rc = apim_store_commit(db);
+out:
+	json_decref(cur);
+	return rc;
+}
+
+int
+apim_api_delete(sqlite3 *db, const char *id, int force)
+{
+	sqlite3_stmt *st;
+	char label[600];
+	int n = 0, rc;
+
+	if (apim_api_label(db, id, label, sizeof label) == -1)
+		return -1;
+	if (apim_store_begin(db) == -1)
+		return -1;
+	if ((st = apim_store_prep(db, "SELECT count(*) FROM subscription WHERE "
+	    "api_id = ?", "s", id)) == NULL)
+		goto fail;
+	if ((rc = apim_store_step(db, st)) == 1)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		goto fail;
+	if (n > 0 && !force) {
+		apim_err_set(APIM_NO, "API '%s' has %d subscription%s; use --force",
+		    label, n, n == 1 ? "" : "s");
+		goto fail;
+	}
+	if (apim_store_exec(db, "DELETE FROM subscription WHERE api_id = ?", "s", id) == -1 ||
+	    apim_store_exec(db, "DELETE FROM api WHERE id = ?", "s", id) == -1)
+		goto fail;
+	return apim_store_commit(db);
+fail:
+	apim_store_rollback(db);
+	return -1;
+}
+
+int
+apim_api_resource_add(sqlite3 *db, const char *id, const json_t *op)
+{
+	if (apim_store_begin(db) == -1)
+		return -1;
+	if (add_op(db, id, op) == -1 || touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	return apim_store_commit(db);
+}
+
+int
+apim_api_resource_delete(sqlite3 *db, const char *id, const char *verb,
+    const char *tmpl)
+{
+	char v[8];
+	int n;
+
+	if (apim_api_verb(verb, v) == -1)
+		return -1;
+	if (apim_store_begin(db) == -1)
+		return -1;
+	n = apim_store_exec(db, "DELETE FROM resource WHERE api_id = ? AND verb = ? "
+	    "AND template = ?", "sss", id, v, tmpl);
+	if (n == 0)
+		apim_err_set(APIM_NO, "no resource '%s %s'", v, tmpl);
+	if (n <= 0 || touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	return apim_store_commit(db);
+}
+
+/* ---- versions ---- */
+
+static int
+copy_rows(sqlite3 *db, const char *from, const char *to)
+{
+	sqlite3_stmt *st;
+	json_t *rows;
+	size_t i;
+	int rc;
+
+	if (apim_store_exec(db, "INSERT INTO api_tier (api_id, tier, pos) SELECT ?, "
+	    "tier, pos FROM api_tier WHERE api_id = ?", "ss", to, from) == -1 ||
+	    apim_store_exec(db, "INSERT INTO api_tag (api_id, tag) SELECT ?, tag FROM "
+	    "api_tag WHERE api_id = ?", "ss", to, from) == -1 ||
+	    apim_store_exec(db, "INSERT INTO api_role (api_id, role) SELECT ?, role FROM "
+	    "api_role WHERE api_id = ?", "ss", to, from) == -1)
+		return -1;
+	/* Resources get new ids, so copy them one by one with their scopes. */
+	if ((st = apim_store_prep(db, "SELECT id FROM resource WHERE api_id = ? "
+	    "ORDER BY id", "s", from)) == NULL)
+		return -1;
+	rows = json_array();
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_array_append_new(rows, json_integer(sqlite3_column_int64(st, 0)));
+	sqlite3_finalize(st);
+	for (i = 0; rc == 0 && i < json_array_size(rows); i++) {
+		int64_t old = json_integer_value(json_array_get(rows, i));
+
+		if (apim_store_exec(db, "INSERT INTO resource (api_id, verb, template, "
+		    "auth, tier) SELECT ?, verb, template, auth, tier FROM resource "
+		    "WHERE id = ?", "sI", to, old) == -1 ||
+		    apim_store_exec(db, "INSERT INTO resource_scope (resource_id, scope) "
+		    "SELECT ?, scope FROM resource_scope WHERE resource_id = ?", "II",
+		    (int64_t)sqlite3_last_insert_rowid(db), old) == -1)
+			rc = -1;
+	}
+	json_decref(rows);
+	if (rc == -1)
+		return -1;
+	if ((st = apim_store_prep(db, "SELECT id FROM doc WHERE api_id = ? ORDER BY "
+	    "created_ms", "s", from)) == NULL)
+		return -1;
+	rows = json_array();
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_array_append_new(rows, json_string(apim_store_text(st, 0)));
+	sqlite3_finalize(st);
+	for (i = 0; rc == 0 && i < json_array_size(rows); i++) {
+		char did[37];
+
+		if (apim_uuid_new(did) == -1 || apim_store_exec(db, "INSERT INTO doc (id, "
+		    "api_id, name, type, source, content, file_name, url, created_ms) "
+		    "SELECT ?, ?, name, type, source, content, file_name, url, ? FROM doc "
+		    "WHERE id = ?", "ssIs", did, to, apim_now_ms(),
+		    json_string_value(json_array_get(rows, i))) == -1)
+			rc = -1;
+	}
+	json_decref(rows);
+	return rc;
+}
+
+int
+apim_api_version(sqlite3 *db, const char *id, const char *newver, int dflt,
+    const char *actor, char newid[37])
+{
+	sqlite3_stmt *st;
+	char name[256];
+	int64_t now = apim_now_ms();
+	int rc;
+
+	if (word_valid("version", newver) == -1)
+		return -1;
+	if (apim_store_begin(db) == -1)
+		return -1;
+	if ((st = apim_store_prep(db, "SELECT name, (SELECT count(*) FROM api b WHERE "
+	    "b.name = a.name AND b.version = ?) FROM api a WHERE id = ?", "ss",
+	    newver, id)) == NULL)
+		goto fail;
+	if ((rc = apim_store_step(db, st)) == 1) {
+		snprintf(name, sizeof name, "%s", apim_store_text(st, 0));
+		if (sqlite3_column_int(st, 1) > 0) {
+			apim_err_set(APIM_DATAERR, "API '%s:%s' already exists", name, newver);
+			rc = -1;
+		}
+	} else if (rc == 0) {
+		apim_err_set(APIM_NO, "no API '%s'", id);
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	if (rc == -1)
+		goto fail;
+	if (apim_uuid_new(newid) == -1) {
+		apim_err_set(APIM_SOFTWARE, "cannot make an id");
+		goto fail;
+	}
+	if (dflt && apim_store_exec(db, "UPDATE api SET is_default = 0, updated_ms = ? "
+	    "WHERE name = ? AND is_default = 1", "Is", now, name) == -1)
+		goto fail;
+	if (apim_store_exec(db, "INSERT INTO api (id, name, version, context, provider, "
+	    "description, state, endpoint, sandbox_endpoint, api_policy, visibility, "
+	    "auth, is_default, created_ms, updated_ms) SELECT ?, name, ?, context, "
+	    "provider, description, 'CREATED', endpoint, sandbox_endpoint, api_policy, "
+	    "visibility, auth, ?, ?, ? FROM api WHERE id = ?", "ssiIIs", newid, newver,
+	    dflt ? 1 : 0, now, now, id) == -1 ||
+	    copy_rows(db, id, newid) == -1 ||
+	    apim_lifecycle_record(db, newid, "create", NULL, "CREATED", actor) == -1)
+		goto fail;
+	return apim_store_commit(db);
+fail:
+	apim_store_rollback(db);
+	return -1;
+}
+
+/* ---- documents ---- */
+
+static const char *const doc_types[] = { "HOWTO", "SAMPLES", "PUBLIC_FORUM",
+	"SUPPORT_FORUM", "OTHER", NULL };
+
+int
+apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
+    const char *type, const char *source, const char *content, size_t len,
+    const char *file_name, const char *url)
+{
+	char did[37];
+	int i, ok = 0, rc;
+
+	if (name == NULL || *name == '\0')
+		return bad("missing %s", "document name");
+	for (i = 0; doc_types[i]; i++)
+		if (type && strcmp(type, doc_types[i]) == 0)
+			ok = 1;
+	if (!ok)
+		return bad("bad document type '%s' (HOWTO, SAMPLES, PUBLIC_FORUM, "
+		    "SUPPORT_FORUM, OTHER)", type ? type : "");
+	if (strcmp(source, "URL") == 0 && url_valid("document URL", url) == -1)
+		return -1;
+	if (apim_uuid_new(did) == -1) {
+		apim_err_set(APIM_SOFTWARE, "cannot make an id");
+		return -1;
+	}
+	if (apim_store_begin(db) == -1)
+		return -1;
+	if (content && strcmp(source, "FILE") == 0)
+		rc = apim_store_exec(db, "INSERT INTO doc (id, api_id, name, type, source, "
+		    "content, file_name, url, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "sssssbssI", did, id, name, type, source, content, (int)len,
+		    file_name, url, apim_now_ms());
+	else
+		rc = apim_store_exec(db, "INSERT INTO doc (id, api_id, name, type, source, "
+		    "content, file_name, url, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "ssssssssI", did, id, name, type, source, content, file_name, url,
+		    apim_now_ms());
+	if (rc == -1) {
+		if (apim_err_code() == APIM_DATAERR)
+			apim_err_set(APIM_DATAERR, "document '%s' already exists", name);
+		apim_store_rollback(db);
+		return -1;
+	}
+	if (touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	return apim_store_commit(db);
+}
+
+static json_t *
+doc_object(sqlite3_stmt *st)
+{
+	char t[32];
+
+	apim_time_iso(sqlite3_column_int64(st, 6), t);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}",
+	    "documentId", apim_store_text(st, 0), "name", apim_store_text(st, 1),
+	    "type", apim_store_text(st, 2), "sourceType", apim_store_text(st, 3),
+	    "fileName", (const char *)sqlite3_column_text(st, 4),
+	    "sourceUrl", (const char *)sqlite3_column_text(st, 5), "createdTime", t);
+}
+
+json_t *
+apim_api_docs(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *a;
+	int rc;
+
+	if ((st = apim_store_prep(db, "SELECT id, name, type, source, file_name, url, "
+	    "created_ms FROM doc WHERE api_id = ? ORDER BY name", "s", id)) == NULL)
+		return NULL;
+	a = json_array();
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_array_append_new(a, doc_object(st));
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+json_t *
+apim_api_doc_get(sqlite3 *db, const char *id, const char *name,
+    char **content, size_t *len)
+{
+	sqlite3_stmt *st;
+	json_t *o = NULL;
+	int rc;
+
+	*content = NULL;
+	*len = 0;
+	if ((st = apim_store_prep(db, "SELECT id, name, type, source, file_name, url, "
+	    "created_ms, content FROM doc WHERE api_id = ? AND name = ?", "ss", id,
+	    name)) == NULL)
+		return NULL;
+	if ((rc = apim_store_step(db, st)) == 1) {
+		o = doc_object(st);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			const void *b = sqlite3_column_blob(st, 7);
+
+			*len = (size_t)sqlite3_column_bytes(st, 7);
+			*content = apim_xmalloc(*len + 1);
+			if (*len)
+				memcpy(*content, b, *len);
+			(*content)[*len] = '\0';
+			if (strcmp(apim_store_text(st, 3), "INLINE") == 0)
+				json_object_set_new(o, "inlineContent", json_string(*content));
+		}
+	} else if (rc == 0)
+		apim_err_set(APIM_NO, "no document '%s'", name);
+	sqlite3_finalize(st);
+	return o;
+}
+
+int
+apim_api_doc_delete(sqlite3 *db, const char *id, const char *name)
+{
+	int n;
+
+	if (apim_store_begin(db) == -1)
+		return -1;
+	n = apim_store_exec(db, "DELETE FROM doc WHERE api_id = ? AND name = ?",
+	    "ss", id, name);
+	if (n == 0)
+		apim_err_set(APIM_NO, "no document '%s'", name);
+	if (n <= 0 || touch(db, id) == -1) {
+		apim_store_rollback(db);
+		return -1;
+	}
+	return apim_store_commit(db);
+}

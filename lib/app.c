@@ -1,0 +1,232 @@
+/* app: applications, subscriptions and clients on the store, for one owner.
+ * Statements are finalized here; json_t results are the caller's to decref. */
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "err.h"
+#include "store.h"
+#include "util.h"
+
+static const char *const app_tiers[] = {
+	"10PerMin", "20PerMin", "50PerMin", "Unlimited", "CUSTOM", NULL,
+};
+
+int
+apim_app_tier_valid(const char *t)
+{
+	int i;
+
+	for (i = 0; app_tiers[i]; i++)
+		if (strcmp(app_tiers[i], t) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+apim_app_tiers(void)
+{
+	return "10PerMin, 20PerMin, 50PerMin, Unlimited, CUSTOM";
+}
+
+/* Run a one-row query whose first column is an id; 1 found, 0 not, -1 error. */
+static int
+one_id(sqlite3 *db, sqlite3_stmt *st, char id[APIM_ID_MAX])
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = apim_store_step(db, st);
+	if (rc == 1)
+		snprintf(id, APIM_ID_MAX, "%s", apim_store_text(st, 0));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+apim_app_resolve(sqlite3 *db, const char *owner, const char *ref,
+    char id[APIM_ID_MAX])
+{
+	int rc;
+
+	rc = one_id(db, apim_store_prep(db,
+	    "SELECT id FROM application WHERE owner = ?1 AND (id = ?2 OR name = ?2)"
+	    " ORDER BY id = ?2 DESC LIMIT 1", "ss", owner, ref), id);
+	if (rc == 0)
+		apim_err_set(APIM_NO, "no application '%s'", ref);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+apim_app_api_find(sqlite3 *db, const char *ref, char id[APIM_ID_MAX])
+{
+	int rc;
+
+	rc = one_id(db, apim_store_prep(db,
+	    "SELECT id FROM api WHERE id = ?1 OR name || ':' || version = ?1"
+	    " ORDER BY id = ?1 DESC LIMIT 1", "s", ref), id);
+	if (rc == 0)
+		apim_err_set(APIM_NO, "no API '%s'", ref);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+apim_app_api_visible(sqlite3 *db, const char *api_id, const char *user)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = apim_store_prep(db,
+	    "SELECT 1 FROM api WHERE id = ?1 AND (visibility = 'public' OR EXISTS"
+	    " (SELECT 1 FROM api_role r JOIN user_role u ON u.role = r.role"
+	    "  WHERE r.api_id = ?1 AND u.name = ?2))", "ss", api_id, user);
+	if (st == NULL)
+		return -1;
+	rc = apim_store_step(db, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+apim_app_api_state(sqlite3 *db, const char *api_id, char *state, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = apim_store_prep(db, "SELECT state FROM api WHERE id = ?", "s", api_id);
+	if (st == NULL)
+		return -1;
+	if ((rc = apim_store_step(db, st)) == 1)
+		snprintf(state, n, "%s", apim_store_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == 0)
+		apim_err_set(APIM_NO, "no API '%s'", api_id);
+	return rc == 1 ? 0 : -1;
+}
+
+static json_t *
+iso(int64_t ms)
+{
+	char t[32];
+
+	apim_time_iso(ms, t);
+	return json_string(t);
+}
+
+static json_t *
+text_or_null(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
+	    json_string(apim_store_text(st, col));
+}
+
+json_t *
+apim_app_json(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *o = NULL, *attrs;
+	int rc;
+
+	st = apim_store_prep(db,
+	    "SELECT id, name, tier, token_type, description, owner, callback_url,"
+	    " created_ms, updated_ms,"
+	    " (SELECT count(*) FROM subscription WHERE app_id = a.id)"
+	    " FROM application a WHERE id = ?", "s", id);
+	if (st == NULL)
+		return NULL;
+	if ((rc = apim_store_step(db, st)) == 1) {
+		const char *tt = apim_store_text(st, 3);
+
+		o = json_object();
+		json_object_set_new(o, "applicationId", json_string(apim_store_text(st, 0)));
+		json_object_set_new(o, "name", json_string(apim_store_text(st, 1)));
+		json_object_set_new(o, "throttlingPolicy", json_string(apim_store_text(st, 2)));
+		json_object_set_new(o, "description", text_or_null(st, 4));
+		json_object_set_new(o, "tokenType",
+		    json_string(strcmp(tt, "opaque") == 0 ? "OPAQUE" : "JWT"));
+		json_object_set_new(o, "status", json_string("APPROVED"));
+		json_object_set_new(o, "owner", json_string(apim_store_text(st, 5)));
+		json_object_set_new(o, "callbackUrl", text_or_null(st, 6));
+		json_object_set_new(o, "subscriptionCount",
+		    json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new(o, "createdTime", iso(sqlite3_column_int64(st, 7)));
+		json_object_set_new(o, "updatedTime", iso(sqlite3_column_int64(st, 8)));
+	}
+	sqlite3_finalize(st);
+	if (rc != 1) {
+		if (rc == 0)
+			apim_err_set(APIM_NO, "no application '%s'", id);
+		return NULL;
+	}
+	attrs = json_object();
+	json_object_set_new(o, "attributes", attrs);
+	st = apim_store_prep(db, "SELECT key, value FROM app_attr WHERE app_id = ?"
+	    " ORDER BY key", "s", id);
+	if (st == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_object_set_new(attrs, apim_store_text(st, 0),
+		    json_string(apim_store_text(st, 1)));
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+apim_app_sub_json(sqlite3 *db, const char *sub_id)
+{
+	sqlite3_stmt *st;
+	json_t *o = NULL, *info;
+	int rc;
+
+	st = apim_store_prep(db,
+	    "SELECT s.id, s.app_id, s.api_id, s.tier, s.status, s.created_ms,"
+	    " a.name, a.version, a.context, a.provider, a.state, p.name, p.owner"
+	    " FROM subscription s JOIN api a ON a.id = s.api_id"
+	    " JOIN application p ON p.id = s.app_id WHERE s.id = ?", "s", sub_id);
+	if (st == NULL)
+		return NULL;
+	if ((rc = apim_store_step(db, st)) == 1) {
+		o = json_object();
+		json_object_set_new(o, "subscriptionId", json_string(apim_store_text(st, 0)));
+		json_object_set_new(o, "applicationId", json_string(apim_store_text(st, 1)));
+		json_object_set_new(o, "apiId", json_string(apim_store_text(st, 2)));
+		info = json_object();
+		json_object_set_new(info, "name", json_string(apim_store_text(st, 6)));
+		json_object_set_new(info, "version", json_string(apim_store_text(st, 7)));
+		json_object_set_new(info, "context", json_string(apim_store_text(st, 8)));
+		json_object_set_new(info, "provider", json_string(apim_store_text(st, 9)));
+		json_object_set_new(info, "lifeCycleStatus", json_string(apim_store_text(st, 10)));
+		json_object_set_new(o, "apiInfo", info);
+		info = json_object();
+		json_object_set_new(info, "applicationId", json_string(apim_store_text(st, 1)));
+		json_object_set_new(info, "name", json_string(apim_store_text(st, 11)));
+		json_object_set_new(info, "owner", json_string(apim_store_text(st, 12)));
+		json_object_set_new(o, "applicationInfo", info);
+		json_object_set_new(o, "throttlingPolicy", json_string(apim_store_text(st, 3)));
+		json_object_set_new(o, "status", json_string(apim_store_text(st, 4)));
+		json_object_set_new(o, "createdTime", iso(sqlite3_column_int64(st, 5)));
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		apim_err_set(APIM_NO, "no subscription '%s'", sub_id);
+	return o;
+}
+
+int
+apim_app_revoke_tokens(sqlite3 *db, const char *app_id,
+    const char *consumer_key, int64_t now)
+{
+	return apim_store_exec(db,
+	    "UPDATE token SET revoked_ms = ?1 WHERE revoked_ms IS NULL AND"
+	    " ((?2 IS NOT NULL AND (app_id = ?2 OR consumer_key IN"
+	    "   (SELECT consumer_key FROM client WHERE app_id = ?2)))"
+	    "  OR (?3 IS NOT NULL AND consumer_key = ?3))",
+	    "Iss", now, app_id, consumer_key);
+}

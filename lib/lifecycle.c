@@ -1,0 +1,244 @@
+/* lifecycle: the state machine of WSO2 API Manager's default API lifecycle,
+ * applied in one transaction with its history.  Returned JSON is the caller's. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "err.h"
+#include "lifecycle.h"
+#include "store.h"
+#include "util.h"
+
+static const struct {
+	const char *state;
+	const char *allowed;		/* for messages */
+	const char *action[6];
+	const char *to[6];
+} machine[] = {
+	{ "CREATED", "publish, prototype",
+	  { "publish", "prototype" }, { "PUBLISHED", "PROTOTYPED" } },
+	{ "PROTOTYPED", "publish, demote, prototype",
+	  { "publish", "demote", "prototype" },
+	  { "PUBLISHED", "CREATED", "PROTOTYPED" } },
+	{ "PUBLISHED", "block, prototype, demote, deprecate, publish",
+	  { "block", "prototype", "demote", "deprecate", "publish" },
+	  { "BLOCKED", "PROTOTYPED", "CREATED", "DEPRECATED", "PUBLISHED" } },
+	{ "BLOCKED", "deprecate, republish",
+	  { "deprecate", "republish" }, { "DEPRECATED", "PUBLISHED" } },
+	{ "DEPRECATED", "retire", { "retire" }, { "RETIRED" } },
+	{ "RETIRED", "none", { NULL }, { NULL } },
+};
+
+static const char *const actions[] = { "publish", "prototype", "demote", "block",
+	"deprecate", "republish", "retire", NULL };
+
+const char *
+apim_lifecycle_next(const char *state, const char *action)
+{
+	size_t i, j;
+
+	for (i = 0; i < sizeof machine / sizeof machine[0]; i++) {
+		if (strcmp(machine[i].state, state) != 0)
+			continue;
+		for (j = 0; j < 6 && machine[i].action[j]; j++)
+			if (strcmp(machine[i].action[j], action) == 0)
+				return machine[i].to[j];
+	}
+	return NULL;
+}
+
+const char *
+apim_lifecycle_allowed(const char *state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof machine / sizeof machine[0]; i++)
+		if (strcmp(machine[i].state, state) == 0)
+			return machine[i].allowed;
+	return "none";
+}
+
+int
+apim_lifecycle_record(sqlite3 *db, const char *id, const char *action,
+    const char *from, const char *to, const char *actor)
+{
+	return apim_store_exec(db, "INSERT INTO lifecycle (api_id, action, "
+	    "from_state, to_state, actor, at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+	    "sssssI", id, action, from, to, actor, apim_now_ms()) == -1 ? -1 : 0;
+}
+
+static int
+set_state(sqlite3 *db, const char *id, const char *action, const char *from,
+    const char *to, const char *actor)
+{
+	if (apim_store_exec(db, "UPDATE api SET state = ?, updated_ms = ? WHERE id = ?",
+	    "sIs", to, apim_now_ms(), id) == -1)
+		return -1;
+	return apim_lifecycle_record(db, id, action, from, to, actor);
+}
+
+/* Other PUBLISHED versions of the API's name become DEPRECATED. */
+static int
+deprecate_old(sqlite3 *db, const char *id, const char *name, const char *actor)
+{
+	sqlite3_stmt *st;
+	json_t *ids = json_array();
+	size_t i;
+	int rc;
+
+	st = apim_store_prep(db, "SELECT id FROM api WHERE name = ? AND id <> ? "
+	    "AND state = 'PUBLISHED'", "ss", name, id);
+	if (st == NULL) {
+		json_decref(ids);
+		return -1;
+	}
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_array_append_new(ids, json_string(apim_store_text(st, 0)));
+	sqlite3_finalize(st);
+	for (i = 0; rc == 0 && i < json_array_size(ids); i++)
+		rc = set_state(db, json_string_value(json_array_get(ids, i)),
+		    "deprecate", "PUBLISHED", "DEPRECATED", actor);
+	json_decref(ids);
+	return rc;
+}
+
+/* WSO2 carries subscriptions forward when a new version is first published:
+ * every application subscribed to another live version of the same name gets
+ * a subscription to this one, same tier and status. */
+static int
+copy_subscriptions(sqlite3 *db, const char *id, const char *name)
+{
+	sqlite3_stmt *st;
+	json_t *subs = json_array();
+	size_t i;
+	int rc;
+
+	st = apim_store_prep(db, "SELECT s.app_id, s.tier, s.status FROM subscription s "
+	    "JOIN api a ON a.id = s.api_id WHERE a.name = ? AND a.id <> ? "
+	    "AND a.state <> 'RETIRED' AND s.app_id NOT IN (SELECT app_id FROM "
+	    "subscription WHERE api_id = ?) ORDER BY a.created_ms DESC, s.created_ms",
+	    "sss", name, id, id);
+	if (st == NULL) {
+		json_decref(subs);
+		return -1;
+	}
+	while ((rc = apim_store_step(db, st)) == 1)
+		json_array_append_new(subs, json_pack("[sss]", apim_store_text(st, 0),
+		    apim_store_text(st, 1), apim_store_text(st, 2)));
+	sqlite3_finalize(st);
+	for (i = 0; rc == 0 && i < json_array_size(subs); i++) {
+		json_t *s = json_array_get(subs, i);
+		char sid[37];
+		int64_t now = apim_now_ms();
+
+		if (apim_uuid_new(sid) == -1) {
+			apim_err_set(APIM_SOFTWARE, "cannot make an id");
+			rc = -1;
+			break;
+		}
+		/* OR IGNORE: an app subscribed to two old versions is copied once. */
+		if (apim_store_exec(db, "INSERT OR IGNORE INTO subscription (id, app_id, "
+		    "api_id, tier, status, created_ms, updated_ms) VALUES "
+		    "(?, ?, ?, ?, ?, ?, ?)", "sssssII", sid,
+		    json_string_value(json_array_get(s, 0)), id,
+		    json_string_value(json_array_get(s, 1)),
+		    json_string_value(json_array_get(s, 2)), now, now) == -1)
+			rc = -1;
+	}
+	json_decref(subs);
+	return rc;
+}
+
+int
+apim_lifecycle_apply(sqlite3 *db, const char *id, const char *action,
+    int flags, const char *actor, char to[16])
+{
+	sqlite3_stmt *st;
+	char from[16], name[256], label[600];
+	const char *next;
+	int rc, i, known = 0;
+
+	for (i = 0; actions[i]; i++)
+		if (strcmp(actions[i], action) == 0)
+			known = 1;
+	if (!known) {
+		apim_err_set(APIM_USAGE, "unknown action '%s' (publish, prototype, "
+		    "demote, block, deprecate, republish, retire)", action);
+		return -1;
+	}
+	if ((flags & (APIM_LC_DEPRECATE_OLD | APIM_LC_REQUIRE_RESUB)) &&
+	    strcmp(action, "publish") != 0) {
+		apim_err_set(APIM_USAGE, "--deprecate-old-versions and "
+		    "--require-resubscription go with 'publish' only");
+		return -1;
+	}
+	if (apim_store_begin(db) == -1)
+		return -1;
+	st = apim_store_prep(db, "SELECT state, name, version FROM api WHERE id = ?",
+	    "s", id);
+	if (st == NULL)
+		goto fail;
+	if ((rc = apim_store_step(db, st)) != 1) {
+		sqlite3_finalize(st);
+		if (rc == 0)
+			apim_err_set(APIM_NO, "no API '%s'", id);
+		goto fail;
+	}
+	snprintf(from, sizeof from, "%s", apim_store_text(st, 0));
+	snprintf(name, sizeof name, "%s", apim_store_text(st, 1));
+	snprintf(label, sizeof label, "%s:%s", name, apim_store_text(st, 2));
+	sqlite3_finalize(st);
+	if ((next = apim_lifecycle_next(from, action)) == NULL) {
+		apim_err_set(APIM_NO, "cannot %s API '%s': it is %s; allowed: %s",
+		    action, label, from, apim_lifecycle_allowed(from));
+		goto fail;
+	}
+	if (set_state(db, id, action, from, next, actor) == -1)
+		goto fail;
+	if (strcmp(action, "publish") == 0) {
+		if ((flags & APIM_LC_DEPRECATE_OLD) &&
+		    deprecate_old(db, id, name, actor) == -1)
+			goto fail;
+		if (!(flags & APIM_LC_REQUIRE_RESUB) && strcmp(from, "PUBLISHED") != 0 &&
+		    copy_subscriptions(db, id, name) == -1)
+			goto fail;
+	}
+	if (apim_store_commit(db) == -1)
+		return -1;
+	if (to)
+		snprintf(to, 16, "%s", next);
+	return 0;
+fail:
+	apim_store_rollback(db);
+	return -1;
+}
+
+json_t *
+apim_lifecycle_history(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *a;
+	int rc;
+
+	st = apim_store_prep(db, "SELECT action, from_state, to_state, actor, at_ms "
+	    "FROM lifecycle WHERE api_id = ? ORDER BY id", "s", id);
+	if (st == NULL)
+		return NULL;
+	a = json_array();
+	while ((rc = apim_store_step(db, st)) == 1) {
+		char t[32];
+
+		apim_time_iso(sqlite3_column_int64(st, 4), t);
+		json_array_append_new(a, json_pack("{s:s, s:s?, s:s, s:s, s:s}",
+		    "action", apim_store_text(st, 0),
+		    "previousState", (const char *)sqlite3_column_text(st, 1),
+		    "postState", apim_store_text(st, 2),
+		    "user", apim_store_text(st, 3), "updatedTime", t));
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}

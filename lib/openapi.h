@@ -1,0 +1,45 @@
+/* openapi: OpenAPI 3.0/3.1 and Swagger 2.0 documents to and from the API
+ * object of lib/api.h.  Arguments are borrowed; returned values are new. */
+#ifndef APIM_OPENAPI_H
+#define APIM_OPENAPI_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Parse buf[0..len) as JSON when its first non-space character is '{', else
+ * as YAML.  NULL with APIM_DATAERR and "'NAME' line L column C: ..." on a
+ * syntax error, or "'NAME': empty document". */
+json_t *apim_openapi_load(const char *buf, size_t len, const char *name);
+
+/*
+ * Map a document to an API object.  It must say "openapi: 3.0.x|3.1.x" or
+ * "swagger: 2.0" (else APIM_DATAERR).
+ *   name, version, description  info.title, info.version, info.description
+ *   context    x-wso2-basePath, else the path of servers[0].url (3.x) or
+ *              basePath (2.0), else "/" and the title in lower case, dashed
+ *   endpoints  x-wso2-production-endpoints / x-wso2-sandbox-endpoints
+ *              ({urls: [...]} or a string), else servers[0].url (absolute,
+ *              3.x) or schemes[0]://host basePath (2.0); may be absent
+ *   securityScheme  x-wso2-application-security.security-types, else the
+ *              top-level x-auth-type (oauth2, api_key, a comma list, or the
+ *              WSO2 names "Application & Application User" etc. for oauth2)
+ *   apiThrottlingPolicy  top-level x-throttling-tier
+ *   tags       top-level tags[].name;  x-apim-policies, x-apim-visibility,
+ *              x-apim-roles carry policies, visibility and visibleRoles
+ *   operations every path x get put post delete options head patch:
+ *              authType from x-auth-type (or "none" under a top-level
+ *              x-auth-type of None, or an empty security list), else null;
+ *              throttlingPolicy from x-throttling-tier; scopes from x-scope
+ *              (a string or a list) and the scopes of its security
+ *              requirements (the operation's, else the document's).
+ * NULL with APIM_DATAERR and "'NAME': ..." when a field has the wrong type.
+ */
+json_t *apim_openapi_to_api(const json_t *doc, const char *name);
+
+/* An OpenAPI 3.0.3 document for an API object (as apim_api_get returns),
+ * carrying the extensions above so that to_api(from_api(api)) gives api back
+ * (less id, provider, state and times). */
+json_t *apim_openapi_from_api(const json_t *api);
+
+#endif

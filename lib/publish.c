@@ -1,0 +1,504 @@
+/* publish: apim-publish's sub-commands (all but import and export, which live
+ * in publish_io.c).  Each turns flags into lib/api calls and prints the result. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "err.h"
+#include "lifecycle.h"
+#include "out.h"
+#include "publish.h"
+#include "util.h"
+
+json_t *
+apim_publish_fields(const struct apim_args *a)
+{
+	json_t *o = json_object(), *ec = NULL;
+	const char *v;
+	char **tags;
+	int i, n;
+
+	static const struct { const char *flag, *key; } plain[] = {
+		{ "name", "name" }, { "context", "context" }, { "version", "version" },
+		{ "description", "description" }, { "policy", "apiThrottlingPolicy" },
+		{ "visibility", "visibility" }, { NULL, NULL } };
+	static const struct { const char *flag, *key; } lists[] = {
+		{ "tiers", "policies" }, { "roles", "visibleRoles" },
+		{ "auth", "securityScheme" }, { NULL, NULL } };
+
+	for (i = 0; plain[i].flag; i++)
+		if ((v = apim_args_get(a, plain[i].flag)) != NULL)
+			json_object_set_new(o, plain[i].key, json_string(v));
+	for (i = 0; lists[i].flag; i++) {
+		char **l;
+		json_t *arr;
+		int k;
+
+		if ((v = apim_args_get(a, lists[i].flag)) == NULL)
+			continue;
+		l = apim_split_csv(v);
+		arr = json_array();
+		for (k = 0; l[k]; k++)
+			json_array_append_new(arr, json_string(l[k]));
+		apim_strv_free(l);
+		json_object_set_new(o, lists[i].key, arr);
+	}
+	tags = apim_args_all(a, "tag", &n);
+	if (n > 0) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, json_string(tags[i]));
+		json_object_set_new(o, "tags", arr);
+	}
+	free(tags);
+	if ((v = apim_args_get(a, "endpoint")) != NULL) {
+		ec = json_object();
+		json_object_set_new(ec, "production_endpoints", json_pack("{s:s}", "url", v));
+	}
+	if ((v = apim_args_get(a, "sandbox-endpoint")) != NULL) {
+		if (ec == NULL)
+			ec = json_object();
+		json_object_set_new(ec, "sandbox_endpoints", json_pack("{s:s}", "url", v));
+	}
+	if (ec)
+		json_object_set_new(o, "endpointConfig", ec);
+	return o;
+}
+
+/* Resolve the first positional argument into id. */
+static int
+api_arg(struct apim_ctx *ctx, struct apim_args *a, int min, int max, char id[37])
+{
+	sqlite3 *db;
+
+	if (apim_args_npos(a, min, max) == -1)
+		return -1;
+	if ((db = apim_ctx_db(ctx)) == NULL)
+		return -1;
+	return apim_api_resolve(db, a->pos[0], id);
+}
+
+static int
+usage(const char *fmt, const char *x)
+{
+	apim_err_set(APIM_USAGE, fmt, x);
+	return -1;
+}
+
+int
+apim_publish_create(struct apim_ctx *ctx, struct apim_args *a)
+{
+	static const char *const need[] = { "name", "context", "version", "endpoint", NULL };
+	json_t *api;
+	sqlite3 *db;
+	char id[37];
+	int i, rc;
+
+	if (apim_args_npos(a, 0, 0) == -1)
+		return -1;
+	for (i = 0; need[i]; i++)
+		if (!apim_args_has(a, need[i]))
+			return usage("missing --%s", need[i]);
+	if ((db = apim_ctx_db(ctx)) == NULL)
+		return -1;
+	api = apim_publish_fields(a);
+	rc = apim_api_create(db, api, ctx->actor, id);
+	json_decref(api);
+	if (rc == -1)
+		return -1;
+	printf("%s\n", id);
+	return 0;
+}
+
+static char *
+join(const json_t *arr, const char *sep)
+{
+	size_t i, n = 1;
+	const json_t *v;
+	char *s;
+
+	json_array_foreach(arr, i, v)
+		n += strlen(json_string_value(v)) + strlen(sep);
+	s = apim_xmalloc(n);
+	*s = '\0';
+	json_array_foreach(arr, i, v) {
+		if (i)
+			strcat(s, sep);
+		strcat(s, json_string_value(v));
+	}
+	return s;
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int
+print_list(struct apim_ctx *ctx, json_t *arr, const char *const *heads,
+    void (*row)(const json_t *, char **cells))
+{
+	struct apim_table *t;
+	const json_t *v;
+	size_t i;
+	int k, nh = 0;
+
+	if (arr == NULL)
+		return -1;
+	if (ctx->json) {
+		json_array_foreach(arr, i, v)
+			apim_out_json(stdout, v, 0);
+		json_decref(arr);
+		return 0;
+	}
+	while (heads[nh])
+		nh++;
+	t = apim_table_new(heads);
+	json_array_foreach(arr, i, v) {
+		char *cells[16] = { 0 };
+
+		row(v, cells);
+		apim_table_add(t, (const char *const *)cells);
+		for (k = 0; k < nh; k++)
+			free(cells[k]);
+	}
+	apim_table_print(t, stdout);
+	json_decref(arr);
+	return 0;
+}
+
+static char *
+dup(const char *s)
+{
+	return s ? apim_strdup(s) : NULL;
+}
+
+static void
+api_row(const json_t *o, char **c)
+{
+	c[0] = dup(jstr(o, "id"));
+	c[1] = dup(jstr(o, "name"));
+	c[2] = dup(jstr(o, "version"));
+	c[3] = dup(jstr(o, "context"));
+	c[4] = dup(jstr(o, "lifeCycleStatus"));
+	c[5] = dup(json_is_true(json_object_get(o, "isDefaultVersion")) ? "yes" : "no");
+	c[6] = dup(jstr(o, "provider"));
+}
+
+int
+apim_publish_list(struct apim_ctx *ctx, struct apim_args *a)
+{
+	static const char *const heads[] = { "ID", "NAME", "VERSION", "CONTEXT", "STATE",
+		"DEFAULT", "PROVIDER", NULL };
+	sqlite3 *db;
+
+	static const char *const states[] = { "CREATED", "PROTOTYPED", "PUBLISHED",
+		"BLOCKED", "DEPRECATED", "RETIRED", NULL };
+	const char *st = apim_args_get(a, "state");
+	int i;
+
+	if (apim_args_npos(a, 0, 0) == -1)
+		return -1;
+	for (i = 0; st && states[i] && strcasecmp(st, states[i]) != 0; i++)
+		;
+	if (st && states[i] == NULL)
+		return usage("unknown state '%s' (CREATED, PROTOTYPED, PUBLISHED, "
+		    "BLOCKED, DEPRECATED, RETIRED)", st);
+	if ((db = apim_ctx_db(ctx)) == NULL)
+		return -1;
+	return print_list(ctx, apim_api_list(db, apim_args_get(a, "state"),
+	    apim_args_get(a, "tag")), heads, api_row);
+}
+
+static void
+op_row(const json_t *o, char **c)
+{
+	c[0] = dup(jstr(o, "verb"));
+	c[1] = dup(jstr(o, "target"));
+	c[2] = dup(jstr(o, "authType") ? jstr(o, "authType") : "default");
+	c[3] = dup(jstr(o, "throttlingPolicy"));
+	c[4] = join(json_object_get(o, "scopes"), ",");
+}
+
+static const char *const op_heads[] = { "VERB", "TEMPLATE", "AUTH", "TIER", "SCOPES",
+	NULL };
+
+int
+apim_publish_show(struct apim_ctx *ctx, struct apim_args *a)
+{
+	json_t *o, *ec;
+	char id[37], *s;
+	const char *v;
+
+	if (api_arg(ctx, a, 1, 1, id) == -1)
+		return -1;
+	if ((o = apim_api_get(ctx->db, id)) == NULL)
+		return -1;
+	if (ctx->json) {
+		apim_out_json(stdout, o, 1);
+		json_decref(o);
+		return 0;
+	}
+	ec = json_object_get(o, "endpointConfig");
+	printf("id:          %s\n", jstr(o, "id"));
+	printf("name:        %s\n", jstr(o, "name"));
+	printf("version:     %s\n", jstr(o, "version"));
+	printf("context:     %s\n", jstr(o, "context"));
+	printf("provider:    %s\n", jstr(o, "provider"));
+	printf("state:       %s\n", jstr(o, "lifeCycleStatus"));
+	printf("default:     %s\n",
+	    json_is_true(json_object_get(o, "isDefaultVersion")) ? "yes" : "no");
+	printf("endpoint:    %s\n", jstr(json_object_get(ec, "production_endpoints"), "url"));
+	v = jstr(json_object_get(ec, "sandbox_endpoints"), "url");
+	printf("sandbox:     %s\n", v ? v : "-");
+	s = join(json_object_get(o, "policies"), ", ");
+	printf("tiers:       %s\n", s);
+	free(s);
+	v = jstr(o, "apiThrottlingPolicy");
+	printf("policy:      %s\n", v ? v : "-");
+	s = join(json_object_get(o, "securityScheme"), ", ");
+	printf("auth:        %s\n", s);
+	free(s);
+	printf("visibility:  %s\n",
+	    strcmp(jstr(o, "visibility"), "RESTRICTED") == 0 ? "restricted" : "public");
+	s = join(json_object_get(o, "visibleRoles"), ", ");
+	printf("roles:       %s\n", *s ? s : "-");
+	free(s);
+	s = join(json_object_get(o, "tags"), ", ");
+	printf("tags:        %s\n", *s ? s : "-");
+	free(s);
+	v = jstr(o, "description");
+	printf("description: %s\n", v ? v : "-");
+	printf("created:     %s\n", jstr(o, "createdTime"));
+	printf("updated:     %s\n", jstr(o, "lastUpdatedTime"));
+	if (json_array_size(json_object_get(o, "operations")) > 0) {
+		printf("resources:\n");
+		fflush(stdout);
+		print_list(ctx, json_incref(json_object_get(o, "operations")), op_heads,
+		    op_row);
+	}
+	json_decref(o);
+	return 0;
+}
+
+int
+apim_publish_update(struct apim_ctx *ctx, struct apim_args *a)
+{
+	json_t *ch;
+	char id[37];
+	int rc;
+
+	if (api_arg(ctx, a, 1, 1, id) == -1)
+		return -1;
+	ch = apim_publish_fields(a);
+	if (json_object_size(ch) == 0) {
+		json_decref(ch);
+		return usage("%s", "nothing to change");
+	}
+	rc = apim_api_update(ctx->db, id, ch);
+	json_decref(ch);
+	return rc;
+}
+
+int
+apim_publish_delete(struct apim_ctx *ctx, struct apim_args *a)
+{
+	char id[37];
+
+	if (api_arg(ctx, a, 1, 1, id) == -1)
+		return -1;
+	return apim_api_delete(ctx->db, id, apim_args_has(a, "force"));
+}
+
+int
+apim_publish_resource_add(struct apim_ctx *ctx, struct apim_args *a)
+{
+	json_t *op, *scopes;
+	char id[37], **sc;
+	int i, n, rc;
+
+	if (api_arg(ctx, a, 3, 3, id) == -1)
+		return -1;
+	scopes = json_array();
+	sc = apim_args_all(a, "scope", &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(scopes, json_string(sc[i]));
+	free(sc);
+	op = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "target", a->pos[2],
+	    "verb", a->pos[1], "authType", apim_args_get(a, "auth"),
+	    "throttlingPolicy", apim_args_get(a, "tier"), "scopes", scopes);
+	rc = apim_api_resource_add(ctx->db, id, op);
+	json_decref(op);
+	return rc;
+}
+
+int
+apim_publish_resource_list(struct apim_ctx *ctx, struct apim_args *a)
+{
+	char id[37];
+
+	if (api_arg(ctx, a, 1, 1, id) == -1)
+		return -1;
+	return print_list(ctx, apim_api_resources(ctx->db, id), op_heads, op_row);
+}
+
+int
+apim_publish_resource_delete(struct apim_ctx *ctx, struct apim_args *a)
+{
+	char id[37];
+
+	if (api_arg(ctx, a, 3, 3, id) == -1)
+		return -1;
+	return apim_api_resource_delete(ctx->db, id, a->pos[1], a->pos[2]);
+}
+
+int
+apim_publish_lifecycle(struct apim_ctx *ctx, struct apim_args *a)
+{
+	char id[37], to[16];
+	int flags = 0;
+
+	if (api_arg(ctx, a, 2, 2, id) == -1)
+		return -1;
+	if (apim_args_has(a, "deprecate-old-versions"))
+		flags |= APIM_LC_DEPRECATE_OLD;
+	if (apim_args_has(a, "require-resubscription"))
+		flags |= APIM_LC_REQUIRE_RESUB;
+	if (apim_lifecycle_apply(ctx->db, id, a->pos[1], flags, ctx->actor, to) == -1)
+		return -1;
+	printf("%s\n", to);
+	return 0;
+}
+
+static void
+history_row(const json_t *o, char **c)
+{
+	c[0] = dup(jstr(o, "updatedTime"));
+	c[1] = dup(jstr(o, "user"));
+	c[2] = dup(jstr(o, "action"));
+	c[3] = dup(jstr(o, "previousState"));
+	c[4] = dup(jstr(o, "postState"));
+}
+
+int
+apim_publish_history(struct apim_ctx *ctx, struct apim_args *a)
+{
+	static const char *const heads[] = { "TIME", "ACTOR", "ACTION", "FROM", "TO",
+		NULL };
+	char id[37];
+
+	if (api_arg(ctx, a, 1, 1, id) == -1)
+		return -1;
+	return print_list(ctx, apim_lifecycle_history(ctx->db, id), heads, history_row);
+}
+
+int
+apim_publish_version(struct apim_ctx *ctx, struct apim_args *a)
+{
+	char id[37], nid[37];
+
+	if (api_arg(ctx, a, 2, 2, id) == -1)
+		return -1;
+	if (apim_api_version(ctx->db, id, a->pos[1], apim_args_has(a, "default"),
+	    ctx->actor, nid) == -1)
+		return -1;
+	printf("%s\n", nid);
+	return 0;
+}
+
+int
+apim_publish_doc_add(struct apim_ctx *ctx, struct apim_args *a)
+{
+	const char *inl = apim_args_get(a, "inline"), *file = apim_args_get(a, "file");
+	const char *url = apim_args_get(a, "url"), *base;
+	char id[37], *content = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (apim_args_npos(a, 1, 1) == -1)
+		return -1;
+	if (!apim_args_has(a, "name"))
+		return usage("%s", "missing --name");
+	if (!apim_args_has(a, "type"))
+		return usage("%s", "missing --type");
+	if ((inl != NULL) + (file != NULL) + (url != NULL) != 1)
+		return usage("%s", "give one of --inline, --file or --url");
+	if (api_arg(ctx, a, 1, 1, id) == -1)
+		return -1;
+	if (file) {
+		if ((content = apim_file_read(file, &len)) == NULL)
+			return -1;
+		base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		rc = apim_api_doc_add(ctx->db, id, apim_args_get(a, "name"),
+		    apim_args_get(a, "type"), "FILE", content, len, base, NULL);
+		free(content);
+		return rc;
+	}
+	if (inl)
+		return apim_api_doc_add(ctx->db, id, apim_args_get(a, "name"),
+		    apim_args_get(a, "type"), "INLINE", inl, strlen(inl), NULL, NULL);
+	return apim_api_doc_add(ctx->db, id, apim_args_get(a, "name"),
+	    apim_args_get(a, "type"), "URL", NULL, 0, NULL, url);
+}
+
+static void
+doc_row(const json_t *o, char **c)
+{
+	const char *src = jstr(o, "sourceType");
+
+	c[0] = dup(jstr(o, "name"));
+	c[1] = dup(jstr(o, "type"));
+	c[2] = dup(src);
+	c[3] = dup(strcmp(src, "URL") == 0 ? jstr(o, "sourceUrl") :
+	    strcmp(src, "FILE") == 0 ? jstr(o, "fileName") : NULL);
+}
+
+int
+apim_publish_doc_list(struct apim_ctx *ctx, struct apim_args *a)
+{
+	static const char *const heads[] = { "NAME", "TYPE", "SOURCE", "WHERE", NULL };
+	char id[37];
+
+	if (api_arg(ctx, a, 1, 1, id) == -1)
+		return -1;
+	return print_list(ctx, apim_api_docs(ctx->db, id), heads, doc_row);
+}
+
+int
+apim_publish_doc_show(struct apim_ctx *ctx, struct apim_args *a)
+{
+	json_t *o;
+	char id[37], *content;
+	size_t len;
+
+	if (api_arg(ctx, a, 2, 2, id) == -1)
+		return -1;
+	if ((o = apim_api_doc_get(ctx->db, id, a->pos[1], &content, &len)) == NULL)
+		return -1;
+	if (ctx->json)
+		apim_out_json(stdout, o, 1);
+	else if (strcmp(jstr(o, "sourceType"), "URL") == 0)
+		printf("%s\n", jstr(o, "sourceUrl"));
+	else if (content && len > 0) {
+		fwrite(content, 1, len, stdout);
+		if (content[len - 1] != '\n' && strcmp(jstr(o, "sourceType"), "INLINE") == 0)
+			putchar('\n');
+	}
+	free(content);
+	json_decref(o);
+	return 0;
+}
+
+int
+apim_publish_doc_delete(struct apim_ctx *ctx, struct apim_args *a)
+{
+	char id[37];
+
+	if (api_arg(ctx, a, 2, 2, id) == -1)
+		return -1;
+	return apim_api_doc_delete(ctx->db, id, a->pos[1]);
+}

@@ -1,0 +1,405 @@
+/* subscribe_keys: OAuth clients (consumer key and secret) of applications for
+ * apim-subscribe.  Secrets are printed once and stored only as PBKDF2 hashes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "app.h"
+#include "err.h"
+#include "out.h"
+#include "secret.h"
+#include "store.h"
+#include "subscribe.h"
+#include "util.h"
+
+#define KEY_BYTES 20		/* consumer key: 27 base64url characters */
+#define SECRET_BYTES 32		/* consumer secret: 43 base64url characters */
+
+static const char *const grant_types[] = {
+	"client_credentials", "password", "refresh_token", NULL,
+};
+
+int
+apim_subscribe_keytype(const char *v, const char **out)
+{
+	if (v == NULL || strcasecmp(v, "production") == 0)
+		*out = "PRODUCTION";
+	else if (strcasecmp(v, "sandbox") == 0)
+		*out = "SANDBOX";
+	else {
+		apim_err_set(APIM_USAGE, "key type must be production or sandbox, not '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+int
+apim_subscribe_validity(const char *v, long long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = v ? strtoll(v, &end, 10) : 0;
+	if (v == NULL || *v == '\0' || *end != '\0' || errno || n <= 0 ||
+	    n > 100LL * 365 * 86400) {
+		apim_err_set(APIM_DATAERR, "validity '%s' is not a positive number of"
+		    " seconds (at most 100 years)", v ? v : "");
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* The grant types of a comma list, checked and de-duplicated, as the comma
+ * list apim-token reads (malloc'd). */
+static char *
+parse_grants(const char *v)
+{
+	char **g = apim_split_csv(v ? v : "client_credentials,password,refresh_token");
+	char *out;
+	size_t i, n = 1;
+	int k, known;
+
+	for (i = 0; g[i]; i++)
+		n += strlen(g[i]) + 1;
+	out = apim_xmalloc(n);
+	*out = '\0';
+	for (i = 0; g[i]; i++) {
+		for (known = 0, k = 0; grant_types[k]; k++)
+			if (strcmp(g[i], grant_types[k]) == 0)
+				known = 1;
+		if (!known) {
+			apim_err_set(APIM_DATAERR, "unknown grant type '%s' (use"
+			    " client_credentials, password or refresh_token)", g[i]);
+			goto fail;
+		}
+		if (strstr(out, g[i]))	/* no grant type is a part of another */
+			continue;
+		if (*out)
+			strcat(out, ",");
+		strcat(out, g[i]);
+	}
+	if (*out == '\0') {
+		apim_err_set(APIM_DATAERR, "no grant type given");
+		goto fail;
+	}
+	apim_strv_free(g);
+	return out;
+fail:
+	apim_strv_free(g);
+	free(out);
+	return NULL;
+}
+
+/* Scopes of a comma list as an OAuth scope string (space separated, RFC 6749
+ * scope-tokens), malloc'd. */
+static char *
+parse_scopes(const char *v)
+{
+	char **s = apim_split_csv(v ? v : "");
+	char *out;
+	const unsigned char *p;
+	size_t i, n = 1;
+
+	for (i = 0; s[i]; i++)
+		n += strlen(s[i]) + 1;
+	out = apim_xmalloc(n);
+	*out = '\0';
+	for (i = 0; s[i]; i++) {
+		for (p = (const unsigned char *)s[i]; *p; p++)
+			if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\') {
+				apim_err_set(APIM_DATAERR, "scope '%s' has a character"
+				    " OAuth does not allow", s[i]);
+				apim_strv_free(s);
+				free(out);
+				return NULL;
+			}
+		if (*out)
+			strcat(out, " ");
+		strcat(out, s[i]);
+	}
+	apim_strv_free(s);
+	return out;
+}
+
+/* The items of a list separated by sep as a JSON array. */
+static json_t *
+words(const char *s, int sep)
+{
+	json_t *a = json_array();
+	const char *p = s, *e;
+
+	while (*p) {
+		e = strchr(p, sep);
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p)
+			json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
+		p = *e ? e + 1 : e;
+	}
+	return a;
+}
+
+/* The strings of a JSON array joined with commas (malloc'd). */
+static char *
+csv_of(const json_t *a)
+{
+	size_t i, n = 1;
+	json_t *w;
+	char *s;
+
+	json_array_foreach(a, i, w)
+		n += strlen(json_string_value(w)) + 1;
+	s = apim_xmalloc(n);
+	*s = '\0';
+	json_array_foreach(a, i, w) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, json_string_value(w));
+	}
+	return s;
+}
+
+/* The client of app for key_type as JSON (no secret); NULL with APIM_NO. */
+static json_t *
+client_json(sqlite3 *db, const char *app, const char *type, const char *label)
+{
+	sqlite3_stmt *st;
+	json_t *o = NULL;
+	char t[32];
+	int rc;
+
+	st = apim_store_prep(db, "SELECT c.consumer_key, c.key_type, c.grant_types,"
+	    " c.scopes, c.validity_s, c.created_ms, a.callback_url FROM client c"
+	    " JOIN application a ON a.id = c.app_id WHERE c.app_id = ? AND"
+	    " c.key_type = ?", "ss", app, type);
+	if (st == NULL)
+		return NULL;
+	if ((rc = apim_store_step(db, st)) == 1) {
+		o = json_object();
+		json_object_set_new(o, "consumerKey", json_string(apim_store_text(st, 0)));
+		json_object_set_new(o, "keyType", json_string(apim_store_text(st, 1)));
+		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2), ','));
+		json_object_set_new(o, "scopes", words(apim_store_text(st, 3), ' '));
+		json_object_set_new(o, "validityTime", json_integer(sqlite3_column_int64(st, 4)));
+		json_object_set_new(o, "callbackUrl", sqlite3_column_type(st, 6) ==
+		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 6)));
+		json_object_set_new(o, "keyState", json_string("COMPLETED"));
+		apim_time_iso(sqlite3_column_int64(st, 5), t);
+		json_object_set_new(o, "createdTime", json_string(t));
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		apim_err_set(APIM_NO, "application '%s' has no %s keys", label, type);
+	return o;
+}
+
+/* Print a client with its new secret, once. */
+static int
+print_secret(struct apim_ctx *ctx, sqlite3 *db, const char *app, const char *type,
+    const char *label, const char *secret)
+{
+	json_t *o = client_json(db, app, type, label);
+
+	if (o == NULL)
+		return -1;
+	if (ctx->json) {
+		json_object_set_new(o, "consumerSecret", json_string(secret));
+		apim_out_json(stdout, o, 0);
+	} else
+		printf("consumerKey     %s\nconsumerSecret  %s\n",
+		    json_string_value(json_object_get(o, "consumerKey")), secret);
+	json_decref(o);
+	return 0;
+}
+
+int
+apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	const char *type;
+	char app[APIM_ID_MAX], *grants = NULL, *scopes = NULL, *key = NULL;
+	char *secret = NULL, *hash = NULL;
+	long long validity = 3600;
+	int rc = -1, have;
+
+	if (apim_args_npos(a, 1, 1) == -1 ||
+	    apim_subscribe_keytype(apim_args_get(a, "type"), &type) == -1 ||
+	    (apim_args_get(a, "validity") &&
+	    apim_subscribe_validity(apim_args_get(a, "validity"), &validity) == -1) ||
+	    (grants = parse_grants(apim_args_get(a, "grant-types"))) == NULL ||
+	    (scopes = parse_scopes(apim_args_get(a, "scopes"))) == NULL)
+		goto out;
+	if ((db = apim_ctx_db(ctx)) == NULL ||
+	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1)
+		goto out;
+	if ((key = apim_random_b64url(KEY_BYTES)) == NULL ||
+	    (secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
+	    (hash = apim_secret_hash(secret)) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
+		goto out;
+	}
+	if (apim_store_begin(db) == -1)
+		goto out;
+	if ((st = apim_store_prep(db, "SELECT 1 FROM client WHERE app_id = ? AND"
+	    " key_type = ?", "ss", app, type)) == NULL ||
+	    (have = apim_store_step(db, st)) == -1) {
+		sqlite3_finalize(st);
+		apim_store_rollback(db);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if (have) {
+		apim_store_rollback(db);
+		apim_err_set(APIM_DATAERR, "application '%s' already has %s keys;"
+		    " use keys regenerate", a->pos[0], type);
+		goto out;
+	}
+	if (apim_store_exec(db, "INSERT INTO client (consumer_key, app_id, key_type,"
+	    " secret_hash, grant_types, scopes, validity_s, created_ms)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "ssssssII", key, app, type, hash,
+	    grants, scopes, (int64_t)validity, apim_now_ms()) == -1 ||
+	    apim_store_commit(db) == -1) {
+		apim_store_rollback(db);
+		goto out;
+	}
+	rc = print_secret(ctx, db, app, type, a->pos[0], secret);
+out:
+	if (secret)
+		OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+	free(hash);
+	free(key);
+	free(grants);
+	free(scopes);
+	return rc;
+}
+
+int
+apim_subscribe_keys_show(struct apim_ctx *ctx, struct apim_args *a)
+{
+	sqlite3 *db;
+	char app[APIM_ID_MAX];
+	const char *types[] = { "PRODUCTION", "SANDBOX", NULL };
+	const char *hdr[] = { "TYPE", "CONSUMER_KEY", "GRANT_TYPES", "SCOPES",
+	    "VALIDITY", NULL };
+	struct apim_table *t = NULL;
+	json_t *o;
+	int i;
+
+	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
+	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1)
+		return -1;
+	if (!ctx->json)
+		t = apim_table_new(hdr);
+	for (i = 0; types[i]; i++) {
+		char *g, *s, v[24];
+
+		if ((o = client_json(db, app, types[i], a->pos[0])) == NULL) {
+			if (apim_err_code() == APIM_NO)
+				continue;
+			if (t)
+				apim_table_print(t, stdout);
+			return -1;
+		}
+		if (ctx->json) {
+			apim_out_json(stdout, o, 0);
+			json_decref(o);
+			continue;
+		}
+		g = csv_of(json_object_get(o, "supportedGrantTypes"));
+		s = csv_of(json_object_get(o, "scopes"));
+		snprintf(v, sizeof v, "%lld",
+		    (long long)json_integer_value(json_object_get(o, "validityTime")));
+		{
+			const char *row[] = { types[i],
+			    json_string_value(json_object_get(o, "consumerKey")),
+			    g, s, v, NULL };
+			apim_table_add(t, row);
+		}
+		free(g);
+		free(s);
+		json_decref(o);
+	}
+	if (t)
+		apim_table_print(t, stdout);
+	return 0;
+}
+
+int
+apim_subscribe_keys_regenerate(struct apim_ctx *ctx, struct apim_args *a)
+{
+	sqlite3 *db;
+	const char *type;
+	char app[APIM_ID_MAX], *secret = NULL, *hash = NULL;
+	int rc = -1, n;
+
+	if (apim_args_npos(a, 1, 1) == -1 ||
+	    apim_subscribe_keytype(apim_args_get(a, "type"), &type) == -1 ||
+	    (db = apim_ctx_db(ctx)) == NULL ||
+	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1)
+		return -1;
+	if ((secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
+	    (hash = apim_secret_hash(secret)) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
+		goto out;
+	}
+	n = apim_store_exec(db, "UPDATE client SET secret_hash = ? WHERE app_id = ?"
+	    " AND key_type = ?", "sss", hash, app, type);
+	if (n == 0)
+		apim_err_set(APIM_NO, "application '%s' has no %s keys", a->pos[0], type);
+	if (n <= 0)
+		goto out;
+	rc = print_secret(ctx, db, app, type, a->pos[0], secret);
+out:
+	if (secret)
+		OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+	free(hash);
+	return rc;
+}
+
+int
+apim_subscribe_keys_revoke(struct apim_ctx *ctx, struct apim_args *a)
+{
+	sqlite3 *db;
+	const char *type;
+	char app[APIM_ID_MAX];
+	json_t *o;
+	int revoked;
+
+	if (apim_args_npos(a, 1, 1) == -1 ||
+	    apim_subscribe_keytype(apim_args_get(a, "type"), &type) == -1 ||
+	    (db = apim_ctx_db(ctx)) == NULL ||
+	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
+	    apim_store_begin(db) == -1)
+		return -1;
+	if ((o = client_json(db, app, type, a->pos[0])) == NULL)
+		goto fail;
+	if ((revoked = apim_app_revoke_tokens(db, NULL,
+	    json_string_value(json_object_get(o, "consumerKey")), apim_now_ms())) == -1 ||
+	    apim_store_exec(db, "DELETE FROM client WHERE app_id = ? AND key_type = ?",
+	    "ss", app, type) == -1 || apim_store_commit(db) == -1)
+		goto fail;
+	if (ctx->json) {
+		json_t *r = json_object();
+
+		json_object_set(r, "consumerKey", json_object_get(o, "consumerKey"));
+		json_object_set_new(r, "keyType", json_string(type));
+		json_object_set_new(r, "revokedTokens", json_integer(revoked));
+		apim_out_json(stdout, r, 0);
+		json_decref(r);
+	}
+	json_decref(o);
+	return 0;
+fail:
+	json_decref(o);
+	apim_store_rollback(db);
+	return -1;
+}
