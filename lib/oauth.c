@@ -37,6 +37,7 @@ struct apim_oauth {
 	int lifetime_s, refresh_s;
 	unsigned char mackey[32];
 	struct centry cache[CACHE_SLOTS];
+	sqlite3_stmt *st_client, *st_insert;	/* prepared once: the hot path */
 };
 
 struct form {
@@ -153,6 +154,8 @@ apim_oauth_free(struct apim_oauth *o)
 		free(o->cache[i].hash);
 	}
 	OPENSSL_cleanse(o->mackey, sizeof o->mackey);
+	sqlite3_finalize(o->st_client);
+	sqlite3_finalize(o->st_insert);
 	free(o->issuer);
 	free(o->audience);
 	free(o);
@@ -162,6 +165,23 @@ const char *
 apim_oauth_issuer(const struct apim_oauth *o)
 {
 	return o->issuer;
+}
+
+/* A statement prepared once and kept; reset for reuse.  NULL on error. */
+static sqlite3_stmt *
+kept(struct apim_oauth *o, sqlite3_stmt **slot, const char *sql)
+{
+	if (*slot) {
+		sqlite3_reset(*slot);
+		sqlite3_clear_bindings(*slot);
+		return *slot;
+	}
+	if (sqlite3_prepare_v3(o->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot,
+	    NULL) != SQLITE_OK) {
+		apim_store_fail(o->db, "cannot prepare a statement");
+		*slot = NULL;
+	}
+	return *slot;
 }
 
 /* --- forms --- */
@@ -531,13 +551,14 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 		oerr(rs, 401, "invalid_client", "client authentication failed");
 		goto out;
 	}
-	if ((st = apim_store_prep(o->db, "SELECT c.secret_hash, c.app_id, c.key_type, "
-	    "c.grant_types, c.scopes, c.validity_s, a.name, a.owner, a.tier, "
-	    "a.token_type FROM client c JOIN application a ON a.id = c.app_id "
-	    "WHERE c.consumer_key = ?", "s", id)) == NULL) {
+	if ((st = kept(o, &o->st_client, "SELECT c.secret_hash, c.app_id, "
+	    "c.key_type, c.grant_types, c.scopes, c.validity_s, a.name, a.owner, "
+	    "a.tier, a.token_type FROM client c JOIN application a ON "
+	    "a.id = c.app_id WHERE c.consumer_key = ?")) == NULL) {
 		server_error(rs);
 		goto out;
 	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((r = apim_store_step(o->db, st)) == 1) {
 		snprintf(c->key, sizeof c->key, "%s", id);
 		snprintf(c->app_id, sizeof c->app_id, "%s", apim_store_text(st, 1));
@@ -555,7 +576,8 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 	} else if (r == 0)	/* spend the same time on an unknown client */
 		apim_secret_verify(secret, "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$"
 		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (r == -1)
 		server_error(rs);
 	else if (r == 0)
@@ -577,10 +599,24 @@ insert_token(struct apim_oauth *o, const char *id, const char *kind,
     const struct client *c, const char *user, const char *scope,
     const char *family, int64_t now, int64_t exp)
 {
-	return apim_store_exec(o->db, "INSERT INTO token (id, kind, consumer_key, "
-	    "app_id, key_type, username, scope, family, issued_ms, expires_ms) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssssssII", id, kind, c->key,
-	    c->app_id, c->key_type, user, scope, family, now, exp);
+	sqlite3_stmt *st = kept(o, &o->st_insert, "INSERT INTO token (id, kind, "
+	    "consumer_key, app_id, key_type, username, scope, family, issued_ms, "
+	    "expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	const char *v[8] = { id, kind, c->key, c->app_id, c->key_type, user,
+	    scope, family };
+	int i, r;
+
+	if (st == NULL)
+		return -1;
+	for (i = 0; i < 8; i++)
+		if (v[i])
+			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_int64(st, 10, exp);
+	r = apim_store_step(o->db, st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == -1 ? -1 : 0;
 }
 
 /* Issue an access token (and a refresh token if with_refresh) for c, and
