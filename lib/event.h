@@ -71,9 +71,10 @@ long apim_event_format(const struct apim_event *ev, char *buf, size_t cap);
  * error set (APIM_IOERR; APIM_TEMPFAIL if fd would block). */
 int apim_event_write(int fd, const struct apim_event *ev);
 
-/* Parse one line (no newline needed) into out.  Strings are decoded into buf,
- * which must hold at least len + 1 bytes; out points into buf.  Unknown fields
- * are ignored.  0, or -1 with the error set (APIM_DATAERR, the reason). */
+/* Parse one line (no newline needed) into out, strictly (RFC 8259, UTF-8),
+ * without allocating.  Strings are decoded into buf, which must hold at least
+ * len + 1 bytes; out points into buf.  Unknown fields are checked as JSON and
+ * skipped.  0, or -1 with the error set (APIM_DATAERR, the reason). */
 int apim_event_parse(const char *line, size_t len, struct apim_event *out,
     char *buf, size_t cap);
 
@@ -110,8 +111,9 @@ void apim_event_reader_free(struct apim_event_reader *r);
  * are in apim_event_reader_lineno()/apim_err_msg(), and the next call goes on
  * with the next line; -2 a read error (error set, APIM_IOERR). */
 int apim_event_read(struct apim_event_reader *r, struct apim_event *ev);
-/* The whole object of the last event read, unknown fields included (borrowed). */
-const json_t *apim_event_reader_json(const struct apim_event_reader *r);
+/* The last event read as a JSON object, unknown fields included: parsed on
+ * first call (jansson), borrowed until the next read; NULL if none. */
+json_t *apim_event_reader_json(struct apim_event_reader *r);
 /* Number of the line last returned (1-based). */
 long apim_event_reader_lineno(const struct apim_event_reader *r);
 /* Good events and bad lines seen so far. */

@@ -105,19 +105,19 @@ load helper
 	[ "${lines[1]}" = "16 response - - 200" ]
 	[ "${lines[2]}" = "2 events, 14 bad lines" ]
 	[ "${#stderr_lines[@]}" -eq 14 ]
-	[[ "${stderr_lines[0]}" == "apim-event-check: line 2: not JSON: "* ]]
+	[ "${stderr_lines[0]}" = "apim-event-check: line 2: not JSON: invalid value at column 1" ]
 	[ "${stderr_lines[1]}" = "apim-event-check: line 3: not a JSON object" ]
 	[ "${stderr_lines[2]}" = "apim-event-check: line 4: missing 'eventType'" ]
 	[ "${stderr_lines[3]}" = "apim-event-check: line 5: 'responseLatency' must be an integer" ]
 	[ "${stderr_lines[4]}" = "apim-event-check: line 6: 'keyType' must be PRODUCTION or SANDBOX, not 'TEST'" ]
 	[ "${stderr_lines[5]}" = "apim-event-check: line 7: 'requestTimestamp' is not an RFC 3339 time: 'yesterday'" ]
 	[ "${stderr_lines[6]}" = "apim-event-check: line 8: unsupported schemaVersion 2" ]
-	[[ "${stderr_lines[7]}" == "apim-event-check: line 9: not JSON: duplicate object key"* ]]
+	[ "${stderr_lines[7]}" = "apim-event-check: line 9: duplicate key 'apiName'" ]
 	[ "${stderr_lines[8]}" = "apim-event-check: line 10: 'backendLatency' out of range: -3" ]
 	[ "${stderr_lines[9]}" = "apim-event-check: line 11: a fault without 'errorType'" ]
 	[ "${stderr_lines[10]}" = "apim-event-check: line 12: 'proxyResponseCode' out of range: 42" ]
 	[ "${stderr_lines[11]}" = "apim-event-check: line 13: 'responseLatency' must be an integer" ]
-	[[ "${stderr_lines[12]}" == "apim-event-check: line 14: not JSON: "* ]]
+	[ "${stderr_lines[12]}" = "apim-event-check: line 14: not JSON: ',' or '}' expected at column 126" ]
 	[ "${stderr_lines[13]}" = "apim-event-check: line 15: 'requestTimestamp' is not an RFC 3339 time: '2026-02-30T19:00:00Z'" ]
 }
 
@@ -202,4 +202,19 @@ load helper
 	[ "${lines[-1]}" = "3 events, 0 bad lines" ]
 	run -66 apim-event-check --dump "$BATS_TEST_TMPDIR/nosuch"
 	[ "$output" = "apim-event-check: cannot open '$BATS_TEST_TMPDIR/nosuch': No such file or directory" ]
+}
+
+@test "fuzzed lines: every line the reader accepts is a JSON object to jq" {
+	f="$BATS_TEST_TMPDIR/fuzz"
+	apim-event-check mutate 20000 7 > "$f"
+	run -65 --separate-stderr apim-event-check "$f"
+	good=$(( ${#lines[@]} - 1 ))
+	[ "${#stderr_lines[@]}" -eq $(( 20000 - good )) ]
+	# a corpus that exercises both sides
+	[ "$good" -gt 1000 ] && [ "${#stderr_lines[@]}" -gt 1000 ]
+	printf '%s\n' "${lines[@]:0:good}" | cut -d' ' -f1 > "$BATS_TEST_TMPDIR/good"
+	jq -R -r 'try (fromjson | type) catch "bad"' "$f" | grep -n . | sed -n 's/^\([0-9]*\):object$/\1/p' > "$BATS_TEST_TMPDIR/objects"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/objects")" -ge "$good" ]
+	# good is a subset of objects
+	[ -z "$(comm -23 <(sort "$BATS_TEST_TMPDIR/good") <(sort "$BATS_TEST_TMPDIR/objects"))" ]
 }

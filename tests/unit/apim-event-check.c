@@ -14,6 +14,7 @@ usage(void)
 	fprintf(stderr, "usage: apim-event-check [--dump] [PATH]\n"
 	    "       apim-event-check emit NAME=VALUE...\n"
 	    "       apim-event-check gen COUNT TAG\n"
+	    "       apim-event-check mutate COUNT SEED\n"
 	    "       apim-event-check bench COUNT [FILE]\n");
 	exit(APIM_USAGE);
 }
@@ -168,6 +169,61 @@ gen(long n, const char *tag)
 	return 0;
 }
 
+/* Lines for fuzzing the reader: sample events with bytes flipped, cut and
+ * JSON-ish pieces inserted, from a fixed seed (xorshift64). */
+static int
+mutate(long n, unsigned long long seed)
+{
+	static const char *const toks[] = { "\"", "\\", "\\u", "\\ud800",
+	    "\\udc00", "\\ud83d\\ude00", "\\u00e9", "\\u0000", "{", "}",
+	    "[", "]", "\xff", "\xc3", "\xe2\x98\x83", "\xed\xa0\x80", "null",
+	    "-1", "1e400", "1.5", "-0", "01", "99999999999999999999", ",\"x\":",
+	    ",\"x\":{\"a\":[1,{\"b\":null}]}", " ", "true", "fals", ":", "," };
+	struct apim_event ev;
+	char cid[64], line[APIM_EVENT_LINE_MAX * 2];
+	unsigned long long x = seed ? seed : 88172645463325252ULL;
+	long i, len;
+	int k, m;
+
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+	for (i = 0; i < n; i++) {
+		sample(&ev, (long)(RND() % 20), "m", cid, sizeof cid);
+		if ((len = apim_event_format(&ev, line, APIM_EVENT_LINE_MAX)) < 0)
+			return apim_err_report();
+		len--;		/* the newline */
+		m = 1 + (int)(RND() % 4);
+		for (k = 0; k < m && len > 0; k++) {
+			long p = (long)(RND() % (unsigned long long)len);
+			unsigned op = (unsigned)(RND() % 100);
+
+			if (op < 25)
+				line[p] = (char)(RND() % 256);
+			else if (op < 45) {
+				long d = 1 + (long)(RND() % 10);
+
+				if (d > len - p)
+					d = len - p;
+				memmove(line + p, line + p + d, (size_t)(len - p - d));
+				len -= d;
+			} else {
+				const char *t = toks[RND() % (sizeof toks / sizeof toks[0])];
+				long tl = (long)strlen(t);
+
+				memmove(line + p + tl, line + p, (size_t)(len - p));
+				memcpy(line + p, t, (size_t)tl);
+				len += tl;
+			}
+		}
+		for (k = 0; k < len; k++)
+			if (line[k] == '\n')
+				line[k] = ' ';
+		line[len++] = '\n';
+		fwrite(line, 1, (size_t)len, stdout);
+	}
+#undef RND
+	return 0;
+}
+
 static double
 now_s(void)
 {
@@ -229,6 +285,8 @@ main(int argc, char **argv)
 		return emit(argc - 2, argv + 2);
 	if (strcmp(argv[1], "gen") == 0 && argc == 4)
 		return gen(atol(argv[2]), argv[3]);
+	if (strcmp(argv[1], "mutate") == 0 && argc == 4)
+		return mutate(atol(argv[2]), strtoull(argv[3], NULL, 10));
 	if (strcmp(argv[1], "bench") == 0 && (argc == 3 || argc == 4))
 		return bench(atol(argv[2]), argc == 4 ? argv[3] : NULL);
 	usage();
