@@ -218,3 +218,19 @@ load helper
 	# good is a subset of objects
 	[ -z "$(comm -23 <(sort "$BATS_TEST_TMPDIR/good") <(sort "$BATS_TEST_TMPDIR/objects"))" ]
 }
+
+@test "apim_event_parse on single lines agrees with the reader" {
+	{ apim-event-check gen 30 p; apim-event-check mutate 3000 3; } > "$BATS_TEST_TMPDIR/ev"
+	run -65 apim-event-check --dump "$BATS_TEST_TMPDIR/ev"
+	reader=$output
+	run -65 apim-event-check --parse < "$BATS_TEST_TMPDIR/ev"
+	[ "$output" = "$reader" ]
+}
+
+@test "the reader keeps the whole object, unknown fields included, for whoever wants them" {
+	printf '%s\n' '{"schemaVersion":1,"eventType":"response","requestTimestamp":"2026-11-27T19:00:00Z","proxyResponseCode":200,"region":"eu","tags":["a"]}' 'bad' \
+	    '{"schemaVersion":1,"eventType":"response","requestTimestamp":"2026-11-27T19:00:01Z","proxyResponseCode":204}' > "$BATS_TEST_TMPDIR/ev"
+	run apim-event-check --json < "$BATS_TEST_TMPDIR/ev"
+	[ "${lines[0]}" = '1 {"eventType":"response","proxyResponseCode":200,"region":"eu","requestTimestamp":"2026-11-27T19:00:00Z","schemaVersion":1,"tags":["a"]}' ]
+	[ "${lines[1]}" = '3 {"eventType":"response","proxyResponseCode":204,"requestTimestamp":"2026-11-27T19:00:01Z","schemaVersion":1}' ]
+}

@@ -11,7 +11,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: apim-event-check [--dump] [PATH]\n"
+	fprintf(stderr, "usage: apim-event-check [--dump] [PATH] | --parse | --json\n"
 	    "       apim-event-check emit NAME=VALUE...\n"
 	    "       apim-event-check gen COUNT TAG\n"
 	    "       apim-event-check mutate COUNT SEED\n"
@@ -85,6 +85,65 @@ check(int dump, const char *path)
 	rc = apim_event_reader_bad(r) ? APIM_DATAERR : rc == -2 ? APIM_IOERR : 0;
 	apim_event_reader_free(r);
 	return rc;
+}
+
+/* The same dump, through apim_event_parse on each line. */
+static int
+parse_lines(void)
+{
+	char *line = NULL, *buf = NULL, tmp[64];
+	const char *const *names = apim_event_fields();
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0, good = 0, bad = 0;
+	struct apim_event ev;
+	const char *v;
+	int i;
+
+	while ((n = getline(&line, &cap, stdin)) != -1) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (strspn(line, " \t") == (size_t)n)
+			continue;
+		buf = realloc(buf, (size_t)n + 1);
+		if (apim_event_parse(line, (size_t)n, &ev, buf, (size_t)n + 1) == -1) {
+			bad++;
+			continue;
+		}
+		good++;
+		for (i = 0; names[i]; i++) {
+			if ((v = apim_event_get(&ev, names[i], tmp, sizeof tmp)) == NULL)
+				continue;
+			printf("%ld %s=", lineno, names[i]);
+			print_escaped(v);
+			putchar('\n');
+		}
+	}
+	printf("%ld events, %ld bad lines\n", good, bad);
+	free(line);
+	free(buf);
+	return bad ? APIM_DATAERR : 0;
+}
+
+/* Each good event as the JSON object the reader keeps, unknown fields too. */
+static int
+json_lines(void)
+{
+	struct apim_event_reader *r = apim_event_reader_new(stdin);
+	struct apim_event ev;
+	char *s;
+	int rc;
+
+	while ((rc = apim_event_read(r, &ev)) != 0) {
+		if (rc != 1)
+			continue;
+		s = json_dumps(apim_event_reader_json(r), JSON_COMPACT | JSON_SORT_KEYS);
+		printf("%ld %s\n", apim_event_reader_lineno(r), s ? s : "NULL");
+		free(s);
+	}
+	apim_event_reader_free(r);
+	return 0;
 }
 
 static int
@@ -277,6 +336,10 @@ main(int argc, char **argv)
 		return check(0, "-");
 	if (argc == 2 && strcmp(argv[1], "--dump") == 0)
 		return check(1, "-");
+	if (argc == 2 && strcmp(argv[1], "--parse") == 0)
+		return parse_lines();
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		return json_lines();
 	if (argc == 3 && strcmp(argv[1], "--dump") == 0)
 		return check(1, argv[2]);
 	if (argc == 2 && argv[1][0] != '-' && strchr(argv[1], '/'))
