@@ -221,7 +221,7 @@ load helper
 
 @test "apim_event_parse on single lines agrees with the reader" {
 	{ apim-event-check gen 30 p; apim-event-check mutate 3000 3; } > "$BATS_TEST_TMPDIR/ev"
-	run -65 apim-event-check --dump "$BATS_TEST_TMPDIR/ev"
+	run -65 --separate-stderr apim-event-check --dump "$BATS_TEST_TMPDIR/ev"
 	reader=$output
 	run -65 apim-event-check --parse < "$BATS_TEST_TMPDIR/ev"
 	[ "$output" = "$reader" ]
