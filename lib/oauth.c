@@ -734,7 +734,7 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	char jti[37], family[37], hid[65], rid[65];
 	char *access = NULL, *refresh = NULL;
 	const char *id;
-	json_t *body;
+	size_t n;
 	int jwt = strcmp(c->token_type, "opaque") != 0;
 
 	if (apim_uuid_new(jti) == -1) {
@@ -809,14 +809,18 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	    exp) == -1 || (refresh && insert_token(o, 1, rid, "refresh", c, user,
 	    scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1))
 		goto fail;
-	body = json_pack("{s:s,s:s,s:i}", "access_token", access, "token_type",
-	    "Bearer", "expires_in", life);
-	if (refresh)
-		json_object_set_new(body, "refresh_token", json_string(refresh));
-	if (*scope)
-		json_object_set_new(body, "scope", json_string(scope));
+	/* Tokens are base64url or JWS; scope tokens exclude '"' and '\\' (RFC
+	 * 6749 3.3): nothing here needs JSON escaping. */
+	n = strlen(access) + (refresh ? strlen(refresh) : 0) + strlen(scope) + 128;
+	rs->body = apim_xmalloc(n);
+	rs->body_len = (size_t)snprintf(rs->body, n, "{\"access_token\":\"%s\","
+	    "\"token_type\":\"Bearer\",\"expires_in\":%d%s%s%s%s%s%s}", access,
+	    life, refresh ? ",\"refresh_token\":\"" : "", refresh ? refresh : "",
+	    refresh ? "\"" : "", *scope ? ",\"scope\":\"" : "", scope,
+	    *scope ? "\"" : "");
+	rs->status = 200;
+	rs->content_type = "application/json";
 	no_store(rs);
-	resp_json(rs, 200, body);
 	goto out;
 fail:
 	apim_store_rollback(o->db);
