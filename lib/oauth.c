@@ -31,8 +31,16 @@ struct centry {
 	unsigned char mac[32];	/* HMAC-SHA256(secret) under o->mackey */
 };
 
+struct qrow {			/* a token row waiting for apim_oauth_flush */
+	char id[65], kind[8], *key, *app_id, *key_type, *user, *scope, *family;
+	int64_t now, exp;
+};
+
 struct apim_oauth {
 	sqlite3 *db;
+	int batch;
+	struct qrow *q;
+	size_t nq, capq;
 	char *issuer, *audience;
 	int lifetime_s, refresh_s;
 	unsigned char mackey[32];
@@ -156,6 +164,8 @@ apim_oauth_free(struct apim_oauth *o)
 	OPENSSL_cleanse(o->mackey, sizeof o->mackey);
 	sqlite3_finalize(o->st_client);
 	sqlite3_finalize(o->st_insert);
+	apim_oauth_set_batch(o, 0);
+	free(o->q);
 	free(o->issuer);
 	free(o->audience);
 	free(o);
@@ -595,7 +605,7 @@ out:
 /* --- issuing --- */
 
 static int
-insert_token(struct apim_oauth *o, const char *id, const char *kind,
+write_token(struct apim_oauth *o, const char *id, const char *kind,
     const struct client *c, const char *user, const char *scope,
     const char *family, int64_t now, int64_t exp)
 {
@@ -619,6 +629,97 @@ insert_token(struct apim_oauth *o, const char *id, const char *kind,
 	return r == -1 ? -1 : 0;
 }
 
+static void
+qrow_free(struct qrow *r)
+{
+	free(r->key);
+	free(r->app_id);
+	free(r->key_type);
+	free(r->user);
+	free(r->scope);
+	free(r->family);
+}
+
+/* Write a token row now, or queue it in batch mode (queue: 1 allowed). */
+static int
+insert_token(struct apim_oauth *o, int queue, const char *id, const char *kind,
+    const struct client *c, const char *user, const char *scope,
+    const char *family, int64_t now, int64_t exp)
+{
+	struct qrow *r;
+
+	if (!(o->batch && queue))
+		return write_token(o, id, kind, c, user, scope, family, now, exp);
+	if (o->nq == o->capq) {
+		o->capq = o->capq ? 2 * o->capq : 64;
+		if ((o->q = realloc(o->q, o->capq * sizeof *o->q)) == NULL)
+			abort();
+	}
+	r = &o->q[o->nq++];
+	snprintf(r->id, sizeof r->id, "%s", id);
+	snprintf(r->kind, sizeof r->kind, "%s", kind);
+	r->key = apim_strdup(c->key);
+	r->app_id = apim_strdup(c->app_id);
+	r->key_type = apim_strdup(c->key_type);
+	r->user = user ? apim_strdup(user) : NULL;
+	r->scope = apim_strdup(scope);
+	r->family = family ? apim_strdup(family) : NULL;
+	r->now = now;
+	r->exp = exp;
+	return 0;
+}
+
+void
+apim_oauth_set_batch(struct apim_oauth *o, int on)
+{
+	size_t i;
+
+	if (!on) {
+		for (i = 0; i < o->nq; i++)
+			qrow_free(&o->q[i]);
+		o->nq = 0;
+	}
+	o->batch = on;
+}
+
+size_t
+apim_oauth_queued(const struct apim_oauth *o)
+{
+	return o->nq;
+}
+
+int
+apim_oauth_flush(struct apim_oauth *o)
+{
+	size_t i;
+	int rc = -1;
+
+	if (o->nq == 0)
+		return 0;
+	if (apim_store_begin(o->db) == -1)
+		goto out;
+	for (i = 0; i < o->nq; i++) {
+		struct qrow *r = &o->q[i];
+		struct client c;
+
+		snprintf(c.key, sizeof c.key, "%s", r->key);
+		snprintf(c.app_id, sizeof c.app_id, "%s", r->app_id);
+		snprintf(c.key_type, sizeof c.key_type, "%s", r->key_type);
+		if (write_token(o, r->id, r->kind, &c, r->user, r->scope, r->family,
+		    r->now, r->exp) == -1) {
+			apim_store_rollback(o->db);
+			goto out;
+		}
+	}
+	if (apim_store_commit(o->db) == 0)
+		rc = 0;
+out:
+	for (i = 0; i < o->nq; i++)
+		qrow_free(&o->q[i]);
+	o->nq = 0;
+	return rc;
+}
+
 /* Issue an access token (and a refresh token if with_refresh) for c, and
  * answer.  old_refresh (a token id) is revoked in the same transaction; if it
  * was revoked meanwhile nothing is issued. */
@@ -633,7 +734,7 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	char jti[37], family[37], hid[65], rid[65];
 	char *access = NULL, *refresh = NULL;
 	const char *id;
-	json_t *body;
+	size_t n;
 	int jwt = strcmp(c->token_type, "opaque") != 0;
 
 	if (apim_uuid_new(jti) == -1) {
@@ -683,7 +784,7 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 		}
 		apim_sha256_hex(refresh, strlen(refresh), rid);
 	}
-	if (with_refresh || old_refresh) {
+	if (old_refresh || (with_refresh && !o->batch)) {
 		if (apim_store_begin(o->db) == -1)
 			goto fail;
 		if (old_refresh) {
@@ -699,21 +800,27 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 				goto out;
 			}
 		}
-		if (insert_token(o, id, "access", c, user, scope, family, now, exp) == -1 ||
-		    (refresh && insert_token(o, rid, "refresh", c, user, scope,
-		    family, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
+		if (insert_token(o, 0, id, "access", c, user, scope, family, now,
+		    exp) == -1 || (refresh && insert_token(o, 0, rid, "refresh", c,
+		    user, scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
 		    apim_store_commit(o->db) == -1)
 			goto fail;
-	} else if (insert_token(o, id, "access", c, user, scope, family, now, exp) == -1)
+	} else if (insert_token(o, 1, id, "access", c, user, scope, family, now,
+	    exp) == -1 || (refresh && insert_token(o, 1, rid, "refresh", c, user,
+	    scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1))
 		goto fail;
-	body = json_pack("{s:s,s:s,s:i}", "access_token", access, "token_type",
-	    "Bearer", "expires_in", life);
-	if (refresh)
-		json_object_set_new(body, "refresh_token", json_string(refresh));
-	if (*scope)
-		json_object_set_new(body, "scope", json_string(scope));
+	/* Tokens are base64url or JWS; scope tokens exclude '"' and '\\' (RFC
+	 * 6749 3.3): nothing here needs JSON escaping. */
+	n = strlen(access) + (refresh ? strlen(refresh) : 0) + strlen(scope) + 128;
+	rs->body = apim_xmalloc(n);
+	rs->body_len = (size_t)snprintf(rs->body, n, "{\"access_token\":\"%s\","
+	    "\"token_type\":\"Bearer\",\"expires_in\":%d%s%s%s%s%s%s}", access,
+	    life, refresh ? ",\"refresh_token\":\"" : "", refresh ? refresh : "",
+	    refresh ? "\"" : "", *scope ? ",\"scope\":\"" : "", scope,
+	    *scope ? "\"" : "");
+	rs->status = 200;
+	rs->content_type = "application/json";
 	no_store(rs);
-	resp_json(rs, 200, body);
 	goto out;
 fail:
 	apim_store_rollback(o->db);
