@@ -21,16 +21,20 @@ apim_openapi_load(const char *buf, size_t len, const char *name)
 	json_t *v;
 	json_error_t e;
 
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;	/* a UTF-8 byte order mark */
+		len -= 3;
+	}
 	while (i < len && strchr(" \t\r\n", buf[i]) != NULL && buf[i] != '\0')
 		i++;
 	if (i == len) {
 		apim_err_set(APIM_DATAERR, "'%s': empty document", name);
 		return NULL;
 	}
+	/* Numbers as written: "version: 1.10" is the version "1.10", not 1.1;
+	 * apim reads no number from a document. */
 	if (buf[i] != '{')
-		return apim_yml_parse(buf, len, name);
+		return apim_yml_parse(buf, len, name, APIM_YML_NUMTEXT);
 	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	if (v == NULL)
 		apim_err_set(APIM_DATAERR, "'%s' line %d column %d: %s", name,
@@ -563,6 +567,12 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 	}
 	if (ctx == NULL && title)
 		ctx = slug(title);
+	if (ctx) {		/* "/pizzashack/1.0.0/" is "/pizzashack/1.0.0" */
+		size_t n = strlen(ctx);
+
+		while (n > 1 && ctx[n - 1] == '/')
+			ctx[--n] = '\0';
+	}
 	set_str(api, "name", title ? api_name(title) : NULL);
 	free(title);
 	set_str(api, "context", ctx);

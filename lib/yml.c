@@ -13,6 +13,8 @@
 #include "util.h"
 #include "yml.h"
 
+#define YML_MAX_DEPTH 1000
+
 /* A mapping or sequence being filled. */
 struct frame {
 	json_t *node;		/* object or array */
@@ -33,6 +35,7 @@ struct ystate {
 	size_t nodes, max_nodes;
 	json_t *root;
 	int failed;
+	int flags;		/* APIM_YML_* */
 };
 
 static void fail_at(struct ystate *, yaml_mark_t, const char *, ...)
@@ -70,7 +73,7 @@ top(struct ystate *s)
 	return s->n ? &s->st[s->n - 1] : NULL;
 }
 
-/* Record anchor name for v, whose expansion holds k nodes. */
+/* Record anchor name for v (borrowed), whose expansion holds k nodes. */
 static void
 anchor_set(struct ystate *s, const char *name, json_t *v, size_t k)
 {
@@ -278,8 +281,13 @@ scalar_value(struct ystate *s, yaml_event_t *ev)
 			json_decref(v);
 			v = r;
 		}
-	} else if (tag == NULL && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+	} else if (tag == NULL && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		v = resolve_plain(t, n);
+		if (v && json_is_number(v) && (s->flags & APIM_YML_NUMTEXT)) {
+			json_decref(v);
+			v = NULL;	/* the text as written, below */
+		}
+	}
 	if (v == NULL && (v = json_stringn(t, n)) == NULL)
 		fail_at(s, ev->start_mark, "scalar is not valid UTF-8");
 	return v;
@@ -292,6 +300,11 @@ push(struct ystate *s, json_t *node, const char *anchor, yaml_mark_t m)
 
 	if (count_nodes(s, 1, m) == -1) {
 		json_decref(node);
+		return -1;
+	}
+	if (s->n == YML_MAX_DEPTH) {	/* jansson frees and dumps recursively */
+		json_decref(node);
+		fail_at(s, m, "nested deeper than %d levels", YML_MAX_DEPTH);
 		return -1;
 	}
 	if (s->n == s->cap) {
@@ -343,8 +356,12 @@ on_scalar(struct ystate *s, yaml_event_t *ev)
 		f->key[f->keylen] = '\0';
 		f->merge = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 		    ev->data.scalar.tag == NULL && strcmp(f->key, "<<") == 0;
-		if (anchor)
-			anchor_set(s, anchor, json_stringn(f->key, f->keylen), 1);
+		if (anchor) {
+			json_t *k = json_stringn(f->key, f->keylen);
+
+			anchor_set(s, anchor, k, 1);
+			json_decref(k);
+		}
 		return 0;
 	}
 	if ((v = scalar_value(s, ev)) == NULL)
@@ -436,7 +453,7 @@ parser_fail(struct ystate *s, yaml_parser_t *p, const char *buf, size_t len)
 }
 
 json_t *
-apim_yml_parse(const char *buf, size_t len, const char *name)
+apim_yml_parse(const char *buf, size_t len, const char *name, int flags)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -445,6 +462,7 @@ apim_yml_parse(const char *buf, size_t len, const char *name)
 
 	memset(&s, 0, sizeof s);
 	s.name = name;
+	s.flags = flags;
 	s.anchors = json_object();
 	/* Honest documents hold fewer nodes than bytes; aliases may add as many
 	 * again before we call it a bomb. */

@@ -12,8 +12,9 @@
  * !!str ones stay strings.  Anchors and aliases resolve (aliased values are
  * shared, not copied); expansion is capped so alias bombs fail.  Merge keys
  * (<<) apply.  Mapping keys must be scalars and unique.  NULL on error with
- * APIM_DATAERR and "'NAME' line L column C: ..." set. */
-json_t *apim_yml_parse(const char *buf, size_t len, const char *name);
+ * APIM_DATAERR and "'NAME' line L column C: ..." set.  flags: */
+#define APIM_YML_NUMTEXT 0x1	/* plain numbers stay strings, as written ("1.10") */
+json_t *apim_yml_parse(const char *buf, size_t len, const char *name, int flags);
 
 /* Emit v as a YAML document (block style, strings quoted where a plain
  * scalar would read back as another type).  A new NUL-terminated string, or
