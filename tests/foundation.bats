@@ -208,3 +208,12 @@ release_lock() {
 	[ "$(sqlite3 "$APIM_DB" 'SELECT group_concat(name) FROM api')" = A ]
 	[ "$(sqlite3 "$APIM_DB" 'SELECT name FROM user')" = holder ]
 }
+
+@test "apim.conf(5) documents every key the code reads" {
+	keys=$(grep -rhoE '(apim_conf_get|conf_[a-z]+)\("[a-z][a-z0-9._-]*"' "$top/lib" "$top/bin" |
+	    sed 's/.*("//; s/"$//' | sort -u)
+	[ -n "$keys" ]
+	for k in $keys; do
+		grep -qx "\.It Cm $k.*" "$top/man/apim.conf.5" || { echo "undocumented: $k"; false; }
+	done
+}
