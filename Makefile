@@ -63,7 +63,9 @@ install: all
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	for m in $(MANS); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
-	cp -R share/. $(DESTDIR)$(PREFIX)/share/apim/
+	if [ -d share ]; then cp -R share/. $(DESTDIR)$(PREFIX)/share/apim/; fi
+	install -d $(DESTDIR)$(PREFIX)/share/apim/etc
+	cp -R etc/. $(DESTDIR)$(PREFIX)/share/apim/etc/
 
 clean:
 	rm -rf $(B)

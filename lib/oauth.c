@@ -31,12 +31,21 @@ struct centry {
 	unsigned char mac[32];	/* HMAC-SHA256(secret) under o->mackey */
 };
 
+struct qrow {			/* a token row waiting for apim_oauth_flush */
+	char id[65], kind[8], *key, *app_id, *key_type, *user, *scope, *family;
+	int64_t now, exp;
+};
+
 struct apim_oauth {
 	sqlite3 *db;
+	int batch;
+	struct qrow *q;
+	size_t nq, capq;
 	char *issuer, *audience;
 	int lifetime_s, refresh_s;
 	unsigned char mackey[32];
 	struct centry cache[CACHE_SLOTS];
+	sqlite3_stmt *st_client, *st_insert;	/* prepared once: the hot path */
 };
 
 struct form {
@@ -153,6 +162,10 @@ apim_oauth_free(struct apim_oauth *o)
 		free(o->cache[i].hash);
 	}
 	OPENSSL_cleanse(o->mackey, sizeof o->mackey);
+	sqlite3_finalize(o->st_client);
+	sqlite3_finalize(o->st_insert);
+	apim_oauth_set_batch(o, 0);
+	free(o->q);
 	free(o->issuer);
 	free(o->audience);
 	free(o);
@@ -162,6 +175,23 @@ const char *
 apim_oauth_issuer(const struct apim_oauth *o)
 {
 	return o->issuer;
+}
+
+/* A statement prepared once and kept; reset for reuse.  NULL on error. */
+static sqlite3_stmt *
+kept(struct apim_oauth *o, sqlite3_stmt **slot, const char *sql)
+{
+	if (*slot) {
+		sqlite3_reset(*slot);
+		sqlite3_clear_bindings(*slot);
+		return *slot;
+	}
+	if (sqlite3_prepare_v3(o->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot,
+	    NULL) != SQLITE_OK) {
+		apim_store_fail(o->db, "cannot prepare a statement");
+		*slot = NULL;
+	}
+	return *slot;
 }
 
 /* --- forms --- */
@@ -531,13 +561,14 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 		oerr(rs, 401, "invalid_client", "client authentication failed");
 		goto out;
 	}
-	if ((st = apim_store_prep(o->db, "SELECT c.secret_hash, c.app_id, c.key_type, "
-	    "c.grant_types, c.scopes, c.validity_s, a.name, a.owner, a.tier, "
-	    "a.token_type FROM client c JOIN application a ON a.id = c.app_id "
-	    "WHERE c.consumer_key = ?", "s", id)) == NULL) {
+	if ((st = kept(o, &o->st_client, "SELECT c.secret_hash, c.app_id, "
+	    "c.key_type, c.grant_types, c.scopes, c.validity_s, a.name, a.owner, "
+	    "a.tier, a.token_type FROM client c JOIN application a ON "
+	    "a.id = c.app_id WHERE c.consumer_key = ?")) == NULL) {
 		server_error(rs);
 		goto out;
 	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((r = apim_store_step(o->db, st)) == 1) {
 		snprintf(c->key, sizeof c->key, "%s", id);
 		snprintf(c->app_id, sizeof c->app_id, "%s", apim_store_text(st, 1));
@@ -555,7 +586,8 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 	} else if (r == 0)	/* spend the same time on an unknown client */
 		apim_secret_verify(secret, "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$"
 		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (r == -1)
 		server_error(rs);
 	else if (r == 0)
@@ -573,14 +605,119 @@ out:
 /* --- issuing --- */
 
 static int
-insert_token(struct apim_oauth *o, const char *id, const char *kind,
+write_token(struct apim_oauth *o, const char *id, const char *kind,
     const struct client *c, const char *user, const char *scope,
     const char *family, int64_t now, int64_t exp)
 {
-	return apim_store_exec(o->db, "INSERT INTO token (id, kind, consumer_key, "
-	    "app_id, key_type, username, scope, family, issued_ms, expires_ms) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssssssII", id, kind, c->key,
-	    c->app_id, c->key_type, user, scope, family, now, exp);
+	sqlite3_stmt *st = kept(o, &o->st_insert, "INSERT INTO token (id, kind, "
+	    "consumer_key, app_id, key_type, username, scope, family, issued_ms, "
+	    "expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	const char *v[8] = { id, kind, c->key, c->app_id, c->key_type, user,
+	    scope, family };
+	int i, r;
+
+	if (st == NULL)
+		return -1;
+	for (i = 0; i < 8; i++)
+		if (v[i])
+			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_int64(st, 10, exp);
+	r = apim_store_step(o->db, st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == -1 ? -1 : 0;
+}
+
+static void
+qrow_free(struct qrow *r)
+{
+	free(r->key);
+	free(r->app_id);
+	free(r->key_type);
+	free(r->user);
+	free(r->scope);
+	free(r->family);
+}
+
+/* Write a token row now, or queue it in batch mode (queue: 1 allowed). */
+static int
+insert_token(struct apim_oauth *o, int queue, const char *id, const char *kind,
+    const struct client *c, const char *user, const char *scope,
+    const char *family, int64_t now, int64_t exp)
+{
+	struct qrow *r;
+
+	if (!(o->batch && queue))
+		return write_token(o, id, kind, c, user, scope, family, now, exp);
+	if (o->nq == o->capq) {
+		o->capq = o->capq ? 2 * o->capq : 64;
+		if ((o->q = realloc(o->q, o->capq * sizeof *o->q)) == NULL)
+			abort();
+	}
+	r = &o->q[o->nq++];
+	snprintf(r->id, sizeof r->id, "%s", id);
+	snprintf(r->kind, sizeof r->kind, "%s", kind);
+	r->key = apim_strdup(c->key);
+	r->app_id = apim_strdup(c->app_id);
+	r->key_type = apim_strdup(c->key_type);
+	r->user = user ? apim_strdup(user) : NULL;
+	r->scope = apim_strdup(scope);
+	r->family = family ? apim_strdup(family) : NULL;
+	r->now = now;
+	r->exp = exp;
+	return 0;
+}
+
+void
+apim_oauth_set_batch(struct apim_oauth *o, int on)
+{
+	size_t i;
+
+	if (!on) {
+		for (i = 0; i < o->nq; i++)
+			qrow_free(&o->q[i]);
+		o->nq = 0;
+	}
+	o->batch = on;
+}
+
+size_t
+apim_oauth_queued(const struct apim_oauth *o)
+{
+	return o->nq;
+}
+
+int
+apim_oauth_flush(struct apim_oauth *o)
+{
+	size_t i;
+	int rc = -1;
+
+	if (o->nq == 0)
+		return 0;
+	if (apim_store_begin(o->db) == -1)
+		goto out;
+	for (i = 0; i < o->nq; i++) {
+		struct qrow *r = &o->q[i];
+		struct client c;
+
+		snprintf(c.key, sizeof c.key, "%s", r->key);
+		snprintf(c.app_id, sizeof c.app_id, "%s", r->app_id);
+		snprintf(c.key_type, sizeof c.key_type, "%s", r->key_type);
+		if (write_token(o, r->id, r->kind, &c, r->user, r->scope, r->family,
+		    r->now, r->exp) == -1) {
+			apim_store_rollback(o->db);
+			goto out;
+		}
+	}
+	if (apim_store_commit(o->db) == 0)
+		rc = 0;
+out:
+	for (i = 0; i < o->nq; i++)
+		qrow_free(&o->q[i]);
+	o->nq = 0;
+	return rc;
 }
 
 /* Issue an access token (and a refresh token if with_refresh) for c, and
@@ -597,7 +734,7 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	char jti[37], family[37], hid[65], rid[65];
 	char *access = NULL, *refresh = NULL;
 	const char *id;
-	json_t *body;
+	size_t n;
 	int jwt = strcmp(c->token_type, "opaque") != 0;
 
 	if (apim_uuid_new(jti) == -1) {
@@ -647,7 +784,7 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 		}
 		apim_sha256_hex(refresh, strlen(refresh), rid);
 	}
-	if (with_refresh || old_refresh) {
+	if (old_refresh || (with_refresh && !o->batch)) {
 		if (apim_store_begin(o->db) == -1)
 			goto fail;
 		if (old_refresh) {
@@ -663,21 +800,27 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 				goto out;
 			}
 		}
-		if (insert_token(o, id, "access", c, user, scope, family, now, exp) == -1 ||
-		    (refresh && insert_token(o, rid, "refresh", c, user, scope,
-		    family, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
+		if (insert_token(o, 0, id, "access", c, user, scope, family, now,
+		    exp) == -1 || (refresh && insert_token(o, 0, rid, "refresh", c,
+		    user, scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
 		    apim_store_commit(o->db) == -1)
 			goto fail;
-	} else if (insert_token(o, id, "access", c, user, scope, family, now, exp) == -1)
+	} else if (insert_token(o, 1, id, "access", c, user, scope, family, now,
+	    exp) == -1 || (refresh && insert_token(o, 1, rid, "refresh", c, user,
+	    scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1))
 		goto fail;
-	body = json_pack("{s:s,s:s,s:i}", "access_token", access, "token_type",
-	    "Bearer", "expires_in", life);
-	if (refresh)
-		json_object_set_new(body, "refresh_token", json_string(refresh));
-	if (*scope)
-		json_object_set_new(body, "scope", json_string(scope));
+	/* Tokens are base64url or JWS; scope tokens exclude '"' and '\\' (RFC
+	 * 6749 3.3): nothing here needs JSON escaping. */
+	n = strlen(access) + (refresh ? strlen(refresh) : 0) + strlen(scope) + 128;
+	rs->body = apim_xmalloc(n);
+	rs->body_len = (size_t)snprintf(rs->body, n, "{\"access_token\":\"%s\","
+	    "\"token_type\":\"Bearer\",\"expires_in\":%d%s%s%s%s%s%s}", access,
+	    life, refresh ? ",\"refresh_token\":\"" : "", refresh ? refresh : "",
+	    refresh ? "\"" : "", *scope ? ",\"scope\":\"" : "", scope,
+	    *scope ? "\"" : "");
+	rs->status = 200;
+	rs->content_type = "application/json";
 	no_store(rs);
-	resp_json(rs, 200, body);
 	goto out;
 fail:
 	apim_store_rollback(o->db);

@@ -46,6 +46,16 @@ void apim_oauth_handle(struct apim_oauth *o, const struct apim_oauth_req *rq,
     struct apim_oauth_resp *rs);
 void apim_oauth_resp_free(struct apim_oauth_resp *rs);
 
+/* Batch mode, for servers: rows of newly issued tokens are queued instead of
+ * written, so the requests of one event-loop turn share one transaction.  An
+ * answer that queued rows (apim_oauth_queued grew) must wait until
+ * apim_oauth_flush has written them: 0, or -1 with the error set (the queue
+ * is dropped then, and those answers must become errors).  Rotating a refresh
+ * token is never queued. */
+void apim_oauth_set_batch(struct apim_oauth *o, int on);
+size_t apim_oauth_queued(const struct apim_oauth *o);
+int apim_oauth_flush(struct apim_oauth *o);
+
 /* The RFC 7662 answer for token, without client authentication (for the
  * administrator's command line).  hint may be NULL.  New reference, NULL on a
  * store error. */

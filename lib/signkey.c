@@ -14,6 +14,8 @@
 #include <openssl/ec.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
 
 #include "conf.h"
 #include "err.h"
@@ -30,6 +32,7 @@ static struct {
 	char db[PATH_MAX];
 	char kid[APIM_KID_MAX], alg[8];
 	EVP_PKEY *pk;
+	EVP_PKEY_CTX *sctx;	/* RS256/ES256: sign_init done once (saves a fetch per token) */
 	int64_t checked_ms, noted_exp_ms;
 } act;
 
@@ -70,6 +73,7 @@ apim_signkey_flush(void)
 	int i;
 
 	pthread_mutex_lock(&lock);
+	EVP_PKEY_CTX_free(act.sctx);
 	EVP_PKEY_free(act.pk);
 	memset(&act, 0, sizeof act);
 	for (i = 0; i < NPUB; i++) {
@@ -483,6 +487,8 @@ apim_signkey_active(sqlite3 *db, char kid[APIM_KID_MAX], char alg[8])
 			return NULL;
 		}
 		pthread_mutex_lock(&lock);
+		EVP_PKEY_CTX_free(act.sctx);
+		act.sctx = NULL;
 		EVP_PKEY_free(act.pk);
 		act.pk = pk;
 		snprintf(act.db, sizeof act.db, "%s", dbname(db));
@@ -695,6 +701,44 @@ apim_signkey_public_pem(sqlite3 *db, const char *kid)
 	return out;
 }
 
+/* Sign with the cached context of the active key: SHA-256 then EVP_PKEY_sign.
+ * 1 done, 0 not applicable (caller takes the general path), -1 failed. */
+static int
+sign_cached(EVP_PKEY *k, const char *alg, const void *data, size_t n,
+    unsigned char *out, size_t *outlen)
+{
+	unsigned char dig[32];
+	size_t len = *outlen;
+	int r = 0;
+
+	if (strcmp(alg, "EdDSA") == 0)
+		return 0;
+	pthread_mutex_lock(&lock);
+	if (act.pk != k)
+		goto out;
+	if (act.sctx == NULL) {
+		EVP_PKEY_CTX *cx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
+
+		if (cx == NULL || EVP_PKEY_sign_init(cx) <= 0 ||
+		    EVP_PKEY_CTX_set_signature_md(cx, EVP_sha256()) <= 0 ||
+		    (strcmp(alg, "RS256") == 0 &&
+		    EVP_PKEY_CTX_set_rsa_padding(cx, RSA_PKCS1_PADDING) <= 0)) {
+			EVP_PKEY_CTX_free(cx);
+			goto out;
+		}
+		act.sctx = cx;
+	}
+	r = -1;
+	if (SHA256(data, n, dig) != NULL &&
+	    EVP_PKEY_sign(act.sctx, out, &len, dig, sizeof dig) == 1) {
+		*outlen = len;
+		r = 1;
+	}
+out:
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
 int
 apim_signkey_sign(EVP_PKEY *k, const char *alg, const void *data, size_t n,
     unsigned char *sig, size_t *siglen)
@@ -703,10 +747,14 @@ apim_signkey_sign(EVP_PKEY *k, const char *alg, const void *data, size_t n,
 	int es = strcmp(alg, "ES256") == 0, ed = strcmp(alg, "EdDSA") == 0;
 	unsigned char der[APIM_SIG_MAX];
 	size_t len = sizeof der;
-	int rc = -1;
+	int rc = -1, c;
 
-	if (md == NULL || EVP_DigestSignInit(md, NULL, ed ? NULL : EVP_sha256(),
-	    NULL, k) != 1 || EVP_DigestSign(md, es ? der : sig, &len, data, n) != 1)
+	if (md == NULL)
+		goto out;
+	if ((c = sign_cached(k, alg, data, n, es ? der : sig, &len)) == -1)
+		goto out;
+	if (c == 0 && (EVP_DigestSignInit(md, NULL, ed ? NULL : EVP_sha256(),
+	    NULL, k) != 1 || EVP_DigestSign(md, es ? der : sig, &len, data, n) != 1))
 		goto out;
 	if (es) {
 		const unsigned char *p = der;

@@ -61,6 +61,14 @@ migrate(sqlite3 *db, const char *path)
 	int v, i;
 	char *msg = NULL;
 
+	/* Up to date: done without the write lock, so that opening the store
+	 * never waits for a writer (WAL readers don't). */
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return apim_store_fail(db, path);
+	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (v == apim_schema_count())
+		return 0;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return apim_store_fail(db, path);
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)

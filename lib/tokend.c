@@ -1,6 +1,6 @@
 /* tokend: apim-token serve: lib/oauth behind lib/httpd.  Each worker process
- * opens its own store connection and oauth state on first use; nothing is freed
- * before exit. */
+ * opens its own store connection and oauth state on first use; new token rows
+ * are written once per event-loop turn, before the answers that carry them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,36 @@
 
 #define TOKEN_MAX_BODY 65536	/* a token request is a few hundred bytes */
 
+/* An answer waiting for the batch of token rows it queued to be written. */
+struct waiting {
+	struct apim_http_conn *c;
+	struct apim_oauth_resp rs;
+};
+
 static struct {
 	const char *db_path, *issuer;
 	pid_t pid;
 	sqlite3 *db;
 	struct apim_oauth *o;
+	struct waiting *w;
+	size_t nw, capw;
+	int armed;		/* a flush timer is pending */
 } srv;
 
 static const char *const err500[] = { "Content-Type", "application/json",
     "Cache-Control", "no-store", NULL };
+
+/* Workers write the store in turns: wait in short steps (up to 5 s), not in
+ * SQLite's default steps of up to 100 ms. */
+static int
+busy_spin(void *arg, int n)
+{
+	(void)arg;
+	if (n >= 50000)
+		return 0;
+	usleep(n < 100 ? 20 : 100);
+	return 1;
+}
 
 /* This process's oauth state, opened on first use (after fork). */
 static struct apim_oauth *
@@ -40,8 +61,68 @@ state(void)
 		if (srv.db)
 			apim_store_close(srv.db);
 		srv.db = NULL;
+		return NULL;
 	}
+	sqlite3_busy_handler(srv.db, busy_spin, NULL);
+	/* read pages through a mapping rather than a read(2) each */
+	sqlite3_exec(srv.db, "PRAGMA mmap_size = 268435456", NULL, NULL, NULL);
+	apim_oauth_set_batch(srv.o, 1);
 	return srv.o;
+}
+
+static void
+answer(struct apim_http_conn *c, struct apim_oauth_resp *rs)
+{
+	const char *h[16];
+	int n = 0;
+
+	h[n++] = "Content-Type";
+	h[n++] = rs->content_type ? rs->content_type : "application/json";
+	if (rs->cache_control) {
+		h[n++] = "Cache-Control";
+		h[n++] = rs->cache_control;
+	}
+	if (rs->pragma) {
+		h[n++] = "Pragma";
+		h[n++] = rs->pragma;
+	}
+	if (rs->www_authenticate) {
+		h[n++] = "WWW-Authenticate";
+		h[n++] = rs->www_authenticate;
+	}
+	if (rs->allow) {
+		h[n++] = "Allow";
+		h[n++] = rs->allow;
+	}
+	h[n] = NULL;
+	apim_http_reply(c, rs->status, h, rs->body, rs->body_len);
+	apim_oauth_resp_free(rs);
+}
+
+/* End of a loop turn: write the queued tokens in one transaction, then
+ * answer everyone who waited for them. */
+static void
+flush(void *arg)
+{
+	static const char fail[] = "{\"error\":\"temporarily_unavailable\","
+	    "\"error_description\":\"cannot store the token; try again\"}";
+	size_t i;
+	int ok;
+
+	(void)arg;
+	srv.armed = 0;
+	ok = apim_oauth_flush(srv.o) == 0;
+	if (!ok)
+		apim_warnx("%s", apim_err_msg());
+	for (i = 0; i < srv.nw; i++) {
+		if (ok)
+			answer(srv.w[i].c, &srv.w[i].rs);
+		else {
+			apim_oauth_resp_free(&srv.w[i].rs);
+			apim_http_reply(srv.w[i].c, 503, err500, fail, sizeof fail - 1);
+		}
+	}
+	srv.nw = 0;
 }
 
 static void
@@ -50,9 +131,8 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	struct apim_oauth_req rq;
 	struct apim_oauth_resp rs;
 	struct apim_oauth *o = state();
-	const char *h[16];
-	size_t i;
-	int n = 0, nct = 0, nauth = 0;
+	size_t i, queued;
+	int nct = 0, nauth = 0;
 	static const char msg[] = "{\"error\":\"server_error\","
 	    "\"error_description\":\"the store is unavailable\"}";
 
@@ -76,28 +156,23 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	rq.dup_header = nct > 1 || nauth > 1;
 	rq.body = req->body;
 	rq.body_len = req->body_len;
+	queued = apim_oauth_queued(o);
 	apim_oauth_handle(o, &rq, &rs);
-	h[n++] = "Content-Type";
-	h[n++] = rs.content_type ? rs.content_type : "application/json";
-	if (rs.cache_control) {
-		h[n++] = "Cache-Control";
-		h[n++] = rs.cache_control;
+	if (apim_oauth_queued(o) == queued) {
+		answer(c, &rs);
+		return;
 	}
-	if (rs.pragma) {
-		h[n++] = "Pragma";
-		h[n++] = rs.pragma;
+	if (srv.nw == srv.capw) {
+		srv.capw = srv.capw ? 2 * srv.capw : 64;
+		if ((srv.w = realloc(srv.w, srv.capw * sizeof *srv.w)) == NULL)
+			abort();
 	}
-	if (rs.www_authenticate) {
-		h[n++] = "WWW-Authenticate";
-		h[n++] = rs.www_authenticate;
+	srv.w[srv.nw].c = c;
+	srv.w[srv.nw++].rs = rs;
+	if (!srv.armed) {
+		srv.armed = 1;
+		apim_loop_timer(apim_http_loop(c), 0, flush, NULL);
 	}
-	if (rs.allow) {
-		h[n++] = "Allow";
-		h[n++] = rs.allow;
-	}
-	h[n] = NULL;
-	apim_http_reply(c, rs.status, h, rs.body, rs.body_len);
-	apim_oauth_resp_free(&rs);
 }
 
 static void
