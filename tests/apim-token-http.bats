@@ -349,3 +349,16 @@ err_is() {	# err_is CODE ERROR
 	jwk_pem "$(jq -c --arg k "$k2" '.keys[] | select(.kid == $k)' <<<"$body")" "$BATS_TEST_TMPDIR/ec.pem"
 	run -0 jwt_openssl_verify "$at" "$BATS_TEST_TMPDIR/ec.pem"
 }
+
+@test "systemd socket activation (LISTEN_FDS): the passed socket is served" {
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	systemd-socket-activate -l "127.0.0.1:$port" -E APIM_DB -E APIM_CONF -E PATH \
+	    apim-token serve --workers 1 \
+	    2>"$BATS_TEST_TMPDIR/sd.err" 3>&- &
+	SRV=$!
+	for _ in $(seq 50); do grep -q Listening "$BATS_TEST_TMPDIR/sd.err" && break; sleep 0.1; done
+	URL=http://127.0.0.1:$port
+	token -u ck1:s3cret -d grant_type=client_credentials
+	[ "$code" = 200 ]
+	grep -q "listening on 127.0.0.1:$port" "$BATS_TEST_TMPDIR/sd.err"
+}
