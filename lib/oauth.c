@@ -1106,6 +1106,13 @@ apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
 	return r < 0 ? -1 : r > 0;
 }
 
+int
+apim_oauth_purge(sqlite3 *db, int64_t before_ms)
+{
+	return apim_store_exec(db, "DELETE FROM token WHERE kind IN ('access', "
+	    "'refresh') AND expires_ms < ?", "I", before_ms);
+}
+
 static int
 hint_ok(const char *hint, struct apim_oauth_resp *rs)
 {

@@ -7,6 +7,7 @@
 #define APIM_OAUTH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -66,6 +67,10 @@ json_t *apim_oauth_introspect(struct apim_oauth *o, const char *token,
  * another client: APIM_NOPERM). */
 int apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
     const char *client);
+
+/* Delete access and refresh token rows that expired before before_ms (API
+ * keys are left alone).  Returns the number deleted, or -1. */
+int apim_oauth_purge(sqlite3 *db, int64_t before_ms);
 
 /* application/x-www-form-urlencoded: append "name=value" (escaped, '&' between)
  * to a malloc'd string *s (NULL to start). */

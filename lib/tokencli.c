@@ -300,6 +300,29 @@ apim_tokencli_revoke(struct apim_ctx *ctx, struct apim_args *a)
 }
 
 int
+apim_tokencli_purge(struct apim_ctx *ctx, struct apim_args *a)
+{
+	const char *g = apim_args_get(a, "grace");
+	long grace = 0;
+	sqlite3 *db;
+	char *end;
+	int n;
+
+	if (apim_args_npos(a, 0, 0) == -1)
+		return -1;
+	if (g && ((grace = strtol(g, &end, 10)) < 0 || *g == '\0' || *end ||
+	    grace > 100L * 365 * 86400)) {
+		apim_err_set(APIM_USAGE, "bad --grace '%s' (seconds)", g);
+		return -1;
+	}
+	if ((db = apim_ctx_db(ctx)) == NULL ||
+	    (n = apim_oauth_purge(db, apim_now_ms() - grace * 1000)) == -1)
+		return -1;
+	printf("%d\n", n);
+	return 0;
+}
+
+int
 apim_tokencli_user_add(struct apim_ctx *ctx, struct apim_args *a)
 {
 	char **roles, *pw;

@@ -259,3 +259,19 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	run -1 jwt-tool verify <<<"$output"
 	[ "$output" = "jwt-tool: invalid token: expired" ]
 }
+
+@test "purge: expired access and refresh rows go, live ones and API keys stay" {
+	mkclient ck1 s3cret
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin >/dev/null
+	live=$(cc_token ck1 s3cret | jq -r .access_token)
+	sqlite3 "$APIM_DB" "UPDATE token SET expires_ms = 1000 WHERE username = 'bob';
+	    INSERT INTO token (id, kind, issued_ms, expires_ms) VALUES ('k1', 'apikey', 0, 1000)"
+	run -64 apim-token purge --grace -5
+	run -0 apim-token purge
+	[ "$output" = 2 ]
+	[ "$(sqlite3 "$APIM_DB" 'select kind from token order by kind')" = "$(printf 'access\napikey')" ]
+	run -0 apim-token introspect "$live"
+	run -0 apim-token purge
+	[ "$output" = 0 ]
+}
