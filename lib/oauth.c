@@ -604,6 +604,30 @@ out:
 
 /* --- issuing --- */
 
+/* An RFC 9562 version 7 UUID (milliseconds, then 74 random bits) for a jti:
+ * unique, unguessable enough for an identifier of a signed token, and
+ * time-ordered, so the token table's primary key grows at its end. */
+static int
+uuid7(char out[37])
+{
+	unsigned char b[16];
+	uint64_t ms = (uint64_t)apim_now_ms();
+	int i;
+
+	if (RAND_bytes(b + 6, 10) != 1)
+		return -1;
+	for (i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+	for (i = 0; i < 16; i++)
+		sprintf(out + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10),
+		    "%02x", b[i]);
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[36] = '\0';
+	return 0;
+}
+
 static int
 write_token(struct apim_oauth *o, const char *id, const char *kind,
     const struct client *c, const char *user, const char *scope,
@@ -733,19 +757,25 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	int64_t exp = now + (int64_t)life * 1000;
 	char jti[37], family[37], hid[65], rid[65];
 	char *access = NULL, *refresh = NULL;
-	const char *id;
+	const char *id, *fam = family;
 	size_t n;
 	int jwt = strcmp(c->token_type, "opaque") != 0;
 
-	if (apim_uuid_new(jti) == -1) {
+	if (uuid7(jti) == -1) {
 		apim_err_set(APIM_SOFTWARE, "no random bytes");
 		server_error(rs);
 		return;
 	}
+	/* A family ties an access token to refresh tokens; a token without one
+	 * stores NULL (which also keeps the family index append-only). */
 	if (family_in)
 		snprintf(family, sizeof family, "%s", family_in);
-	else
+	else if (with_refresh)
 		strcpy(family, jti);
+	else
+		family[0] = '\0';
+	if (!*family)
+		fam = NULL;
 	if (jwt) {
 		json_t *cl = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,"
 		    "s:{s:s,s:s,s:s,s:s},s:s,s:s}",
@@ -800,14 +830,14 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 				goto out;
 			}
 		}
-		if (insert_token(o, 0, id, "access", c, user, scope, family, now,
+		if (insert_token(o, 0, id, "access", c, user, scope, fam, now,
 		    exp) == -1 || (refresh && insert_token(o, 0, rid, "refresh", c,
-		    user, scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
+		    user, scope, fam, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
 		    apim_store_commit(o->db) == -1)
 			goto fail;
-	} else if (insert_token(o, 1, id, "access", c, user, scope, family, now,
+	} else if (insert_token(o, 1, id, "access", c, user, scope, fam, now,
 	    exp) == -1 || (refresh && insert_token(o, 1, rid, "refresh", c, user,
-	    scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1))
+	    scope, fam, now, now + (int64_t)o->refresh_s * 1000) == -1))
 		goto fail;
 	/* Tokens are base64url or JWS; scope tokens exclude '"' and '\\' (RFC
 	 * 6749 3.3): nothing here needs JSON escaping. */
