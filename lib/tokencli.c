@@ -14,13 +14,13 @@
 #include "user.h"
 #include "util.h"
 
-#define LINE_MAX_ 4096
+#define INPUT_MAX 4096
 
 /* One line of stdin without its newline, malloc'd; NULL at end of input. */
 static char *
 stdin_line(const char *what)
 {
-	char buf[LINE_MAX_];
+	char buf[INPUT_MAX];
 	size_t n;
 
 	if (fgets(buf, sizeof buf, stdin) == NULL) {
