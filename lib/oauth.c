@@ -90,12 +90,16 @@ oerr(struct apim_oauth_resp *rs, int status, const char *error, const char *desc
 	    "error_description", desc));
 }
 
+/* A 5xx answer.  The detail stays in the error slot for the caller to log;
+ * clients get no paths or store messages. */
 static void
 server_error(struct apim_oauth_resp *rs)
 {
-	oerr(rs, apim_err_code() == APIM_TEMPFAIL ? 503 : 500, apim_err_code() ==
-	    APIM_TEMPFAIL ? "temporarily_unavailable" : "server_error",
-	    apim_err_msg());
+	if (apim_err_code() == APIM_TEMPFAIL)
+		oerr(rs, 503, "temporarily_unavailable", "the store is busy; "
+		    "try again");
+	else
+		oerr(rs, 500, "server_error", "internal error");
 }
 
 void

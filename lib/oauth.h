@@ -42,7 +42,8 @@ void apim_oauth_free(struct apim_oauth *o);
 const char *apim_oauth_issuer(const struct apim_oauth *o);
 
 /* Answer one request (routing by path and method; unknown paths get 404).
- * Always fills rs; free it with apim_oauth_resp_free. */
+ * Always fills rs; free it with apim_oauth_resp_free.  On a 5xx answer the
+ * library error (apim_err_msg) says what went wrong, for the log. */
 void apim_oauth_handle(struct apim_oauth *o, const struct apim_oauth_req *rq,
     struct apim_oauth_resp *rs);
 void apim_oauth_resp_free(struct apim_oauth_resp *rs);

@@ -157,6 +157,8 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	rq.body_len = req->body_len;
 	queued = apim_oauth_queued(o);
 	apim_oauth_handle(o, &rq, &rs);
+	if (rs.status >= 500)
+		apim_warnx("%s %s: %s", req->method, req->path, apim_err_msg());
 	if (apim_oauth_queued(o) == queued) {
 		answer(c, &rs);
 		return;

@@ -362,3 +362,15 @@ err_is() {	# err_is CODE ERROR
 	[ "$code" = 200 ]
 	grep -q "listening on 127.0.0.1:$port" "$BATS_TEST_TMPDIR/sd.err"
 }
+
+@test "an internal error is 500 server_error without details; the log has them" {
+	kid=$(apim-token keys generate)
+	rm "$BATS_TEST_TMPDIR/keys/$kid.pem"
+	start_server
+	before=$(db_dump)
+	token -u ck1:s3cret -d grant_type=client_credentials
+	err_is 500 server_error
+	[ "$(jq -r .error_description <<<"$body")" = "internal error" ]
+	grep -q "^apim-token: POST /oauth2/token: cannot open '.*/keys/$kid.pem'" "$BATS_TEST_TMPDIR/srv.err"
+	[ "$(db_dump)" = "$before" ]
+}

@@ -275,3 +275,29 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	run -0 apim-token purge
 	[ "$output" = 0 ]
 }
+
+@test "configuration: issuer, audience, lifetimes and the key folder from the environment" {
+	mkclient ck0 s3cret client_credentials,password,refresh_token "" jwt 0
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	export APIM_ISSUER=https://idp.example.com APIM_TOKEN_AUDIENCE=api://shop
+	export APIM_TOKEN_LIFETIME=90 APIM_TOKEN_REFRESH_LIFETIME=600
+	export APIM_KEYDIR=$BATS_TEST_TMPDIR/kd
+	run -0 sh -c 'printf "s3cret\npw\n" | apim-token issue --client-id ck0 --client-secret-stdin --grant password --username bob --password-stdin'
+	[ "$(jq -r .expires_in <<<"$output")" = 90 ]
+	[ "$(jq -r 'has("scope")' <<<"$output")" = false ]
+	cl=$(jwt_part "$(jq -r .access_token <<<"$output")" 2)
+	[ "$(jq -r '.iss + " " + .aud + " " + (.exp - .iat | tostring)' <<<"$cl")" = "https://idp.example.com api://shop 90" ]
+	[ "$(sqlite3 "$APIM_DB" "select (expires_ms - issued_ms) / 1000 from token where kind = 'refresh'")" = 600 ]
+	kid=$(jwt_part "$(jq -r .access_token <<<"$output")" 1 | jq -r .kid)
+	[ "$(stat -c %a "$APIM_KEYDIR/$kid.pem")" = 600 ]
+	[ ! -e "$BATS_TEST_TMPDIR/keys" ]
+}
+
+@test "a store file that cannot be opened, and a missing key file, are reported" {
+	mkclient ck1 s3cret
+	run -0 apim-token keys generate
+	rm "$BATS_TEST_TMPDIR/keys/$output.pem"
+	run -70 --separate-stderr sh -c 'echo s3cret | apim-token issue --client-id ck1 --client-secret-stdin'
+	[[ $stderr == "apim-token: server_error: cannot open '$BATS_TEST_TMPDIR/keys/"*".pem': No such file or directory" ]]
+	run -73 apim-token --db /proc/nonexistent/x.db keys list
+}
