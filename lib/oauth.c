@@ -46,6 +46,10 @@ struct apim_oauth {
 	unsigned char mackey[32];
 	struct centry cache[CACHE_SLOTS];
 	sqlite3_stmt *st_client, *st_insert;	/* prepared once: the hot path */
+	/* PBKDF2 checks (60 ms each) of secrets not in the cache and of
+	 * passwords: a token bucket, so bad credentials cannot eat the CPU */
+	double slow_rate, slow_left;
+	int64_t slow_ms;
 };
 
 struct form {
@@ -151,6 +155,9 @@ apim_oauth_new(sqlite3 *db, const char *issuer)
 	o->audience = aud && *aud ? apim_strdup(aud) : NULL;
 	o->lifetime_s = conf_int("token.lifetime", 3600);
 	o->refresh_s = conf_int("token.refresh_lifetime", 86400);
+	o->slow_rate = conf_int("token.verify_rate", 10);
+	o->slow_left = 2 * o->slow_rate;
+	o->slow_ms = apim_now_ms();
 	return o;
 }
 
@@ -447,7 +454,32 @@ slot(const char *key)
 	return h % CACHE_SLOTS;
 }
 
-/* Check secret against stored, using the cache of earlier successes. */
+/* Take one slow check from the bucket (rate per second, burst twice that). */
+static int
+slow_take(struct apim_oauth *o)
+{
+	int64_t now = apim_now_ms();
+
+	o->slow_left += (double)(now - o->slow_ms) * o->slow_rate / 1000.0;
+	if (o->slow_left > 2 * o->slow_rate)
+		o->slow_left = 2 * o->slow_rate;
+	o->slow_ms = now;
+	if (o->slow_left < 1)
+		return 0;
+	o->slow_left -= 1;
+	return 1;
+}
+
+static void
+throttled(struct apim_oauth_resp *rs)
+{
+	oerr(rs, 503, "temporarily_unavailable", "too many credential checks; "
+	    "try again");
+	rs->retry_after = "1";
+}
+
+/* Check secret against stored, using the cache of earlier successes: 1 a
+ * match, 0 not, -2 no slow check left in the bucket. */
 static int
 secret_ok(struct apim_oauth *o, const char *key, const char *secret,
     const char *stored)
@@ -462,6 +494,8 @@ secret_ok(struct apim_oauth *o, const char *key, const char *secret,
 	if (e->key && strcmp(e->key, key) == 0 && strcmp(e->hash, stored) == 0 &&
 	    apim_ct_equal(e->mac, sizeof e->mac, mac, sizeof mac))
 		return 1;
+	if (!slow_take(o))
+		return -2;
 	if (!apim_secret_verify(secret, stored))
 		return 0;
 	free(e->key);
@@ -516,7 +550,7 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 	const char *pid = form_get(f, "client_id"), *psec = form_get(f, "client_secret");
 	char *id = NULL, *secret = NULL, *dec = NULL, *colon;
 	sqlite3_stmt *st;
-	int r, rc = -1;
+	int r, ok, rc = -1;
 
 	memset(c, 0, sizeof *c);
 	if (rq->authorization) {
@@ -585,14 +619,21 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 		snprintf(c->tier, sizeof c->tier, "%s", apim_store_text(st, 8));
 		snprintf(c->token_type, sizeof c->token_type, "%s",
 		    apim_store_text(st, 9));
-		if (!secret_ok(o, id, secret, apim_store_text(st, 0)))
-			r = 0;
-	} else if (r == 0)	/* spend the same time on an unknown client */
-		apim_secret_verify(secret, "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$"
-		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+		if ((ok = secret_ok(o, id, secret, apim_store_text(st, 0))) != 1)
+			r = ok == -2 ? -2 : 0;
+	} else if (r == 0) {	/* spend the same time on an unknown client */
+		if (!slow_take(o))
+			r = -2;
+		else
+			apim_secret_verify(secret, "pbkdf2-sha256$100000$"
+			    "AAAAAAAAAAAAAAAAAAAAAA$"
+			    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (r == -1)
+	if (r == -2)
+		throttled(rs);
+	else if (r == -1)
 		server_error(rs);
 	else if (r == 0)
 		oerr(rs, 401, "invalid_client", "client authentication failed");
@@ -989,6 +1030,11 @@ token_endpoint(struct apim_oauth *o, const struct form *f,
 		}
 		if ((sc = grant_scope(f, c.scopes, rs)) == NULL)
 			return;
+		if (!slow_take(o)) {
+			free(sc);
+			throttled(rs);
+			return;
+		}
 		if ((ok = apim_user_verify(o->db, u, p)) != 1) {
 			free(sc);
 			if (ok == -1)

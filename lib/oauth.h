@@ -31,6 +31,7 @@ struct apim_oauth_resp {
 	const char *pragma;		/* "no-cache" with no-store, else NULL */
 	const char *www_authenticate;	/* with 401 */
 	const char *allow;		/* with 405 */
+	const char *retry_after;	/* with 503 when throttled */
 	char *body;			/* JSON text */
 	size_t body_len;
 };

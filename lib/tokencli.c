@@ -233,7 +233,7 @@ apim_tokencli_issue(struct apim_ctx *ctx, struct apim_args *a)
 	} else {
 		j = json_loads(rs.body ? rs.body : "{}", 0, NULL);
 		apim_warnx("%s: %s", json_string_value(json_object_get(j, "error")),
-		    rs.status >= 500 ? apim_err_msg() :
+		    rs.status >= 500 && !rs.retry_after ? apim_err_msg() :
 		    json_string_value(json_object_get(j, "error_description")));
 		json_decref(j);
 		rc = rs.status >= 500 ? (rs.status == 503 ? APIM_TEMPFAIL :

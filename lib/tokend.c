@@ -93,6 +93,10 @@ answer(struct apim_http_conn *c, struct apim_oauth_resp *rs)
 		h[n++] = "Allow";
 		h[n++] = rs->allow;
 	}
+	if (rs->retry_after) {
+		h[n++] = "Retry-After";
+		h[n++] = rs->retry_after;
+	}
 	h[n] = NULL;
 	apim_http_reply(c, rs->status, h, rs->body, rs->body_len);
 	apim_oauth_resp_free(rs);
@@ -157,7 +161,7 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	rq.body_len = req->body_len;
 	queued = apim_oauth_queued(o);
 	apim_oauth_handle(o, &rq, &rs);
-	if (rs.status >= 500)
+	if (rs.status >= 500 && rs.retry_after == NULL)
 		apim_warnx("%s %s: %s", req->method, req->path, apim_err_msg());
 	if (apim_oauth_queued(o) == queued) {
 		answer(c, &rs);

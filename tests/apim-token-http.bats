@@ -374,3 +374,20 @@ err_is() {	# err_is CODE ERROR
 	grep -q "^apim-token: POST /oauth2/token: cannot open '.*/keys/$kid.pem'" "$BATS_TEST_TMPDIR/srv.err"
 	[ "$(db_dump)" = "$before" ]
 }
+
+@test "slow credential checks are rationed; verified clients keep getting tokens" {
+	APIM_TOKEN_VERIFY_RATE=1 start_server
+	token -u ck1:s3cret -d grant_type=client_credentials
+	[ "$code" = 200 ]
+	token -u ck1:bad1 -d grant_type=client_credentials
+	err_is 401 invalid_client
+	token -u ck1:bad2 -d grant_type=client_credentials
+	err_is 503 temporarily_unavailable
+	[ "$(hdr retry-after)" = 1 ]
+	token -u ck1:s3cret -d grant_type=client_credentials
+	[ "$code" = 200 ]
+	sleep 1.1
+	token -u ck1:bad3 -d grant_type=client_credentials
+	err_is 401 invalid_client
+	run -1 grep -q POST "$BATS_TEST_TMPDIR/srv.err"
+}
