@@ -225,7 +225,9 @@ apim_tokencli_serve(struct apim_ctx *ctx, struct apim_args *a)
 	srv.issuer = apim_args_get(a, "issuer");
 	apim_httpd_opts_init(&o);
 	o.handler = handler;
-	o.inetd = apim_args_has(a, "inetd");
+	/* Without a socket of its own or from systemd, serve fd 0/1 (inetd). */
+	o.inetd = apim_args_has(a, "inetd") || (apim_args_get(a, "listen") == NULL &&
+	    getenv("LISTEN_FDS") == NULL);
 	o.listen = apim_args_get(a, "listen");
 	o.tls_cert = apim_args_get(a, "tls-cert");
 	o.tls_key = apim_args_get(a, "tls-key");

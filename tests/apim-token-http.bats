@@ -391,3 +391,9 @@ err_is() {	# err_is CODE ERROR
 	err_is 401 invalid_client
 	run -1 grep -q POST "$BATS_TEST_TMPDIR/srv.err"
 }
+
+@test "serve without --listen or LISTEN_FDS answers on stdin/stdout (the inetd.conf line)" {
+	b='grant_type=client_credentials'
+	run -0 sh -c "printf 'POST /oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Basic $(printf ck1:s3cret | base64)\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${#b}\r\n\r\n$b' | apim-token serve"
+	[ "$(head -1 <<<"$output" | tr -d '\r')" = "HTTP/1.1 200 OK" ]
+}
