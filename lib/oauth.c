@@ -885,7 +885,18 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	    scope, fam, now, now + (int64_t)o->refresh_s * 1000) == -1))
 		goto fail;
 	/* Tokens are base64url or JWS; scope tokens exclude '"' and '\\' (RFC
-	 * 6749 3.3): nothing here needs JSON escaping. */
+	 * 6749 3.3): nothing here needs JSON escaping.  A client's scope list
+	 * from the store is checked, and escaped by jansson if it must be. */
+	if (!scope_valid(scope)) {
+		json_t *b = json_pack("{s:s,s:s,s:i,s:s}", "access_token", access,
+		    "token_type", "Bearer", "expires_in", life, "scope", scope);
+
+		if (refresh)
+			json_object_set_new(b, "refresh_token", json_string(refresh));
+		no_store(rs);
+		resp_json(rs, 200, b);
+		goto out;
+	}
 	n = strlen(access) + (refresh ? strlen(refresh) : 0) + strlen(scope) + 128;
 	rs->body = apim_xmalloc(n);
 	rs->body_len = (size_t)snprintf(rs->body, n, "{\"access_token\":\"%s\","

@@ -301,3 +301,10 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	[[ $stderr == "apim-token: server_error: cannot open '$BATS_TEST_TMPDIR/keys/"*".pem': No such file or directory" ]]
 	run -73 apim-token --db /proc/nonexistent/x.db keys list
 }
+
+@test "a client scope list that is not RFC 6749 syntax still gives valid JSON" {
+	mkclient ckq s3cret client_credentials 'a"b c\d'
+	run -0 cc_token ckq s3cret
+	[ "$(jq -r .scope <<<"$output")" = 'a"b c\d' ]
+	[ "$(jwt_part "$(jq -r .access_token <<<"$output")" 2 | jq -r .scope)" = 'a"b c\d' ]
+}
