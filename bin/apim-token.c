@@ -28,6 +28,7 @@ static const struct apim_cmd cmds[] = {
 	  "introspect TOKEN|- [--hint access_token|refresh_token]" },
 	{ "revoke", apim_tokencli_revoke, "hint=",
 	  "revoke TOKEN|- [--hint access_token|refresh_token]" },
+	{ "purge", apim_tokencli_purge, "grace=", "purge [--grace SECONDS]" },
 	{ "user add", apim_tokencli_user_add, "password-stdin,role=*",
 	  "user add NAME --password-stdin [--role R]..." },
 	{ "user passwd", apim_tokencli_user_passwd, "password-stdin",

@@ -46,6 +46,10 @@ struct apim_oauth {
 	unsigned char mackey[32];
 	struct centry cache[CACHE_SLOTS];
 	sqlite3_stmt *st_client, *st_insert;	/* prepared once: the hot path */
+	/* PBKDF2 checks (60 ms each) of secrets not in the cache and of
+	 * passwords: a token bucket, so bad credentials cannot eat the CPU */
+	double slow_rate, slow_left;
+	int64_t slow_ms;
 };
 
 struct form {
@@ -90,12 +94,16 @@ oerr(struct apim_oauth_resp *rs, int status, const char *error, const char *desc
 	    "error_description", desc));
 }
 
+/* A 5xx answer.  The detail stays in the error slot for the caller to log;
+ * clients get no paths or store messages. */
 static void
 server_error(struct apim_oauth_resp *rs)
 {
-	oerr(rs, apim_err_code() == APIM_TEMPFAIL ? 503 : 500, apim_err_code() ==
-	    APIM_TEMPFAIL ? "temporarily_unavailable" : "server_error",
-	    apim_err_msg());
+	if (apim_err_code() == APIM_TEMPFAIL)
+		oerr(rs, 503, "temporarily_unavailable", "the store is busy; "
+		    "try again");
+	else
+		oerr(rs, 500, "server_error", "internal error");
 }
 
 void
@@ -147,6 +155,9 @@ apim_oauth_new(sqlite3 *db, const char *issuer)
 	o->audience = aud && *aud ? apim_strdup(aud) : NULL;
 	o->lifetime_s = conf_int("token.lifetime", 3600);
 	o->refresh_s = conf_int("token.refresh_lifetime", 86400);
+	o->slow_rate = conf_int("token.verify_rate", 10);
+	o->slow_left = 2 * o->slow_rate;
+	o->slow_ms = apim_now_ms();
 	return o;
 }
 
@@ -443,7 +454,32 @@ slot(const char *key)
 	return h % CACHE_SLOTS;
 }
 
-/* Check secret against stored, using the cache of earlier successes. */
+/* Take one slow check from the bucket (rate per second, burst twice that). */
+static int
+slow_take(struct apim_oauth *o)
+{
+	int64_t now = apim_now_ms();
+
+	o->slow_left += (double)(now - o->slow_ms) * o->slow_rate / 1000.0;
+	if (o->slow_left > 2 * o->slow_rate)
+		o->slow_left = 2 * o->slow_rate;
+	o->slow_ms = now;
+	if (o->slow_left < 1)
+		return 0;
+	o->slow_left -= 1;
+	return 1;
+}
+
+static void
+throttled(struct apim_oauth_resp *rs)
+{
+	oerr(rs, 503, "temporarily_unavailable", "too many credential checks; "
+	    "try again");
+	rs->retry_after = "1";
+}
+
+/* Check secret against stored, using the cache of earlier successes: 1 a
+ * match, 0 not, -2 no slow check left in the bucket. */
 static int
 secret_ok(struct apim_oauth *o, const char *key, const char *secret,
     const char *stored)
@@ -458,6 +494,8 @@ secret_ok(struct apim_oauth *o, const char *key, const char *secret,
 	if (e->key && strcmp(e->key, key) == 0 && strcmp(e->hash, stored) == 0 &&
 	    apim_ct_equal(e->mac, sizeof e->mac, mac, sizeof mac))
 		return 1;
+	if (!slow_take(o))
+		return -2;
 	if (!apim_secret_verify(secret, stored))
 		return 0;
 	free(e->key);
@@ -512,7 +550,7 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 	const char *pid = form_get(f, "client_id"), *psec = form_get(f, "client_secret");
 	char *id = NULL, *secret = NULL, *dec = NULL, *colon;
 	sqlite3_stmt *st;
-	int r, rc = -1;
+	int r, ok, rc = -1;
 
 	memset(c, 0, sizeof *c);
 	if (rq->authorization) {
@@ -581,14 +619,21 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 		snprintf(c->tier, sizeof c->tier, "%s", apim_store_text(st, 8));
 		snprintf(c->token_type, sizeof c->token_type, "%s",
 		    apim_store_text(st, 9));
-		if (!secret_ok(o, id, secret, apim_store_text(st, 0)))
-			r = 0;
-	} else if (r == 0)	/* spend the same time on an unknown client */
-		apim_secret_verify(secret, "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$"
-		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+		if ((ok = secret_ok(o, id, secret, apim_store_text(st, 0))) != 1)
+			r = ok == -2 ? -2 : 0;
+	} else if (r == 0) {	/* spend the same time on an unknown client */
+		if (!slow_take(o))
+			r = -2;
+		else
+			apim_secret_verify(secret, "pbkdf2-sha256$100000$"
+			    "AAAAAAAAAAAAAAAAAAAAAA$"
+			    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (r == -1)
+	if (r == -2)
+		throttled(rs);
+	else if (r == -1)
 		server_error(rs);
 	else if (r == 0)
 		oerr(rs, 401, "invalid_client", "client authentication failed");
@@ -603,6 +648,30 @@ out:
 }
 
 /* --- issuing --- */
+
+/* An RFC 9562 version 7 UUID (milliseconds, then 74 random bits) for a jti:
+ * unique, unguessable enough for an identifier of a signed token, and
+ * time-ordered, so the token table's primary key grows at its end. */
+static int
+uuid7(char out[37])
+{
+	unsigned char b[16];
+	uint64_t ms = (uint64_t)apim_now_ms();
+	int i;
+
+	if (RAND_bytes(b + 6, 10) != 1)
+		return -1;
+	for (i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+	for (i = 0; i < 16; i++)
+		sprintf(out + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10),
+		    "%02x", b[i]);
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[36] = '\0';
+	return 0;
+}
 
 static int
 write_token(struct apim_oauth *o, const char *id, const char *kind,
@@ -733,19 +802,25 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	int64_t exp = now + (int64_t)life * 1000;
 	char jti[37], family[37], hid[65], rid[65];
 	char *access = NULL, *refresh = NULL;
-	const char *id;
+	const char *id, *fam = family;
 	size_t n;
 	int jwt = strcmp(c->token_type, "opaque") != 0;
 
-	if (apim_uuid_new(jti) == -1) {
+	if (uuid7(jti) == -1) {
 		apim_err_set(APIM_SOFTWARE, "no random bytes");
 		server_error(rs);
 		return;
 	}
+	/* A family ties an access token to refresh tokens; a token without one
+	 * stores NULL (which also keeps the family index append-only). */
 	if (family_in)
 		snprintf(family, sizeof family, "%s", family_in);
-	else
+	else if (with_refresh)
 		strcpy(family, jti);
+	else
+		family[0] = '\0';
+	if (!*family)
+		fam = NULL;
 	if (jwt) {
 		json_t *cl = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,"
 		    "s:{s:s,s:s,s:s,s:s},s:s,s:s}",
@@ -800,17 +875,28 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 				goto out;
 			}
 		}
-		if (insert_token(o, 0, id, "access", c, user, scope, family, now,
+		if (insert_token(o, 0, id, "access", c, user, scope, fam, now,
 		    exp) == -1 || (refresh && insert_token(o, 0, rid, "refresh", c,
-		    user, scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
+		    user, scope, fam, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
 		    apim_store_commit(o->db) == -1)
 			goto fail;
-	} else if (insert_token(o, 1, id, "access", c, user, scope, family, now,
+	} else if (insert_token(o, 1, id, "access", c, user, scope, fam, now,
 	    exp) == -1 || (refresh && insert_token(o, 1, rid, "refresh", c, user,
-	    scope, family, now, now + (int64_t)o->refresh_s * 1000) == -1))
+	    scope, fam, now, now + (int64_t)o->refresh_s * 1000) == -1))
 		goto fail;
 	/* Tokens are base64url or JWS; scope tokens exclude '"' and '\\' (RFC
-	 * 6749 3.3): nothing here needs JSON escaping. */
+	 * 6749 3.3): nothing here needs JSON escaping.  A client's scope list
+	 * from the store is checked, and escaped by jansson if it must be. */
+	if (!scope_valid(scope)) {
+		json_t *b = json_pack("{s:s,s:s,s:i,s:s}", "access_token", access,
+		    "token_type", "Bearer", "expires_in", life, "scope", scope);
+
+		if (refresh)
+			json_object_set_new(b, "refresh_token", json_string(refresh));
+		no_store(rs);
+		resp_json(rs, 200, b);
+		goto out;
+	}
 	n = strlen(access) + (refresh ? strlen(refresh) : 0) + strlen(scope) + 128;
 	rs->body = apim_xmalloc(n);
 	rs->body_len = (size_t)snprintf(rs->body, n, "{\"access_token\":\"%s\","
@@ -955,6 +1041,11 @@ token_endpoint(struct apim_oauth *o, const struct form *f,
 		}
 		if ((sc = grant_scope(f, c.scopes, rs)) == NULL)
 			return;
+		if (!slow_take(o)) {
+			free(sc);
+			throttled(rs);
+			return;
+		}
 		if ((ok = apim_user_verify(o->db, u, p)) != 1) {
 			free(sc);
 			if (ok == -1)
@@ -1104,6 +1195,13 @@ apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
 		    "id = ? AND kind = ? AND revoked_ms IS NULL", "Iss", now, t.id,
 		    t.kind);
 	return r < 0 ? -1 : r > 0;
+}
+
+int
+apim_oauth_purge(sqlite3 *db, int64_t before_ms)
+{
+	return apim_store_exec(db, "DELETE FROM token WHERE kind IN ('access', "
+	    "'refresh') AND expires_ms < ?", "I", before_ms);
 }
 
 static int

@@ -7,6 +7,7 @@
 #define APIM_OAUTH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -30,6 +31,7 @@ struct apim_oauth_resp {
 	const char *pragma;		/* "no-cache" with no-store, else NULL */
 	const char *www_authenticate;	/* with 401 */
 	const char *allow;		/* with 405 */
+	const char *retry_after;	/* with 503 when throttled */
 	char *body;			/* JSON text */
 	size_t body_len;
 };
@@ -41,7 +43,8 @@ void apim_oauth_free(struct apim_oauth *o);
 const char *apim_oauth_issuer(const struct apim_oauth *o);
 
 /* Answer one request (routing by path and method; unknown paths get 404).
- * Always fills rs; free it with apim_oauth_resp_free. */
+ * Always fills rs; free it with apim_oauth_resp_free.  On a 5xx answer the
+ * library error (apim_err_msg) says what went wrong, for the log. */
 void apim_oauth_handle(struct apim_oauth *o, const struct apim_oauth_req *rq,
     struct apim_oauth_resp *rs);
 void apim_oauth_resp_free(struct apim_oauth_resp *rs);
@@ -66,6 +69,10 @@ json_t *apim_oauth_introspect(struct apim_oauth *o, const char *token,
  * another client: APIM_NOPERM). */
 int apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
     const char *client);
+
+/* Delete access and refresh token rows that expired before before_ms (API
+ * keys are left alone).  Returns the number deleted, or -1. */
+int apim_oauth_purge(sqlite3 *db, int64_t before_ms);
 
 /* application/x-www-form-urlencoded: append "name=value" (escaped, '&' between)
  * to a malloc'd string *s (NULL to start). */

@@ -201,6 +201,7 @@ jwk_key(const char *jwktext)
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *par = NULL;
 	BIGNUM *n = NULL, *e = NULL;
+	unsigned char pt[65];	/* the builder keeps a pointer until to_param */
 
 	if (j == NULL || (kty = json_string_value(json_object_get(j, "kty"))) == NULL)
 		goto out;
@@ -223,7 +224,6 @@ jwk_key(const char *jwktext)
 			goto out;
 		cx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
 	} else if (strcmp(kty, "EC") == 0) {
-		unsigned char pt[65];
 		const char *x = json_string_value(json_object_get(j, "x"));
 		const char *y = json_string_value(json_object_get(j, "y"));
 
@@ -306,8 +306,8 @@ create_key(sqlite3 *db, const char *alg, int only_if_none, char kid[APIM_KID_MAX
 		return -1;
 	}
 	dir = apim_signkey_dir(db);
-	path = apim_xmalloc(strlen(dir) + APIM_KID_MAX + 8);
-	sprintf(path, "%s/%s.pem", dir, kid);
+	if (asprintf(&path, "%s/%s.pem", dir, kid) == -1)
+		abort();
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		apim_err_set(APIM_CANTCREAT, "cannot create '%s': %s", dir,
 		    strerror(errno));

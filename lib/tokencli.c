@@ -14,13 +14,13 @@
 #include "user.h"
 #include "util.h"
 
-#define LINE_MAX_ 4096
+#define INPUT_MAX 4096
 
 /* One line of stdin without its newline, malloc'd; NULL at end of input. */
 static char *
 stdin_line(const char *what)
 {
-	char buf[LINE_MAX_];
+	char buf[INPUT_MAX];
 	size_t n;
 
 	if (fgets(buf, sizeof buf, stdin) == NULL) {
@@ -233,6 +233,7 @@ apim_tokencli_issue(struct apim_ctx *ctx, struct apim_args *a)
 	} else {
 		j = json_loads(rs.body ? rs.body : "{}", 0, NULL);
 		apim_warnx("%s: %s", json_string_value(json_object_get(j, "error")),
+		    rs.status >= 500 && !rs.retry_after ? apim_err_msg() :
 		    json_string_value(json_object_get(j, "error_description")));
 		json_decref(j);
 		rc = rs.status >= 500 ? (rs.status == 503 ? APIM_TEMPFAIL :
@@ -296,6 +297,29 @@ apim_tokencli_revoke(struct apim_ctx *ctx, struct apim_args *a)
 		apim_warnx("no active token");
 		return APIM_NO;
 	}
+	return 0;
+}
+
+int
+apim_tokencli_purge(struct apim_ctx *ctx, struct apim_args *a)
+{
+	const char *g = apim_args_get(a, "grace");
+	long grace = 0;
+	sqlite3 *db;
+	char *end;
+	int n;
+
+	if (apim_args_npos(a, 0, 0) == -1)
+		return -1;
+	if (g && ((grace = strtol(g, &end, 10)) < 0 || *g == '\0' || *end ||
+	    grace > 100L * 365 * 86400)) {
+		apim_err_set(APIM_USAGE, "bad --grace '%s' (seconds)", g);
+		return -1;
+	}
+	if ((db = apim_ctx_db(ctx)) == NULL ||
+	    (n = apim_oauth_purge(db, apim_now_ms() - grace * 1000)) == -1)
+		return -1;
+	printf("%d\n", n);
 	return 0;
 }
 

@@ -17,6 +17,7 @@ int apim_tokencli_jwks(struct apim_ctx *, struct apim_args *);
 int apim_tokencli_issue(struct apim_ctx *, struct apim_args *);
 int apim_tokencli_introspect(struct apim_ctx *, struct apim_args *);
 int apim_tokencli_revoke(struct apim_ctx *, struct apim_args *);
+int apim_tokencli_purge(struct apim_ctx *, struct apim_args *);
 int apim_tokencli_user_add(struct apim_ctx *, struct apim_args *);
 int apim_tokencli_user_passwd(struct apim_ctx *, struct apim_args *);
 int apim_tokencli_user_del(struct apim_ctx *, struct apim_args *);

@@ -24,7 +24,6 @@ struct waiting {
 
 static struct {
 	const char *db_path, *issuer;
-	pid_t pid;
 	sqlite3 *db;
 	struct apim_oauth *o;
 	struct waiting *w;
@@ -51,10 +50,8 @@ busy_spin(void *arg, int n)
 static struct apim_oauth *
 state(void)
 {
-	if (srv.o && srv.pid == getpid())
+	if (srv.o)
 		return srv.o;
-	srv.pid = getpid();
-	srv.o = NULL;
 	if ((srv.db = apim_store_open(srv.db_path, 0)) == NULL ||
 	    (srv.o = apim_oauth_new(srv.db, srv.issuer)) == NULL) {
 		apim_warnx("%s", apim_err_msg());
@@ -66,6 +63,8 @@ state(void)
 	sqlite3_busy_handler(srv.db, busy_spin, NULL);
 	/* read pages through a mapping rather than a read(2) each */
 	sqlite3_exec(srv.db, "PRAGMA mmap_size = 268435456", NULL, NULL, NULL);
+	/* fewer checkpoints (each one syncs the file) under a stream of inserts */
+	sqlite3_exec(srv.db, "PRAGMA wal_autocheckpoint = 8000", NULL, NULL, NULL);
 	apim_oauth_set_batch(srv.o, 1);
 	return srv.o;
 }
@@ -93,6 +92,10 @@ answer(struct apim_http_conn *c, struct apim_oauth_resp *rs)
 	if (rs->allow) {
 		h[n++] = "Allow";
 		h[n++] = rs->allow;
+	}
+	if (rs->retry_after) {
+		h[n++] = "Retry-After";
+		h[n++] = rs->retry_after;
 	}
 	h[n] = NULL;
 	apim_http_reply(c, rs->status, h, rs->body, rs->body_len);
@@ -158,6 +161,8 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	rq.body_len = req->body_len;
 	queued = apim_oauth_queued(o);
 	apim_oauth_handle(o, &rq, &rs);
+	if (rs.status >= 500 && rs.retry_after == NULL)
+		apim_warnx("%s %s: %s", req->method, req->path, apim_err_msg());
 	if (apim_oauth_queued(o) == queued) {
 		answer(c, &rs);
 		return;
@@ -173,6 +178,18 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 		srv.armed = 1;
 		apim_loop_timer(apim_http_loop(c), 0, flush, NULL);
 	}
+}
+
+/* A new worker (a fork, or the only process): forget any parent's state. */
+static void
+on_worker(struct apim_loop *loop, void *arg)
+{
+	(void)loop;
+	(void)arg;
+	srv.o = NULL;
+	srv.db = NULL;
+	srv.nw = 0;
+	srv.armed = 0;
 }
 
 static void
@@ -208,12 +225,15 @@ apim_tokencli_serve(struct apim_ctx *ctx, struct apim_args *a)
 	srv.issuer = apim_args_get(a, "issuer");
 	apim_httpd_opts_init(&o);
 	o.handler = handler;
-	o.inetd = apim_args_has(a, "inetd");
+	/* Without a socket of its own or from systemd, serve fd 0/1 (inetd). */
+	o.inetd = apim_args_has(a, "inetd") || (apim_args_get(a, "listen") == NULL &&
+	    getenv("LISTEN_FDS") == NULL);
 	o.listen = apim_args_get(a, "listen");
 	o.tls_cert = apim_args_get(a, "tls-cert");
 	o.tls_key = apim_args_get(a, "tls-key");
 	o.max_body = TOKEN_MAX_BODY;
 	o.on_listen = on_listen;
+	o.on_worker = on_worker;
 	if (w) {
 		char *end;
 		long n = strtol(w, &end, 10);

@@ -349,3 +349,51 @@ err_is() {	# err_is CODE ERROR
 	jwk_pem "$(jq -c --arg k "$k2" '.keys[] | select(.kid == $k)' <<<"$body")" "$BATS_TEST_TMPDIR/ec.pem"
 	run -0 jwt_openssl_verify "$at" "$BATS_TEST_TMPDIR/ec.pem"
 }
+
+@test "systemd socket activation (LISTEN_FDS): the passed socket is served" {
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	systemd-socket-activate -l "127.0.0.1:$port" -E APIM_DB -E APIM_CONF -E PATH \
+	    apim-token serve --workers 1 \
+	    2>"$BATS_TEST_TMPDIR/sd.err" 3>&- &
+	SRV=$!
+	for _ in $(seq 50); do grep -q Listening "$BATS_TEST_TMPDIR/sd.err" && break; sleep 0.1; done
+	URL=http://127.0.0.1:$port
+	token -u ck1:s3cret -d grant_type=client_credentials
+	[ "$code" = 200 ]
+	grep -q "listening on 127.0.0.1:$port" "$BATS_TEST_TMPDIR/sd.err"
+}
+
+@test "an internal error is 500 server_error without details; the log has them" {
+	kid=$(apim-token keys generate)
+	rm "$BATS_TEST_TMPDIR/keys/$kid.pem"
+	start_server
+	before=$(db_dump)
+	token -u ck1:s3cret -d grant_type=client_credentials
+	err_is 500 server_error
+	[ "$(jq -r .error_description <<<"$body")" = "internal error" ]
+	grep -q "^apim-token: POST /oauth2/token: cannot open '.*/keys/$kid.pem'" "$BATS_TEST_TMPDIR/srv.err"
+	[ "$(db_dump)" = "$before" ]
+}
+
+@test "slow credential checks are rationed; verified clients keep getting tokens" {
+	APIM_TOKEN_VERIFY_RATE=1 start_server
+	token -u ck1:s3cret -d grant_type=client_credentials
+	[ "$code" = 200 ]
+	token -u ck1:bad1 -d grant_type=client_credentials
+	err_is 401 invalid_client
+	token -u ck1:bad2 -d grant_type=client_credentials
+	err_is 503 temporarily_unavailable
+	[ "$(hdr retry-after)" = 1 ]
+	token -u ck1:s3cret -d grant_type=client_credentials
+	[ "$code" = 200 ]
+	sleep 1.1
+	token -u ck1:bad3 -d grant_type=client_credentials
+	err_is 401 invalid_client
+	run -1 grep -q POST "$BATS_TEST_TMPDIR/srv.err"
+}
+
+@test "serve without --listen or LISTEN_FDS answers on stdin/stdout (the inetd.conf line)" {
+	b='grant_type=client_credentials'
+	run -0 sh -c "printf 'POST /oauth2/token HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Basic $(printf ck1:s3cret | base64)\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${#b}\r\n\r\n$b' | apim-token serve"
+	[ "$(head -1 <<<"$output" | tr -d '\r')" = "HTTP/1.1 200 OK" ]
+}

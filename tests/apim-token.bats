@@ -194,6 +194,14 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	run -1 apim-token keys retire nosuchkid
 	[ "$output" = "apim-token: no signing key 'nosuchkid'" ]
 	[ "$(db_dump)" = "$before" ]
+	# last_exp_ms covers the token's exp, rounded up to a minute
+	exp=$(jwt_part "$at1" 2 | jq .exp)
+	le=$(sqlite3 "$APIM_DB" "select last_exp_ms from signing_key where kid = '$k1'")
+	[ "$le" -ge $((exp * 1000)) ] && [ "$le" -le $((exp * 1000 + 60000)) ] && [ $((le % 60000)) = 0 ]
+	# once that time has passed the key leaves the JWKS by itself
+	sqlite3 "$APIM_DB" "update signing_key set last_exp_ms = 1000 where kid = '$k1'"
+	[ "$(apim-token jwks | jq -r '.keys[].kid' | paste -sd,)" = "$k2" ]
+	sqlite3 "$APIM_DB" "update signing_key set last_exp_ms = $le where kid = '$k1'"
 	run -0 apim-token keys retire "$k1"
 	[ "$(apim-token jwks | jq -r '.keys[].kid' | paste -sd,)" = "$k2" ]
 	run -1 apim-token introspect "$at1"
@@ -258,4 +266,53 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	run -0 jwt-tool sign JWT <<<'{"sub":"x","exp":1000}'
 	run -1 jwt-tool verify <<<"$output"
 	[ "$output" = "jwt-tool: invalid token: expired" ]
+}
+
+@test "purge: expired access and refresh rows go, live ones and API keys stay" {
+	mkclient ck1 s3cret
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin >/dev/null
+	live=$(cc_token ck1 s3cret | jq -r .access_token)
+	sqlite3 "$APIM_DB" "UPDATE token SET expires_ms = 1000 WHERE username = 'bob';
+	    INSERT INTO token (id, kind, issued_ms, expires_ms) VALUES ('k1', 'apikey', 0, 1000)"
+	run -64 apim-token purge --grace -5
+	run -0 apim-token purge
+	[ "$output" = 2 ]
+	[ "$(sqlite3 "$APIM_DB" 'select kind from token order by kind')" = "$(printf 'access\napikey')" ]
+	run -0 apim-token introspect "$live"
+	run -0 apim-token purge
+	[ "$output" = 0 ]
+}
+
+@test "configuration: issuer, audience, lifetimes and the key folder from the environment" {
+	mkclient ck0 s3cret client_credentials,password,refresh_token "" jwt 0
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	export APIM_ISSUER=https://idp.example.com APIM_TOKEN_AUDIENCE=api://shop
+	export APIM_TOKEN_LIFETIME=90 APIM_TOKEN_REFRESH_LIFETIME=600
+	export APIM_KEYDIR=$BATS_TEST_TMPDIR/kd
+	run -0 sh -c 'printf "s3cret\npw\n" | apim-token issue --client-id ck0 --client-secret-stdin --grant password --username bob --password-stdin'
+	[ "$(jq -r .expires_in <<<"$output")" = 90 ]
+	[ "$(jq -r 'has("scope")' <<<"$output")" = false ]
+	cl=$(jwt_part "$(jq -r .access_token <<<"$output")" 2)
+	[ "$(jq -r '.iss + " " + .aud + " " + (.exp - .iat | tostring)' <<<"$cl")" = "https://idp.example.com api://shop 90" ]
+	[ "$(sqlite3 "$APIM_DB" "select (expires_ms - issued_ms) / 1000 from token where kind = 'refresh'")" = 600 ]
+	kid=$(jwt_part "$(jq -r .access_token <<<"$output")" 1 | jq -r .kid)
+	[ "$(stat -c %a "$APIM_KEYDIR/$kid.pem")" = 600 ]
+	[ ! -e "$BATS_TEST_TMPDIR/keys" ]
+}
+
+@test "a store file that cannot be opened, and a missing key file, are reported" {
+	mkclient ck1 s3cret
+	run -0 apim-token keys generate
+	rm "$BATS_TEST_TMPDIR/keys/$output.pem"
+	run -70 --separate-stderr sh -c 'echo s3cret | apim-token issue --client-id ck1 --client-secret-stdin'
+	[[ $stderr == "apim-token: server_error: cannot open '$BATS_TEST_TMPDIR/keys/"*".pem': No such file or directory" ]]
+	run -73 apim-token --db /proc/nonexistent/x.db keys list
+}
+
+@test "a client scope list that is not RFC 6749 syntax still gives valid JSON" {
+	mkclient ckq s3cret client_credentials 'a"b c\d'
+	run -0 cc_token ckq s3cret
+	[ "$(jq -r .scope <<<"$output")" = 'a"b c\d' ]
+	[ "$(jwt_part "$(jq -r .access_token <<<"$output")" 2 | jq -r .scope)" = 'a"b c\d' ]
 }
