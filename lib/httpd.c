@@ -946,6 +946,11 @@ conn_run(struct apim_http_conn *c)
 			free(c->rbuf);	/* idle: keep connections small */
 			c->rbuf = NULL;
 			c->roff = c->rlen = c->rcap = 0;
+			if (pending(c) == 0) {
+				free(c->wbuf);
+				c->wbuf = NULL;
+				c->woff = c->wlen = c->wcap = 0;
+			}
 		}
 		set_interest(c);
 	}
