@@ -169,7 +169,7 @@ body 300000" ]
 	run -0 curl -sS -D "$BATS_TEST_TMPDIR/h2" -o "$BATS_TEST_TMPDIR/s2" "http://127.0.0.1:$PORT/stream?bytes=3000000&length=1"
 	grep -q $'^Content-Length: 3000000\r$' "$BATS_TEST_TMPDIR/h2"
 	cmp "$BATS_TEST_TMPDIR/s" "$BATS_TEST_TMPDIR/s2"
-	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/s")" = "lmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv" ]
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/s")" = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk" ]
 }
 
 @test "TCP: a slow reader gets the whole stream (back-pressure)" {
@@ -200,14 +200,15 @@ body 300000" ]
 
 @test "deferred replies don't block other connections" {
 	start_echo --listen 127.0.0.1:0
-	curl -sS "http://127.0.0.1:$PORT/slow?ms=1500" >"$BATS_TEST_TMPDIR/slow" &
+	curl -sS "http://127.0.0.1:$PORT/slow?ms=1500" >"$BATS_TEST_TMPDIR/slow" 3>&- &
+	slow=$!
 	sleep 0.2
 	t0=$(date +%s%N)
 	run -0 curl -sS "http://127.0.0.1:$PORT/echo"
 	t1=$(date +%s%N)
 	[ $(((t1 - t0) / 1000000)) -lt 700 ]
 	[ ! -s "$BATS_TEST_TMPDIR/slow" ]
-	wait
+	wait "$slow"
 	[ "$(cat "$BATS_TEST_TMPDIR/slow")" = "slow 1500" ]
 }
 
@@ -215,10 +216,11 @@ body 300000" ]
 	start_echo --listen 127.0.0.1:0 --max-body 100000
 	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/echo?$(head -c 9000 /dev/zero | tr '\0' a)"
 	[ "$output" = 414 ]
-	hs=(); for i in $(seq 101); do hs+=(-H "X-$i: v"); done
+	# curl adds Host, User-Agent and Accept: 98 + 3 = 101 fields
+	hs=(); for i in $(seq 98); do hs+=(-H "X-$i: v"); done
 	run -0 curl -sS -o /dev/null -w '%{http_code}' "${hs[@]}" "http://127.0.0.1:$PORT/echo"
 	[ "$output" = 431 ]
-	hs=(); for i in $(seq 100); do hs+=(-H "X-$i: v"); done
+	hs=(); for i in $(seq 97); do hs+=(-H "X-$i: v"); done
 	run -0 curl -sS -o /dev/null -w '%{http_code}' "${hs[@]}" "http://127.0.0.1:$PORT/echo"
 	[ "$output" = 200 ]
 	run -0 curl -sS -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 17000 /dev/zero | tr '\0' a)" "http://127.0.0.1:$PORT/echo"
