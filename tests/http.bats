@@ -271,6 +271,20 @@ body 300000" ]
 	[ "$(status_of)" = 408 ]
 }
 
+@test "a client that stops reading is dropped after the write timeout" {
+	start_echo --listen 127.0.0.1:0 --write-timeout 500
+	run -0 timeout 10 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1"; printf "GET /stream?bytes=100000000 HTTP/1.1\r\nHost: x\r\n\r\n" >&5; sleep 2; cat <&5 | wc -c' _ "$PORT"
+	[ "$output" -gt 0 ] && [ "$output" -lt 100000000 ]
+	run -0 curl -sS "http://127.0.0.1:$PORT/"
+	[ "$output" = hello ]
+}
+
+@test "a handler's bad header becomes a bare 500 (no injection, no internals)" {
+	run -0 bash -c "printf 'GET /bad-header HTTP/1.1\r\nHost: x\r\n\r\n' | http-echo --inetd | tr -d '\r' | sed '/^Date: /d'"
+	[ "$output" = "HTTP/1.1 500 Internal Server Error
+Content-Length: 0" ]
+}
+
 @test "systemd socket activation: LISTEN_FDS on fd 3" {
 	out="$BATS_TEST_TMPDIR/echo.out"
 	socket-activate 127.0.0.1:0 http-echo --workers 1 >"$out" 2>&1 3>&- &
