@@ -9,7 +9,7 @@ FX="$FIXTURES/http"
 # Start http-echo in the background with "$@"; sets PORT and SRV (its pid).
 start_echo() {
 	local out="$BATS_TEST_TMPDIR/echo.out" i
-	http-echo --workers 1 "$@" >"$out" 2>"$BATS_TEST_TMPDIR/echo.err" 3>&- &
+	http-echo --workers 1 "$@" >"$out" 2>>"${ECHO_ERR:-$BATS_TEST_TMPDIR/echo.err}" 3>&- &
 	SRV=$!
 	echo "$SRV" >>"$BATS_TEST_TMPDIR/pids"
 	for i in $(seq 100); do
@@ -283,6 +283,22 @@ body 300000" ]
 	run -0 bash -c "printf 'GET /bad-header HTTP/1.1\r\nHost: x\r\n\r\n' | http-echo --inetd | tr -d '\r' | sed '/^Date: /d'"
 	[ "$output" = "HTTP/1.1 500 Internal Server Error
 Content-Length: 0" ]
+}
+
+@test "a client that leaves before a deferred reply: dropped, the server lives on" {
+	start_echo --listen 127.0.0.1:0
+	run -28 curl -sS --max-time 0.3 "http://127.0.0.1:$PORT/slow?ms=700"
+	sleep 0.8
+	run -0 curl -sS "http://127.0.0.1:$PORT/"
+	[ "$output" = hello ]
+}
+
+@test "streaming mode: a body cut short reaches the handler as an abort" {
+	start_echo --listen 127.0.0.1:0 --stream
+	run -0 timeout 5 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1"; printf "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc" >&5; exec 5>&-' _ "$PORT"
+	sleep 0.2
+	run -0 curl -sS --data-binary hello "http://127.0.0.1:$PORT/echo"
+	[[ "$output" == *$'body 5\nhello' ]]
 }
 
 @test "systemd socket activation: LISTEN_FDS on fd 3" {
