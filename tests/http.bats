@@ -37,6 +37,11 @@ tcp_raw() {
 # Status code of the first response in $output.
 status_of() { printf '%s\n' "$output" | head -1 | cut -d' ' -f2; }
 
+@test "parser unit checks: prefixes, trimming, limits, split chunks, dates" {
+	run -0 http-parse
+	[ "$output" = ok ]
+}
+
 @test "inetd: a request through a pipe is echoed exactly" {
 	run -0 bash -c "printf 'GET /echo?a=1 HTTP/1.1\r\nHost: x\r\nX-A:  b c  \r\n\r\n' | http-echo --inetd | tr -d '\r' | sed '/^Date: /d'"
 	[ "$output" = "HTTP/1.1 200 OK
