@@ -85,6 +85,11 @@ body 0" ]
 	[[ "$output" == *"Connection: keep-alive"* ]]
 }
 
+@test "inetd: a deferred reply from a timer works on fds 0/1 too" {
+	run -0 bash -c "printf 'GET /slow?ms=300 HTTP/1.1\r\nHost: x\r\n\r\nGET /echo HTTP/1.1\r\nHost: x\r\n\r\n' | http-echo --inetd"
+	[[ "$output" == *$'\r\n\r\nslow 300\nHTTP/1.1 200 OK\r\n'*"method GET"* ]]
+}
+
 @test "inetd: HEAD gets the length and no body" {
 	run -0 bash -c "printf 'HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | http-echo --inetd | tr -d '\r' | sed '/^Date: /d'"
 	[ "$output" = "HTTP/1.1 200 OK
