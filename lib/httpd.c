@@ -943,7 +943,7 @@ conn_run(struct apim_http_conn *c)
 	}
 	if (!c->closed) {
 		if (c->state == ST_HEAD && c->x == NULL && c->roff == c->rlen &&
-		    c->rbuf && !c->ssl) {
+		    c->rbuf) {
 			free(c->rbuf);	/* idle: keep connections small */
 			c->rbuf = NULL;
 			c->roff = c->rlen = c->rcap = 0;
