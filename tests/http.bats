@@ -42,6 +42,11 @@ status_of() { printf '%s\n' "$output" | head -1 | cut -d' ' -f2; }
 	[ "$output" = ok ]
 }
 
+@test "event loop: timer order and cancel, pipe and regular-file watches, stop" {
+	run -0 loop-test
+	[ "$output" = ok ]
+}
+
 @test "inetd: a request through a pipe is echoed exactly" {
 	run -0 bash -c "printf 'GET /echo?a=1 HTTP/1.1\r\nHost: x\r\nX-A:  b c  \r\n\r\n' | http-echo --inetd | tr -d '\r' | sed '/^Date: /d'"
 	[ "$output" = "HTTP/1.1 200 OK
