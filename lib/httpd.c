@@ -789,7 +789,8 @@ wants_input(const struct apim_http_conn *c)
 static int
 do_read(struct apim_http_conn *c)
 {
-	size_t maxcap = c->s->lim.max_header_bytes + RBUF_MIN;
+	size_t maxcap = (c->s->lim.max_line > c->s->lim.max_header_bytes ?
+	    c->s->lim.max_line : c->s->lim.max_header_bytes) + RBUF_MIN;
 	ssize_t r;
 
 	if (c->roff == c->rlen)
