@@ -98,7 +98,8 @@ struct server {
 	struct apim_http_field *fields;
 	struct apim_http_conn *conns;
 	int nconns, inetd;
-	int *lfds, nlfds;
+	int *lfds, nlfds;	/* listening sockets (borrowed) */
+	int accept_paused;	/* after EMFILE, for 100 ms */
 	int64_t date_sec;
 	char date[30];
 };
@@ -788,7 +789,8 @@ wants_input(const struct apim_http_conn *c)
 static int
 do_read(struct apim_http_conn *c)
 {
-	size_t maxcap = c->s->lim.max_header_bytes + RBUF_MIN;
+	size_t maxcap = (c->s->lim.max_line > c->s->lim.max_header_bytes ?
+	    c->s->lim.max_line : c->s->lim.max_header_bytes) + RBUF_MIN;
 	ssize_t r;
 
 	if (c->roff == c->rlen)
@@ -942,10 +944,15 @@ conn_run(struct apim_http_conn *c)
 	}
 	if (!c->closed) {
 		if (c->state == ST_HEAD && c->x == NULL && c->roff == c->rlen &&
-		    c->rbuf && !c->ssl) {
+		    c->rbuf) {
 			free(c->rbuf);	/* idle: keep connections small */
 			c->rbuf = NULL;
 			c->roff = c->rlen = c->rcap = 0;
+			if (pending(c) == 0) {
+				free(c->wbuf);
+				c->wbuf = NULL;
+				c->woff = c->wlen = c->wcap = 0;
+			}
 		}
 		set_interest(c);
 	}
@@ -1133,6 +1140,18 @@ peer_name(const struct sockaddr_storage *ss, char *out, size_t n)
 }
 
 static void
+resume_accept(void *arg)
+{
+	struct server *s = arg;
+
+	int i;
+
+	for (i = 0; i < s->nlfds; i++)
+		apim_loop_mod_fd(s->loop, s->lfds[i], APIM_LOOP_READ);
+	s->accept_paused = 0;
+}
+
+static void
 on_accept(int lfd, int ev, void *arg)
 {
 	struct server *s = arg;
@@ -1148,8 +1167,19 @@ on_accept(int lfd, int ev, void *arg)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		int one = 1;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of fds: pause accepting instead of spinning */
+				int j;
+
+				for (j = 0; j < s->nlfds && !s->accept_paused; j++)
+					apim_loop_mod_fd(s->loop, s->lfds[j], 0);
+				if (!s->accept_paused)
+					apim_loop_timer(s->loop, 100, resume_accept, s);
+				s->accept_paused = 1;
+			}
 			return;	/* EAGAIN, or another worker took it */
+		}
 		if (s->nconns >= s->o->max_conns) {
 			close(fd);
 			continue;
@@ -1417,8 +1447,7 @@ run_inetd(const struct apim_httpd_opts *o)
 }
 
 static int
-worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n,
-    int shared)
+worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 {
 	struct server s;
 	int i, r;
@@ -1427,12 +1456,13 @@ worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n,
 	if (server_init(&s, o) < 0)
 		return -1;
 	s.ssl_ctx = ctx;
+	s.lfds = lfds;
+	s.nlfds = n;
 	for (i = 0; i < n; i++) {
 		if (apim_loop_add_fd(s.loop, lfds[i], APIM_LOOP_READ,
 		    on_accept, &s) < 0)
 			return -1;
 	}
-	(void)shared;
 	if (o->on_worker)
 		o->on_worker(s.loop, o->arg);
 	r = apim_loop_run(s.loop);
@@ -1503,7 +1533,7 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 			o.on_listen(name, o.arg);
 		}
 	if (o.workers == 1) {
-		r = worker(&o, ctx, lfds, n, 0);
+		r = worker(&o, ctx, lfds, n);
 		goto out;
 	}
 	/* N workers share the listening sockets; the parent waits and relays
@@ -1518,7 +1548,7 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 			sa.sa_handler = SIG_DFL;
 			sigaction(SIGTERM, &sa, NULL);
 			sigaction(SIGINT, &sa, NULL);
-			_exit(worker(&o, ctx, lfds, n, 1) < 0 ? 70 : 0);
+			_exit(worker(&o, ctx, lfds, n) < 0 ? 70 : 0);
 		}
 	}
 	for (;;) {

@@ -109,9 +109,14 @@ void apim_http_on_drain(struct apim_http_conn *c, size_t low,
     void (*cb)(struct apim_http_conn *c, void *arg), void *arg);
 
 /* Streaming mode: the request body arrives through cb in pieces (data valid
- * during the call), then once with len 0 at its end.  Set it from the handler;
- * without it the body is read and discarded.  You may reply before the body
- * ends; the rest is then discarded. */
+ * during the call), then once with len 0 at its end: data "" when the body is
+ * complete, data NULL when it was cut short (client gone, bad chunk, timeout,
+ * write failure; the connection is closed and your reply, still required to
+ * release c, is dropped).  Set it from the handler; without it the body is
+ * read and discarded.  You may reply before the body ends; the connection is
+ * then closed after the reply instead of reading the rest, and cb is not
+ * called again.  If the connection dies while you wait for a drain callback,
+ * that callback is called (writes then return -1). */
 void apim_http_body(struct apim_http_conn *c,
     void (*cb)(struct apim_http_conn *c, const char *data, size_t len, void *arg),
     void *arg);

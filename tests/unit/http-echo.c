@@ -200,6 +200,14 @@ handle(struct apim_http_conn *c, const struct apim_http_request *req, void *arg)
 		s->c = c;
 		s->ms = qnum(req, "ms", 1000);
 		apim_loop_timer(apim_http_loop(c), s->ms, slow_fire, s);
+	} else if (strcmp(req->path, "/bad-header") == 0) {
+		/* a handler bug: the server must answer a bare 500 instead */
+		static const char *const evil[] = { "X-Evil",
+		    "a\r\nSet-Cookie: injected=1", NULL };
+
+		apim_http_reply(c, 200, evil, "secret internals\n", 17);
+	} else if (strcmp(req->target, "*") == 0) {
+		apim_http_reply(c, 200, text_plain, "options\n", 8);
 	} else if (strcmp(req->path, "/") == 0) {
 		apim_http_reply(c, 200, text_plain, "hello\n", 6);
 	} else {

@@ -1,0 +1,92 @@
+/* loop-test: lib/loop's timers (order, cancel), fd watches (pipe, regular
+ * file) and stop, checked in one run; prints "ok" or what went wrong. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loop.h"
+
+static struct apim_loop *L;
+static char trace[256];
+static int pfd[2], file_calls;
+
+static void
+note(const char *s)
+{
+	strncat(trace, s, sizeof(trace) - strlen(trace) - 1);
+}
+
+static void
+on_timer(void *arg)
+{
+	note(arg);
+	if (strcmp(arg, "t10 ") == 0 && write(pfd[1], "x", 1) != 1)
+		note("write-failed ");
+}
+
+static void
+on_stop(void *arg)
+{
+	(void)arg;
+	note("stop");
+	apim_loop_stop(L);
+}
+
+static void
+on_pipe(int fd, int ev, void *arg)
+{
+	char c;
+
+	(void)arg;
+	if ((ev & APIM_LOOP_READ) && read(fd, &c, 1) == 1)
+		note("read ");
+}
+
+static void
+on_file(int fd, int ev, void *arg)
+{
+	(void)arg;
+	(void)ev;
+	if (++file_calls == 1)
+		note("file ");
+	apim_loop_mod_fd(L, fd, 0);	/* once: no interest, no calls */
+}
+
+int
+main(void)
+{
+	struct apim_timer *t;
+	char path[] = "/tmp/loop-test.XXXXXX";
+	int ffd = mkstemp(path);
+	int64_t t0;
+
+	if (ffd < 0 || pipe(pfd) < 0 || (L = apim_loop_new()) == NULL)
+		return 70;
+	unlink(path);
+	apim_loop_timer(L, 30, on_timer, "t30 ");
+	apim_loop_timer(L, 10, on_timer, "t10 ");
+	t = apim_loop_timer(L, 20, on_timer, "cancelled ");
+	apim_loop_timer(L, 20, on_timer, "t20 ");
+	apim_loop_timer(L, 60, on_stop, NULL);
+	apim_loop_timer_cancel(L, t);
+	if (apim_loop_add_fd(L, pfd[0], APIM_LOOP_READ, on_pipe, NULL) < 0 ||
+	    apim_loop_add_fd(L, ffd, APIM_LOOP_READ, on_file, NULL) < 0)
+		return 70;
+	t0 = apim_loop_now(L);
+	apim_loop_run(L);
+	if (strcmp(trace, "file t10 read t20 t30 stop") != 0 || file_calls != 1) {
+		printf("trace '%s' file calls %d\n", trace, file_calls);
+		return 1;
+	}
+	if (apim_loop_now(L) - t0 < 55) {
+		printf("stopped too early: %lld ms\n", (long long)(apim_loop_now(L) - t0));
+		return 1;
+	}
+	apim_loop_del_fd(L, pfd[0]);
+	apim_loop_del_fd(L, ffd);
+	apim_loop_free(L);
+	printf("ok\n");
+	return 0;
+}
