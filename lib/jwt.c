@@ -11,38 +11,34 @@
 #include "util.h"
 
 char *
-apim_jwt_sign(sqlite3 *db, const json_t *claims, const char *typ)
+apim_jwt_sign_text(sqlite3 *db, const char *claims, size_t bl, const char *typ,
+    int64_t exp_s)
 {
-	char kid[APIM_KID_MAX], alg[8], hdr[256], *body, *out;
+	char kid[APIM_KID_MAX], alg[8], hdr[256], *out;
 	unsigned char sig[APIM_SIG_MAX];
-	size_t hl, bl, siglen, pos;
+	size_t hl, siglen, pos;
 	EVP_PKEY *pk;
-	json_t *exp;
+	int n;
 
-	if (claims == NULL || !json_is_object(claims)) {
-		apim_err_set(APIM_SOFTWARE, "claims must be a JSON object");
-		return NULL;
-	}
 	if ((pk = apim_signkey_active(db, kid, alg)) == NULL)
 		return NULL;
 	if (typ)
-		snprintf(hdr, sizeof hdr, "{\"alg\":\"%s\",\"typ\":\"%s\",\"kid\":\"%s\"}",
-		    alg, typ, kid);
+		n = snprintf(hdr, sizeof hdr, "{\"alg\":\"%s\",\"typ\":\"%s\","
+		    "\"kid\":\"%s\"}", alg, typ, kid);
 	else
-		snprintf(hdr, sizeof hdr, "{\"alg\":\"%s\",\"kid\":\"%s\"}", alg, kid);
-	if ((body = json_dumps(claims, JSON_COMPACT)) == NULL) {
+		n = snprintf(hdr, sizeof hdr, "{\"alg\":\"%s\",\"kid\":\"%s\"}",
+		    alg, kid);
+	if (n < 0 || (size_t)n >= sizeof hdr) {
 		EVP_PKEY_free(pk);
-		apim_err_set(APIM_SOFTWARE, "cannot encode claims");
+		apim_err_set(APIM_SOFTWARE, "JWS header too long");
 		return NULL;
 	}
-	hl = strlen(hdr);
-	bl = strlen(body);
+	hl = (size_t)n;
 	out = apim_xmalloc(4 * (hl + 2) / 3 + 4 * (bl + 2) / 3 +
 	    4 * (APIM_SIG_MAX + 2) / 3 + 8);
-	pos = apim_b64url_encode((unsigned char *)hdr, hl, out);
+	pos = apim_b64url_encode((const unsigned char *)hdr, hl, out);
 	out[pos++] = '.';
-	pos += apim_b64url_encode((unsigned char *)body, bl, out + pos);
-	free(body);
+	pos += apim_b64url_encode((const unsigned char *)claims, bl, out + pos);
 	if (apim_signkey_sign(pk, alg, out, pos, sig, &siglen) == -1) {
 		EVP_PKEY_free(pk);
 		free(out);
@@ -52,11 +48,31 @@ apim_jwt_sign(sqlite3 *db, const json_t *claims, const char *typ)
 	out[pos++] = '.';
 	pos += apim_b64url_encode(sig, siglen, out + pos);
 	out[pos] = '\0';
-	if ((exp = json_object_get(claims, "exp")) && json_is_integer(exp) &&
-	    apim_signkey_note_exp(db, kid, json_integer_value(exp) * 1000) == -1) {
+	if (exp_s > 0 && apim_signkey_note_exp(db, kid, exp_s * 1000) == -1) {
 		free(out);
 		return NULL;
 	}
+	return out;
+}
+
+char *
+apim_jwt_sign(sqlite3 *db, const json_t *claims, const char *typ)
+{
+	json_t *exp;
+	char *body, *out;
+
+	if (claims == NULL || !json_is_object(claims)) {
+		apim_err_set(APIM_SOFTWARE, "claims must be a JSON object");
+		return NULL;
+	}
+	if ((body = json_dumps(claims, JSON_COMPACT)) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot encode claims");
+		return NULL;
+	}
+	exp = json_object_get(claims, "exp");
+	out = apim_jwt_sign_text(db, body, strlen(body), typ,
+	    json_is_integer(exp) ? json_integer_value(exp) : 0);
+	free(body);
 	return out;
 }
 

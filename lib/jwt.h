@@ -3,6 +3,9 @@
 #ifndef APIM_JWT_H
 #define APIM_JWT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -12,6 +15,10 @@
  * is none); header {alg, typ, kid}.  Returns a malloc'd compact JWS, or NULL with
  * the error set.  If claims carry "exp", the key is kept in the JWKS until then. */
 char *apim_jwt_sign(sqlite3 *db, const json_t *claims, const char *typ);
+/* The same with the claims already JSON text (claims[0..n), an object), for
+ * the token path; exp_s is its "exp" claim, 0 if none. */
+char *apim_jwt_sign_text(sqlite3 *db, const char *claims, size_t n,
+    const char *typ, int64_t exp_s);
 /* Verify a compact JWS against the store's non-retired keys (by kid), check
  * exp/nbf (APIM_JWT_LEEWAY_S leeway), and typ if non-NULL (compared without
  * case and without an "application/" prefix).  Returns the claims (new

@@ -45,7 +45,7 @@ struct apim_oauth {
 	int lifetime_s, refresh_s;
 	unsigned char mackey[32];
 	struct centry cache[CACHE_SLOTS];
-	sqlite3_stmt *st_client, *st_insert;	/* prepared once: the hot path */
+	sqlite3_stmt *st_client, *st_insert, *st_live;	/* prepared once: hot paths */
 	/* PBKDF2 checks (60 ms each) of secrets not in the cache and of
 	 * passwords: a token bucket, so bad credentials cannot eat the CPU */
 	double slow_rate, slow_left;
@@ -175,6 +175,7 @@ apim_oauth_free(struct apim_oauth *o)
 	OPENSSL_cleanse(o->mackey, sizeof o->mackey);
 	sqlite3_finalize(o->st_client);
 	sqlite3_finalize(o->st_insert);
+	sqlite3_finalize(o->st_live);
 	apim_oauth_set_batch(o, 0);
 	free(o->q);
 	free(o->issuer);
@@ -649,15 +650,16 @@ out:
 
 /* --- issuing --- */
 
-/* An RFC 9562 version 7 UUID (milliseconds, then 74 random bits) for a jti:
- * unique, unguessable enough for an identifier of a signed token, and
- * time-ordered, so the token table's primary key grows at its end. */
+/* An RFC 9562 version 7 UUID (milliseconds, then 74 random bits) for a jti
+ * or a family: unique, unguessable enough for an identifier of a signed
+ * token, and time-ordered, so rows keyed by it grow at the index's end. */
 static int
 uuid7(char out[37])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
 	uint64_t ms = (uint64_t)apim_now_ms();
-	int i;
+	int i, p = 0;
 
 	if (RAND_bytes(b + 6, 10) != 1)
 		return -1;
@@ -665,12 +667,164 @@ uuid7(char out[37])
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
 	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
 	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
-	for (i = 0; i < 16; i++)
-		sprintf(out + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10),
-		    "%02x", b[i]);
-	out[8] = out[13] = out[18] = out[23] = '-';
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[p++] = '-';
+		out[p++] = hex[b[i] >> 4];
+		out[p++] = hex[b[i] & 15];
+	}
 	out[36] = '\0';
 	return 0;
+}
+
+/* JSON text built by hand on the hot path (jansson would allocate a node per
+ * claim): a growable buffer, and strings escaped per RFC 8259. */
+struct sb {
+	char *s;
+	size_t n, cap;
+	int bad;		/* a string was not UTF-8 */
+};
+
+static void
+sb_add(struct sb *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		while (b->n + n + 1 > b->cap)
+			b->cap = b->cap ? 2 * b->cap : 512;
+		if ((b->s = realloc(b->s, b->cap)) == NULL)
+			abort();
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void
+sb_lit(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* Length of the UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates),
+ * 0 if malformed. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2;
+	else if (*p >= 0xe0 && *p <= 0xef) {
+		n = 3;
+		if (*p == 0xe0)
+			lo = 0xa0;
+		else if (*p == 0xed)
+			hi = 0x9f;
+	} else if (*p >= 0xf0 && *p <= 0xf4) {
+		n = 4;
+		if (*p == 0xf0)
+			lo = 0x90;
+		else if (*p == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Append s as a JSON string. */
+static void
+sb_str(struct sb *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	char esc[8];
+	size_t l;
+
+	sb_add(b, "\"", 1);
+	while (*p) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) {
+			p++;
+			continue;
+		}
+		sb_add(b, (const char *)run, (size_t)(p - run));
+		if (*p >= 0x80) {
+			if ((l = utf8_len(p)) == 0) {
+				b->bad = 1;
+				l = 1;
+			} else
+				sb_add(b, (const char *)p, l);
+			p += l;
+		} else {
+			if (*p == '"' || *p == '\\') {
+				esc[0] = '\\';
+				esc[1] = (char)*p;
+				esc[2] = '\0';
+			} else
+				snprintf(esc, sizeof esc, "\\u%04x", *p);
+			sb_lit(b, esc);
+			p++;
+		}
+		run = p;
+	}
+	sb_add(b, (const char *)run, (size_t)(p - run));
+	sb_add(b, "\"", 1);
+}
+
+/* Append ,"name":"value" (value escaped). */
+static void
+sb_kv(struct sb *b, const char *name, const char *value)
+{
+	sb_add(b, ",\"", 2);
+	sb_lit(b, name);
+	sb_add(b, "\":", 2);
+	sb_str(b, value);
+}
+
+/* The claims of an access JWT (RFC 9068 and WSO2's), malloc'd; NULL if a
+ * value from the store is not UTF-8.  family, if any, goes in the private
+ * claim "family", which ties the token to its refresh token rows. */
+static char *
+jwt_claims(const struct apim_oauth *o, const struct client *c, const char *user,
+    const char *scope, const char *jti, const char *family, int64_t now_s,
+    int64_t exp_s, size_t *len)
+{
+	struct sb b = { NULL, 0, 0, 0 };
+	char num[96];
+
+	sb_lit(&b, "{\"iss\":");
+	sb_str(&b, o->issuer);
+	sb_kv(&b, "sub", user ? user : c->key);
+	sb_kv(&b, "aud", o->audience ? o->audience : c->key);
+	snprintf(num, sizeof num, ",\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld",
+	    (long long)exp_s, (long long)now_s, (long long)now_s);
+	sb_lit(&b, num);
+	sb_kv(&b, "jti", jti);
+	sb_kv(&b, "client_id", c->key);
+	sb_kv(&b, "scope", scope);
+	sb_lit(&b, ",\"application\":{\"id\":");
+	sb_str(&b, c->app_id);
+	sb_kv(&b, "name", c->app_name);
+	sb_kv(&b, "owner", c->owner);
+	sb_kv(&b, "tier", c->tier);
+	sb_lit(&b, "}");
+	sb_kv(&b, "keytype", c->key_type);
+	sb_kv(&b, "consumerKey", c->key);
+	if (family)
+		sb_kv(&b, "family", family);
+	sb_lit(&b, "}");
+	if (b.bad) {
+		free(b.s);
+		apim_err_set(APIM_SOFTWARE, "client '%s' has text that is not "
+		    "UTF-8", c->key);
+		return NULL;
+	}
+	*len = b.n;
+	return b.s;
 }
 
 static int
@@ -791,7 +945,8 @@ out:
 
 /* Issue an access token (and a refresh token if with_refresh) for c, and
  * answer.  old_refresh (a token id) is revoked in the same transaction; if it
- * was revoked meanwhile nothing is issued. */
+ * was revoked meanwhile nothing is issued.  A JWT access token writes no row:
+ * only an opaque token's hash and a refresh token's hash are stored. */
 static void
 issue(struct apim_oauth *o, const struct client *c, const char *user,
     const char *scope, const char *family_in, int with_refresh,
@@ -799,52 +954,42 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 {
 	int64_t now = apim_now_ms();
 	int life = c->validity_s > 0 ? c->validity_s : o->lifetime_s;
-	int64_t exp = now + (int64_t)life * 1000;
+	int64_t exp = now + (int64_t)life * 1000, rexp;
 	char jti[37], family[37], hid[65], rid[65];
 	char *access = NULL, *refresh = NULL;
-	const char *id, *fam = family;
+	const char *fam = family;
 	size_t n;
-	int jwt = strcmp(c->token_type, "opaque") != 0;
+	int jwt = strcmp(c->token_type, "opaque") != 0, nrows;
 
-	if (uuid7(jti) == -1) {
-		apim_err_set(APIM_SOFTWARE, "no random bytes");
-		server_error(rs);
-		return;
-	}
-	/* A family ties an access token to refresh tokens; a token without one
-	 * stores NULL (which also keeps the family index append-only). */
+	/* A family ties the tokens of one grant together: its refresh tokens
+	 * (rows) and its access tokens (rows when opaque, a claim when JWT). */
+	family[0] = '\0';
 	if (family_in)
 		snprintf(family, sizeof family, "%s", family_in);
-	else if (with_refresh)
-		strcpy(family, jti);
-	else
-		family[0] = '\0';
+	else if (with_refresh && uuid7(family) == -1)
+		goto norandom;
 	if (!*family)
 		fam = NULL;
+	/* A refresh token outlives the access tokens issued with it, so that
+	 * its row (which keeps their family alive) is never purged first. */
+	rexp = now + (int64_t)(o->refresh_s > life ? o->refresh_s : life) * 1000;
 	if (jwt) {
-		json_t *cl = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,"
-		    "s:{s:s,s:s,s:s,s:s},s:s,s:s}",
-		    "iss", o->issuer, "sub", user ? user : c->key,
-		    "aud", o->audience ? o->audience : c->key,
-		    "exp", (json_int_t)(exp / 1000), "iat", (json_int_t)(now / 1000),
-		    "nbf", (json_int_t)(now / 1000), "jti", jti, "client_id", c->key,
-		    "scope", scope, "application", "id", c->app_id, "name",
-		    c->app_name, "owner", c->owner, "tier", c->tier,
-		    "keytype", c->key_type, "consumerKey", c->key);
+		char *cl;
+		size_t cn;
 
-		if (cl == NULL) {
-			apim_err_set(APIM_SOFTWARE, "cannot build claims");
+		if (uuid7(jti) == -1)
+			goto norandom;
+		if ((cl = jwt_claims(o, c, user, scope, jti, fam, now / 1000,
+		    exp / 1000, &cn)) == NULL) {
 			server_error(rs);
 			return;
 		}
-		access = apim_jwt_sign(o->db, cl, "at+jwt");
-		json_decref(cl);
-		id = jti;
+		access = apim_jwt_sign_text(o->db, cl, cn, "at+jwt", exp / 1000);
+		free(cl);
 	} else {
 		access = apim_random_b64url(32);
 		if (access)
 			apim_sha256_hex(access, strlen(access), hid);
-		id = hid;
 	}
 	if (access == NULL) {
 		server_error(rs);
@@ -853,13 +998,12 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	if (with_refresh) {
 		if ((refresh = apim_random_b64url(32)) == NULL) {
 			free(access);
-			apim_err_set(APIM_SOFTWARE, "no random bytes");
-			server_error(rs);
-			return;
+			goto norandom;
 		}
 		apim_sha256_hex(refresh, strlen(refresh), rid);
 	}
-	if (old_refresh || (with_refresh && !o->batch)) {
+	nrows = !jwt + (refresh != NULL);
+	if (old_refresh || (nrows > 1 && !o->batch)) {
 		if (apim_store_begin(o->db) == -1)
 			goto fail;
 		if (old_refresh) {
@@ -875,14 +1019,14 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 				goto out;
 			}
 		}
-		if (insert_token(o, 0, id, "access", c, user, scope, fam, now,
-		    exp) == -1 || (refresh && insert_token(o, 0, rid, "refresh", c,
-		    user, scope, fam, now, now + (int64_t)o->refresh_s * 1000) == -1) ||
+		if ((!jwt && insert_token(o, 0, hid, "access", c, user, scope, fam,
+		    now, exp) == -1) || (refresh && insert_token(o, 0, rid,
+		    "refresh", c, user, scope, fam, now, rexp) == -1) ||
 		    apim_store_commit(o->db) == -1)
 			goto fail;
-	} else if (insert_token(o, 1, id, "access", c, user, scope, fam, now,
-	    exp) == -1 || (refresh && insert_token(o, 1, rid, "refresh", c, user,
-	    scope, fam, now, now + (int64_t)o->refresh_s * 1000) == -1))
+	} else if ((!jwt && insert_token(o, 1, hid, "access", c, user, scope, fam,
+	    now, exp) == -1) || (refresh && insert_token(o, 1, rid, "refresh", c,
+	    user, scope, fam, now, rexp) == -1))
 		goto fail;
 	/* Tokens are base64url or JWS; scope tokens exclude '"' and '\\' (RFC
 	 * 6749 3.3): nothing here needs JSON escaping.  A client's scope list
@@ -908,6 +1052,10 @@ issue(struct apim_oauth *o, const struct client *c, const char *user,
 	rs->content_type = "application/json";
 	no_store(rs);
 	goto out;
+norandom:
+	apim_err_set(APIM_SOFTWARE, "no random bytes");
+	server_error(rs);
+	return;
 fail:
 	apim_store_rollback(o->db);
 	server_error(rs);
@@ -1069,9 +1217,10 @@ token_endpoint(struct apim_oauth *o, const struct form *f,
 /* --- introspection and revocation --- */
 
 struct found {
-	int row;		/* 1 if the store has it */
+	int row;		/* 1 if known: a row, or a JWT with a valid signature */
+	int jwt;		/* a JWT: the fields below come from its claims */
 	char kind[16], client[ID_MAX], user[ID_MAX], scope[1024], family[64];
-	char id[65];
+	char id[65], app_id[64], key_type[16];
 	int has_user, revoked;
 	int64_t issued_ms, expires_ms;
 	json_t *claims;		/* JWT claims if a valid JWT */
@@ -1104,7 +1253,79 @@ lookup_row(struct apim_oauth *o, const char *id, const char *kind, struct found 
 	return r == -1 ? -1 : 0;
 }
 
-/* Find token in the store.  0 (t->row says whether found), -1 store error. */
+int
+apim_oauth_jwt_live(struct apim_oauth *o, const char *jti, const char *client,
+    const char *family)
+{
+	/* Three probes by primary key or index in one statement: a revoked row
+	 * for the jti (an unrevoked one is a token issued before JWTs stopped
+	 * being stored), the client, and a live refresh token of the family. */
+	sqlite3_stmt *st = kept(o, &o->st_live, "SELECT "
+	    "(SELECT revoked_ms IS NOT NULL FROM token WHERE id = ?1 AND "
+	    "kind = 'access'), "
+	    "EXISTS (SELECT 1 FROM client WHERE consumer_key = ?2), "
+	    "?3 IS NULL OR EXISTS (SELECT 1 FROM token WHERE family = ?3 AND "
+	    "kind = 'refresh' AND revoked_ms IS NULL)");
+	int r, live = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, jti, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, client, -1, SQLITE_STATIC);
+	if (family && *family)
+		sqlite3_bind_text(st, 3, family, -1, SQLITE_STATIC);
+	if ((r = apim_store_step(o->db, st)) == 1)
+		live = sqlite3_column_int(st, 0) == 0 &&
+		    sqlite3_column_int(st, 1) == 1 && sqlite3_column_int(st, 2) == 1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == -1 ? -1 : live;
+}
+
+/* Fill t from the claims of a verified access JWT (taking cl).  0, or -1 on
+ * a store error. */
+static int
+jwt_found(struct apim_oauth *o, json_t *cl, struct found *t)
+{
+	const char *jti = json_string_value(json_object_get(cl, "jti"));
+	const char *cid = json_string_value(json_object_get(cl, "client_id"));
+	const char *sub = json_string_value(json_object_get(cl, "sub"));
+	const char *sc = json_string_value(json_object_get(cl, "scope"));
+	const char *fam = json_string_value(json_object_get(cl, "family"));
+	const char *app = json_string_value(json_object_get(json_object_get(cl,
+	    "application"), "id"));
+	const char *kt = json_string_value(json_object_get(cl, "keytype"));
+	json_t *exp = json_object_get(cl, "exp"), *iat = json_object_get(cl, "iat");
+	int live;
+
+	t->claims = cl;
+	if (jti == NULL || strlen(jti) >= sizeof t->id || cid == NULL ||
+	    strlen(cid) >= sizeof t->client || !json_is_integer(exp) ||
+	    (fam && strlen(fam) >= sizeof t->family))
+		return 0;	/* not one of our access tokens */
+	if ((live = apim_oauth_jwt_live(o, jti, cid, fam)) == -1)
+		return -1;
+	t->row = t->jwt = 1;
+	t->revoked = !live;
+	strcpy(t->kind, "access");
+	strcpy(t->id, jti);
+	strcpy(t->client, cid);
+	if (fam)
+		strcpy(t->family, fam);
+	if (sub && strcmp(sub, cid) != 0) {
+		t->has_user = 1;
+		snprintf(t->user, sizeof t->user, "%s", sub);
+	}
+	snprintf(t->scope, sizeof t->scope, "%s", sc ? sc : "");
+	snprintf(t->app_id, sizeof t->app_id, "%s", app ? app : "");
+	snprintf(t->key_type, sizeof t->key_type, "%s", kt ? kt : "");
+	t->expires_ms = json_integer_value(exp) * 1000;
+	t->issued_ms = json_is_integer(iat) ? json_integer_value(iat) * 1000 : 0;
+	return 0;
+}
+
+/* Find token: a JWT by its signature and claims, else a row by hash.  0
+ * (t->row says whether found), -1 store error. */
 static int
 find_token(struct apim_oauth *o, const char *token, const char *hint, struct found *t)
 {
@@ -1115,17 +1336,10 @@ find_token(struct apim_oauth *o, const char *token, const char *hint, struct fou
 	memset(t, 0, sizeof *t);
 	if ((d = strchr(token, '.')) && strchr(d + 1, '.')) {
 		json_t *cl = apim_jwt_verify(o->db, token, "at+jwt");
-		const char *jti;
 
 		if (cl == NULL)
 			return apim_err_code() == APIM_NO ? 0 : -1;
-		if ((jti = json_string_value(json_object_get(cl, "jti"))) == NULL ||
-		    strlen(jti) > 64) {
-			json_decref(cl);
-			return 0;
-		}
-		t->claims = cl;
-		return lookup_row(o, jti, "access", t);
+		return jwt_found(o, cl, t);
 	}
 	apim_sha256_hex(token, strlen(token), hid);
 	if (lookup_row(o, hid, refresh_first ? "refresh" : "access", t) == -1)
@@ -1142,8 +1356,10 @@ apim_oauth_introspect(struct apim_oauth *o, const char *token, const char *hint)
 	json_t *j;
 	int64_t now = apim_now_ms();
 
-	if (find_token(o, token, hint, &t) == -1)
+	if (find_token(o, token, hint, &t) == -1) {
+		json_decref(t.claims);
 		return NULL;
+	}
 	if (!t.row || t.revoked || t.expires_ms <= now) {
 		json_decref(t.claims);
 		return json_pack("{s:b}", "active", 0);
@@ -1177,16 +1393,31 @@ apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
 	int64_t now = apim_now_ms();
 	int r;
 
-	if (find_token(o, token, hint, &t) == -1)
-		return -1;
+	r = find_token(o, token, hint, &t);
 	json_decref(t.claims);
+	if (r == -1)
+		return -1;
 	if (!t.row)
 		return 0;
 	if (client && strcmp(client, t.client) != 0) {
 		apim_err_set(APIM_NOPERM, "the token was issued to another client");
 		return -1;
 	}
-	if (strcmp(t.kind, "refresh") == 0 && *t.family)
+	if (t.jwt) {
+		/* A JWT has no row until it is revoked: the row says so, and
+		 * lives until the token's own expiry (then purge drops it). */
+		if (t.revoked)
+			return 0;
+		r = apim_store_exec(o->db, "INSERT INTO token (id, kind, "
+		    "consumer_key, app_id, key_type, username, scope, family, "
+		    "issued_ms, expires_ms, revoked_ms) VALUES (?, 'access', ?, ?, "
+		    "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+		    "revoked_ms = excluded.revoked_ms WHERE revoked_ms IS NULL",
+		    "sssssssIII", t.id, t.client, *t.app_id ? t.app_id : NULL,
+		    *t.key_type ? t.key_type : NULL, t.has_user ? t.user : NULL,
+		    t.scope, *t.family ? t.family : NULL, t.issued_ms, t.expires_ms,
+		    now);
+	} else if (strcmp(t.kind, "refresh") == 0 && *t.family)
 		r = apim_store_exec(o->db, "UPDATE token SET revoked_ms = ? WHERE "
 		    "(family = ? OR id = ?) AND revoked_ms IS NULL", "Iss", now,
 		    t.family, t.id);

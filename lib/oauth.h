@@ -64,11 +64,20 @@ int apim_oauth_flush(struct apim_oauth *o);
  * store error. */
 json_t *apim_oauth_introspect(struct apim_oauth *o, const char *token,
     const char *hint);
-/* Revoke token (a refresh token takes its family with it).  client NULL: any
- * client's.  Returns 1 revoked, 0 unknown or not active, -1 error (a token of
+/* Revoke token (a refresh token takes its family with it; a JWT gets a
+ * revoked row for its jti, expiring with it).  client NULL: any client's.  Returns 1 revoked, 0 unknown or not active, -1 error (a token of
  * another client: APIM_NOPERM). */
 int apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
     const char *client);
+
+/* The store's side of checking a verified access JWT (for introspection and
+ * for a gateway): 1 live, 0 not (a revoked row holds its jti, its client --
+ * consumer key -- is gone, or family is non-NULL and none of that family's
+ * refresh tokens is unrevoked), -1 store error.  Signature and expiry are
+ * apim_jwt_verify's job.  Access JWTs have no row of their own: revoking one
+ * inserts a row for its jti. */
+int apim_oauth_jwt_live(struct apim_oauth *o, const char *jti, const char *client,
+    const char *family);
 
 /* Delete access and refresh token rows that expired before before_ms (API
  * keys are left alone).  Returns the number deleted, or -1. */

@@ -175,6 +175,101 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	[ "$(sqlite3 "$APIM_DB" "select revoked_ms is not null from token where id = '$(jwt_part "$at" 2 | jq -r .jti)'")" = 1 ]
 }
 
+@test "a JWT access token leaves no row; revoke adds one for its jti, expiring with it" {
+	mkclient ck1 s3cret
+	before=$(db_dump)
+	at=$(cc_token ck1 s3cret read | jq -r .access_token)
+	[ "$(db_dump | grep -v signing_key)" = "$(grep -v signing_key <<<"$before")" ]
+	[ "$(sqlite3 "$APIM_DB" 'select count(*) from token')" = 0 ]
+	cl=$(jwt_part "$at" 2)
+	[ "$(jq 'has("family")' <<<"$cl")" = false ]
+	run -0 apim-token introspect "$at"
+	[ "$(jq -c '[.active,.jti,.scope,.sub,.client_id,.exp - .iat,has("username")]' <<<"$output")" = \
+	    "[true,$(jq .jti <<<"$cl"),\"read\",\"ck1\",\"ck1\",3600,false]" ]
+	run -0 apim-token revoke "$at"
+	[ "$(sqlite3 "$APIM_DB" "select id, kind, consumer_key, app_id, key_type, scope, username is null,
+	    issued_ms / 1000, expires_ms / 1000, revoked_ms is not null from token")" = \
+	    "$(jq -r '[.jti, "access", .client_id, .application.id, .keytype, .scope, 1, .iat, .exp, 1] | map(tostring) | join("|")' <<<"$cl")" ]
+	run -1 apim-token introspect "$at"
+	[ "$output" = '{"active":false}' ]
+	before=$(db_dump)
+	run -1 --separate-stderr apim-token revoke "$at"
+	[ "$stderr" = "apim-token: no active token" ]
+	[ "$(db_dump)" = "$before" ]
+	# a row from before JWTs went unstored (unrevoked) keeps its token active
+	at2=$(cc_token ck1 s3cret | jq -r .access_token)
+	sqlite3 "$APIM_DB" "INSERT INTO token (id, kind, consumer_key, issued_ms, expires_ms)
+	    VALUES ('$(jwt_part "$at2" 2 | jq -r .jti)', 'access', 'ck1', 0, 9999999999999)"
+	run -0 apim-token introspect "$at2"
+	run -0 apim-token revoke "$at2"
+	run -1 apim-token introspect "$at2"
+}
+
+@test "access JWTs end with their client: keys revoke and app delete; regenerate keeps them" {
+	apim-subscribe app create shop >/dev/null
+	out=$(apim-subscribe --json keys generate shop --grant-types client_credentials)
+	k1=$(jq -r .consumerKey <<<"$out")
+	s1=$(jq -r .consumerSecret <<<"$out")
+	out=$(apim-subscribe --json keys generate shop --type sandbox --grant-types client_credentials)
+	k2=$(jq -r .consumerKey <<<"$out")
+	s2=$(jq -r .consumerSecret <<<"$out")
+	a1=$(cc_token "$k1" "$s1" | jq -r .access_token)
+	a2=$(cc_token "$k2" "$s2" | jq -r .access_token)
+	[ "$(sqlite3 "$APIM_DB" 'select count(*) from token')" = 0 ]
+	apim-subscribe keys regenerate shop >/dev/null
+	run -0 apim-token introspect "$a1"
+	run -0 apim-subscribe keys revoke shop
+	run -1 apim-token introspect "$a1"
+	[ "$output" = '{"active":false}' ]
+	run -1 apim-token revoke "$a1"
+	run -0 apim-token introspect "$a2"
+	run -0 apim-subscribe app delete shop
+	run -1 apim-token introspect "$a2"
+	[ "$output" = '{"active":false}' ]
+	[ "$(sqlite3 "$APIM_DB" 'select count(*) from token')" = 0 ]
+}
+
+@test "refresh tokens: the family is a claim of the access JWT; reuse ends every JWT of the family" {
+	mkclient ck1 s3cret
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	r1=$(printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin)
+	at1=$(jq -r .access_token <<<"$r1")
+	rt1=$(jq -r .refresh_token <<<"$r1")
+	fam=$(jwt_part "$at1" 2 | jq -r .family)
+	[[ $fam =~ ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
+	[ "$fam" != "$(jwt_part "$at1" 2 | jq -r .jti)" ]
+	[ "$(sqlite3 "$APIM_DB" 'select kind, family, username from token')" = "refresh|$fam|bob" ]
+	r2=$(printf 's3cret\n%s\n' "$rt1" | apim-token issue --client-id ck1 --client-secret-stdin --grant refresh_token --refresh-token-stdin)
+	at2=$(jq -r .access_token <<<"$r2")
+	[ "$(jwt_part "$at2" 2 | jq -r .family)" = "$fam" ]
+	[ "$(sqlite3 "$APIM_DB" "select kind, family, revoked_ms is null from token order by issued_ms, revoked_ms is null")" = \
+	    "$(printf 'refresh|%s|0\nrefresh|%s|1' "$fam" "$fam")" ]
+	# rotation leaves the earlier access token alive
+	run -0 apim-token introspect "$at1"
+	[ "$(jq -r .username <<<"$output")" = bob ]
+	run -0 apim-token introspect "$at2"
+	# a second family of the same user and client is not touched
+	r3=$(printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin)
+	at3=$(jq -r .access_token <<<"$r3")
+	run -1 sh -c "printf 's3cret\n%s\n' '$rt1' | apim-token issue --client-id ck1 --client-secret-stdin --grant refresh_token --refresh-token-stdin"
+	run -1 apim-token introspect "$at1"
+	run -1 apim-token introspect "$at2"
+	run -0 apim-token introspect "$at3"
+	[ "$(sqlite3 "$APIM_DB" "select count(*) from token where kind = 'access'")" = 0 ]
+	# revoking an access JWT of a family leaves the family alone
+	run -0 apim-token revoke "$at3"
+	run -0 apim-token introspect "$(jq -r .refresh_token <<<"$r3")"
+}
+
+@test "a refresh token lives at least as long as the access token issued with it" {
+	mkclient ck1 s3cret client_credentials,password,refresh_token "read" jwt 7200
+	printf 'pw\n' | apim-token user add bob --password-stdin
+	export APIM_TOKEN_REFRESH_LIFETIME=600
+	r=$(printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin)
+	[ "$(jq -r .expires_in <<<"$r")" = 7200 ]
+	[ "$(sqlite3 "$APIM_DB" "select (expires_ms - issued_ms) / 1000 from token where kind = 'refresh'")" = 7200 ]
+}
+
 @test "keys rotate: the old key stays in the JWKS while its tokens live; retire removes it" {
 	mkclient ck1 s3cret
 	at1=$(cc_token ck1 s3cret | jq -r .access_token)
@@ -268,18 +363,25 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	[ "$output" = "jwt-tool: invalid token: expired" ]
 }
 
-@test "purge: expired access and refresh rows go, live ones and API keys stay" {
+@test "purge: expired refresh rows and revoked-JWT rows go; live ones and API keys stay" {
 	mkclient ck1 s3cret
 	printf 'pw\n' | apim-token user add bob --password-stdin
 	printf 's3cret\npw\n' | apim-token issue --client-id ck1 --client-secret-stdin --grant password --username bob --password-stdin >/dev/null
 	live=$(cc_token ck1 s3cret | jq -r .access_token)
-	sqlite3 "$APIM_DB" "UPDATE token SET expires_ms = 1000 WHERE username = 'bob';
+	gone=$(cc_token ck1 s3cret | jq -r .access_token)
+	kept=$(cc_token ck1 s3cret | jq -r .access_token)
+	apim-token revoke "$gone"
+	apim-token revoke "$kept"
+	sqlite3 "$APIM_DB" "UPDATE token SET expires_ms = 1000 WHERE username = 'bob'
+	    OR id = '$(jwt_part "$gone" 2 | jq -r .jti)';
 	    INSERT INTO token (id, kind, issued_ms, expires_ms) VALUES ('k1', 'apikey', 0, 1000)"
 	run -64 apim-token purge --grace -5
 	run -0 apim-token purge
 	[ "$output" = 2 ]
-	[ "$(sqlite3 "$APIM_DB" 'select kind from token order by kind')" = "$(printf 'access\napikey')" ]
+	[ "$(sqlite3 "$APIM_DB" 'select kind, id from token order by kind')" = \
+	    "$(printf 'access|%s\napikey|k1' "$(jwt_part "$kept" 2 | jq -r .jti)")" ]
 	run -0 apim-token introspect "$live"
+	run -1 apim-token introspect "$kept"
 	run -0 apim-token purge
 	[ "$output" = 0 ]
 }
@@ -315,4 +417,21 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	run -0 cc_token ckq s3cret
 	[ "$(jq -r .scope <<<"$output")" = 'a"b c\d' ]
 	[ "$(jwt_part "$(jq -r .access_token <<<"$output")" 2 | jq -r .scope)" = 'a"b c\d' ]
+}
+
+@test "claims from the store are escaped as JSON; text that is not UTF-8 is refused" {
+	mkclient cku s3cret
+	sqlite3 "$APIM_DB" "UPDATE application SET name = 'caf'||char(233)||' \"q\" \\ '||char(10)||char(1)||' '||char(128512),
+	    owner = 'o' WHERE id = 'app-cku'"
+	run -0 cc_token cku s3cret
+	at=$(jq -r .access_token <<<"$output")
+	[ "$(jwt_part "$at" 2 | jq -c .application.name)" = '"café \"q\" \\ \n\u0001 😀"' ]
+	jwk_pem "$(jwks_key_for "$at")" "$BATS_TEST_TMPDIR/pub.pem"
+	run -0 jwt_openssl_verify "$at" "$BATS_TEST_TMPDIR/pub.pem"
+	run -0 apim-token introspect "$at"
+	sqlite3 "$APIM_DB" "UPDATE application SET name = CAST(X'6361669f' AS TEXT) WHERE id = 'app-cku'"
+	before=$(db_dump)
+	run -70 --separate-stderr cc_token cku s3cret
+	[ "$stderr" = "apim-token: server_error: client 'cku' has text that is not UTF-8" ]
+	[ "$(db_dump)" = "$before" ]
 }
