@@ -8,7 +8,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 
 #include "conf.h"
@@ -44,6 +44,7 @@ struct apim_oauth {
 	char *issuer, *audience;
 	int lifetime_s, refresh_s;
 	unsigned char mackey[32];
+	EVP_MAC_CTX *mac;	/* HMAC-SHA256 keyed with mackey, copied per use */
 	struct centry cache[CACHE_SLOTS];
 	sqlite3_stmt *st_client, *st_insert, *st_live;	/* prepared once: hot paths */
 	/* PBKDF2 checks (60 ms each) of secrets not in the cache and of
@@ -144,6 +145,22 @@ apim_oauth_new(sqlite3 *db, const char *issuer)
 		apim_err_set(APIM_SOFTWARE, "no random bytes");
 		return NULL;
 	}
+	{
+		EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		OSSL_PARAM par[] = { OSSL_PARAM_construct_utf8_string(
+		    OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0), OSSL_PARAM_END };
+
+		if (m == NULL || (o->mac = EVP_MAC_CTX_new(m)) == NULL ||
+		    EVP_MAC_init(o->mac, o->mackey, sizeof o->mackey, par) != 1) {
+			EVP_MAC_free(m);
+			EVP_MAC_CTX_free(o->mac);
+			OPENSSL_cleanse(o->mackey, sizeof o->mackey);
+			free(o);
+			apim_err_set(APIM_SOFTWARE, "no HMAC-SHA256");
+			return NULL;
+		}
+		EVP_MAC_free(m);	/* the context keeps its own reference */
+	}
 	o->db = db;
 	if (issuer == NULL)
 		issuer = apim_conf_get("issuer", "http://localhost:8243");
@@ -173,6 +190,7 @@ apim_oauth_free(struct apim_oauth *o)
 		free(o->cache[i].hash);
 	}
 	OPENSSL_cleanse(o->mackey, sizeof o->mackey);
+	EVP_MAC_CTX_free(o->mac);
 	sqlite3_finalize(o->st_client);
 	sqlite3_finalize(o->st_insert);
 	sqlite3_finalize(o->st_live);
@@ -487,10 +505,14 @@ secret_ok(struct apim_oauth *o, const char *key, const char *secret,
 {
 	struct centry *e = &o->cache[slot(key)];
 	unsigned char mac[32];
-	unsigned int ml = sizeof mac;
+	size_t ml = 0;
+	EVP_MAC_CTX *m = EVP_MAC_CTX_dup(o->mac);
+	int ok = m && EVP_MAC_update(m, (const unsigned char *)secret,
+	    strlen(secret)) == 1 && EVP_MAC_final(m, mac, &ml, sizeof mac) == 1 &&
+	    ml == sizeof mac;
 
-	if (HMAC(EVP_sha256(), o->mackey, sizeof o->mackey,
-	    (const unsigned char *)secret, strlen(secret), mac, &ml) == NULL)
+	EVP_MAC_CTX_free(m);
+	if (!ok)
 		return 0;
 	if (e->key && strcmp(e->key, key) == 0 && strcmp(e->hash, stored) == 0 &&
 	    apim_ct_equal(e->mac, sizeof e->mac, mac, sizeof mac))

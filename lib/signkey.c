@@ -701,6 +701,11 @@ apim_signkey_public_pem(sqlite3 *db, const char *kid)
 	return out;
 }
 
+/* SHA-256, fetched once: EVP_sha256() and SHA256() look the algorithm up by
+ * name on every call (a lock and a hash lookup in OpenSSL 3). */
+static EVP_MD *sha256_md;
+static EVP_MD_CTX *sha256_ctx;	/* under lock */
+
 /* Sign with the cached context of the active key: SHA-256 then EVP_PKEY_sign.
  * 1 done, 0 not applicable (caller takes the general path), -1 failed. */
 static int
@@ -708,6 +713,7 @@ sign_cached(EVP_PKEY *k, const char *alg, const void *data, size_t n,
     unsigned char *out, size_t *outlen)
 {
 	unsigned char dig[32];
+	unsigned int dl = sizeof dig;
 	size_t len = *outlen;
 	int r = 0;
 
@@ -716,11 +722,16 @@ sign_cached(EVP_PKEY *k, const char *alg, const void *data, size_t n,
 	pthread_mutex_lock(&lock);
 	if (act.pk != k)
 		goto out;
+	if (sha256_md == NULL && (sha256_md = EVP_MD_fetch(NULL, "SHA256",
+	    NULL)) == NULL)
+		goto out;
+	if (sha256_ctx == NULL && (sha256_ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
 	if (act.sctx == NULL) {
 		EVP_PKEY_CTX *cx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
 
 		if (cx == NULL || EVP_PKEY_sign_init(cx) <= 0 ||
-		    EVP_PKEY_CTX_set_signature_md(cx, EVP_sha256()) <= 0 ||
+		    EVP_PKEY_CTX_set_signature_md(cx, sha256_md) <= 0 ||
 		    (strcmp(alg, "RS256") == 0 &&
 		    EVP_PKEY_CTX_set_rsa_padding(cx, RSA_PKCS1_PADDING) <= 0)) {
 			EVP_PKEY_CTX_free(cx);
@@ -729,7 +740,9 @@ sign_cached(EVP_PKEY *k, const char *alg, const void *data, size_t n,
 		act.sctx = cx;
 	}
 	r = -1;
-	if (SHA256(data, n, dig) != NULL &&
+	if (EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) == 1 &&
+	    EVP_DigestUpdate(sha256_ctx, data, n) == 1 &&
+	    EVP_DigestFinal_ex(sha256_ctx, dig, &dl) == 1 &&
 	    EVP_PKEY_sign(act.sctx, out, &len, dig, sizeof dig) == 1) {
 		*outlen = len;
 		r = 1;
@@ -739,36 +752,70 @@ out:
 	return r;
 }
 
+/* One DER INTEGER at *p (end e) into 32 big-endian bytes; -1 if malformed. */
+static int
+der_int32(const unsigned char **p, const unsigned char *e, unsigned char out[32])
+{
+	const unsigned char *q = *p;
+	size_t l;
+
+	if (e - q < 2 || q[0] != 0x02 || (l = q[1]) == 0 || l > (size_t)(e - q - 2))
+		return -1;
+	q += 2;
+	*p = q + l;
+	while (l > 0 && *q == 0) {
+		q++;
+		l--;
+	}
+	if (l > 32)
+		return -1;
+	memset(out, 0, 32 - l);
+	memcpy(out + 32 - l, q, l);
+	return 0;
+}
+
+/* An ECDSA-Sig-Value (SEQUENCE of r and s) as JWS wants it: r || s, 32 bytes
+ * each (RFC 7518 section 3.4).  0, or -1 if malformed. */
+static int
+der_to_raw(const unsigned char *der, size_t n, unsigned char raw[64])
+{
+	const unsigned char *p = der, *e = der + n;
+	size_t l;
+
+	if (n < 2 || p[0] != 0x30)
+		return -1;
+	l = p[1];
+	p += 2;
+	if (l == 0x81) {
+		if (n < 3)
+			return -1;
+		l = *p++;
+	}
+	if (l != (size_t)(e - p) || der_int32(&p, e, raw) == -1 ||
+	    der_int32(&p, e, raw + 32) == -1 || p != e)
+		return -1;
+	return 0;
+}
+
 int
 apim_signkey_sign(EVP_PKEY *k, const char *alg, const void *data, size_t n,
     unsigned char *sig, size_t *siglen)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_MD_CTX *md = NULL;
 	int es = strcmp(alg, "ES256") == 0, ed = strcmp(alg, "EdDSA") == 0;
 	unsigned char der[APIM_SIG_MAX];
 	size_t len = sizeof der;
 	int rc = -1, c;
 
-	if (md == NULL)
-		goto out;
 	if ((c = sign_cached(k, alg, data, n, es ? der : sig, &len)) == -1)
 		goto out;
-	if (c == 0 && (EVP_DigestSignInit(md, NULL, ed ? NULL : EVP_sha256(),
-	    NULL, k) != 1 || EVP_DigestSign(md, es ? der : sig, &len, data, n) != 1))
+	if (c == 0 && ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(md, NULL, ed ? NULL : EVP_sha256(), NULL, k) != 1 ||
+	    EVP_DigestSign(md, es ? der : sig, &len, data, n) != 1))
 		goto out;
 	if (es) {
-		const unsigned char *p = der;
-		ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
-		const BIGNUM *r, *ss;
-
-		if (s == NULL)
+		if (der_to_raw(der, len, sig) == -1)
 			goto out;
-		ECDSA_SIG_get0(s, &r, &ss);
-		if (BN_bn2binpad(r, sig, 32) != 32 || BN_bn2binpad(ss, sig + 32, 32) != 32) {
-			ECDSA_SIG_free(s);
-			goto out;
-		}
-		ECDSA_SIG_free(s);
 		len = 64;
 	}
 	*siglen = len;
