@@ -83,11 +83,25 @@ apim_signkey_flush(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/* dir[0..dn) "/" name suffix, malloc'd.  Lengths are measured, not left to a
+ * format (GCC's -Wformat-overflow could not prove the old sprintf safe). */
+static char *
+join_path(const char *dir, size_t dn, const char *name, const char *suffix)
+{
+	size_t nn = strlen(name), sn = strlen(suffix);
+	char *out = apim_xmalloc(dn + 1 + nn + sn + 1);
+
+	memcpy(out, dir, dn);
+	out[dn] = '/';
+	memcpy(out + dn + 1, name, nn);
+	memcpy(out + dn + 1 + nn, suffix, sn + 1);
+	return out;
+}
+
 char *
 apim_signkey_dir(sqlite3 *db)
 {
 	const char *d = apim_conf_get("keydir", NULL), *f, *slash;
-	char *out;
 
 	if (d && *d)
 		return apim_strdup(d);
@@ -96,10 +110,7 @@ apim_signkey_dir(sqlite3 *db)
 		return apim_strdup("keys");
 	if ((slash = strrchr(f, '/')) == NULL)
 		return apim_strdup("keys");
-	out = apim_xmalloc((size_t)(slash - f) + 6);
-	memcpy(out, f, (size_t)(slash - f) + 1);
-	strcpy(out + (slash - f) + 1, "keys");
-	return out;
+	return join_path(f, (size_t)(slash - f), "keys", "");
 }
 
 /* base64url of a big number's minimal big-endian bytes, or padded to pad. */
@@ -306,8 +317,7 @@ create_key(sqlite3 *db, const char *alg, int only_if_none, char kid[APIM_KID_MAX
 		return -1;
 	}
 	dir = apim_signkey_dir(db);
-	if (asprintf(&path, "%s/%s.pem", dir, kid) == -1)
-		abort();
+	path = join_path(dir, strlen(dir), kid, ".pem");
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		apim_err_set(APIM_CANTCREAT, "cannot create '%s': %s", dir,
 		    strerror(errno));
