@@ -19,7 +19,7 @@ TESTSRC := $(wildcard tests/unit/*.c)
 TESTBIN := $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
 MANS    := $(wildcard man/*.[1-9])
 
-.PHONY: all deps check demo install clean lint bench
+.PHONY: all deps check check-sanitize demo install clean lint bench
 all: $(PROGS) $(TESTBIN)
 
 deps:
@@ -52,6 +52,15 @@ lint:
 check: all
 	@sh tests/run.sh
 
+# The same suites against an AddressSanitizer + UndefinedBehaviorSanitizer build.
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+check-sanitize:
+	@$(MAKE) --no-print-directory B=build-san CFLAGS="$(SANFLAGS)" LDFLAGS="$(SANFLAGS)" all
+	@APIM_BUILD=$(CURDIR)/build-san APIM_SANITIZE=1 \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    sh tests/run.sh
+
 demo: all
 	@sh tools/demo.sh
 
@@ -68,4 +77,4 @@ install: all
 	cp -R etc/. $(DESTDIR)$(PREFIX)/share/apim/etc/
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-san

@@ -2,8 +2,8 @@
 # run.sh: every bats suite, the unit tests and the man-page lint; ends with
 # one line "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 70
-out=build/tests/tap.txt
-mkdir -p build/tests
+out=${APIM_BUILD:-build}/tests/tap.txt
+mkdir -p "${APIM_BUILD:-build}/tests"
 : > "$out"
 for t in tests/*.bats; do
 	[ -f "$t" ] || continue

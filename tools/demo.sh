@@ -5,7 +5,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/apim-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-export PATH="$top/build/bin:$PATH"
+export PATH="${APIM_BUILD:-$top/build}/bin:$PATH"
 export APIM_DB="$tmp/apim.db" APIM_CONF=/dev/null
 export USER="${USER:-demo}"
 

@@ -100,7 +100,7 @@ run_page() {
 		cd "$dir" &&
 		export APIM_DB="$dir/apim.db" APIM_KEYDIR="$dir/keys" \
 		    APIM_EVENTS="$dir/events.ndjson" APIM_CONF=/dev/null \
-		    PATH="$top/build/bin:$top/build/tests:$PATH" &&
+		    PATH="${APIM_BUILD:-$top/build}/bin:${APIM_BUILD:-$top/build}/tests:$PATH" &&
 		exec setsid timeout -k 5 "$timeout_s" bash -e "$script" < /dev/null
 	) > "$dir/.log" 2>&1 &
 	pid=$!

@@ -12,7 +12,7 @@
 int
 main(int argc, char **argv)
 {
-	sqlite3 *db;
+	sqlite3 *db = NULL;
 	char *in, *out;
 	json_t *j;
 	size_t n;
@@ -43,5 +43,8 @@ main(int argc, char **argv)
 	return 0;
 err:
 	fprintf(stderr, "jwt-tool: %s\n", apim_err_msg());
+	if (db)
+		apim_store_close(db);
+	free(in);
 	return apim_err_code();
 }
