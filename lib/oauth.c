@@ -447,18 +447,27 @@ scope_subset(const char *want, const char *have)
 	return 1;
 }
 
-/* 1 if grant is in the comma list grants. */
+/* 1 if grant is in the comma list grants (items may have white space around
+ * them, as apim_split_csv allows); no allocation on the token path. */
 static int
 grant_allowed(const char *grants, const char *grant)
 {
-	char **v = apim_split_csv(grants);
-	int i, ok = 0;
+	size_t gl = strlen(grant), l;
+	const char *p = grants;
 
-	for (i = 0; v && v[i]; i++)
-		if (strcmp(v[i], grant) == 0)
-			ok = 1;
-	apim_strv_free(v);
-	return ok;
+	while (*p) {
+		while (*p != ',' && isspace((unsigned char)*p))
+			p++;
+		l = strcspn(p, ",");
+		while (l > 0 && isspace((unsigned char)p[l - 1]))
+			l--;
+		if (l == gl && strncmp(p, grant, gl) == 0)
+			return 1;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return 0;
 }
 
 /* --- client authentication --- */
