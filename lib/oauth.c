@@ -573,6 +573,22 @@ b64_decode(const char *s)
 	return (char *)out;
 }
 
+/* Copy src into dst[n] like snprintf "%s", without the format machinery, and
+ * cutting a long value before a UTF-8 sequence rather than through it. */
+static void
+cpy(char *dst, size_t n, const char *src)
+{
+	size_t l = strlen(src);
+
+	if (l >= n) {
+		l = n - 1;
+		while (l > 0 && ((unsigned char)src[l] & 0xc0) == 0x80)
+			l--;
+	}
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
 /* Authenticate the calling client (RFC 6749 section 2.3.1).  0 with c filled,
  * or -1 with rs set to the error. */
 static int
@@ -640,17 +656,16 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((r = apim_store_step(o->db, st)) == 1) {
-		snprintf(c->key, sizeof c->key, "%s", id);
-		snprintf(c->app_id, sizeof c->app_id, "%s", apim_store_text(st, 1));
-		snprintf(c->key_type, sizeof c->key_type, "%s", apim_store_text(st, 2));
-		snprintf(c->grants, sizeof c->grants, "%s", apim_store_text(st, 3));
-		snprintf(c->scopes, sizeof c->scopes, "%s", apim_store_text(st, 4));
+		cpy(c->key, sizeof c->key, id);
+		cpy(c->app_id, sizeof c->app_id, apim_store_text(st, 1));
+		cpy(c->key_type, sizeof c->key_type, apim_store_text(st, 2));
+		cpy(c->grants, sizeof c->grants, apim_store_text(st, 3));
+		cpy(c->scopes, sizeof c->scopes, apim_store_text(st, 4));
 		c->validity_s = sqlite3_column_int(st, 5);
-		snprintf(c->app_name, sizeof c->app_name, "%s", apim_store_text(st, 6));
-		snprintf(c->owner, sizeof c->owner, "%s", apim_store_text(st, 7));
-		snprintf(c->tier, sizeof c->tier, "%s", apim_store_text(st, 8));
-		snprintf(c->token_type, sizeof c->token_type, "%s",
-		    apim_store_text(st, 9));
+		cpy(c->app_name, sizeof c->app_name, apim_store_text(st, 6));
+		cpy(c->owner, sizeof c->owner, apim_store_text(st, 7));
+		cpy(c->tier, sizeof c->tier, apim_store_text(st, 8));
+		cpy(c->token_type, sizeof c->token_type, apim_store_text(st, 9));
 		if ((ok = secret_ok(o, id, secret, apim_store_text(st, 0))) != 1)
 			r = ok == -2 ? -2 : 0;
 	} else if (r == 0) {	/* spend the same time on an unknown client */

@@ -429,6 +429,10 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	jwk_pem "$(jwks_key_for "$at")" "$BATS_TEST_TMPDIR/pub.pem"
 	run -0 jwt_openssl_verify "$at" "$BATS_TEST_TMPDIR/pub.pem"
 	run -0 apim-token introspect "$at"
+	# a name longer than the claim's 255 bytes is cut between characters
+	sqlite3 "$APIM_DB" "UPDATE application SET name = replace(printf('%.200c', 'x'), 'x', char(233)) WHERE id = 'app-cku'"
+	run -0 cc_token cku s3cret
+	[ "$(jwt_part "$(jq -r .access_token <<<"$output")" 2 | jq -r '.application.name | length')" = 127 ]
 	sqlite3 "$APIM_DB" "UPDATE application SET name = CAST(X'6361669f' AS TEXT) WHERE id = 'app-cku'"
 	before=$(db_dump)
 	run -70 --separate-stderr cc_token cku s3cret
