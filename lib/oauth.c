@@ -1,5 +1,7 @@
-/* oauth: grants, client authentication, token issue/refresh/revoke/introspect.
- * struct apim_oauth owns its verified-secret cache; responses own their body. */
+/* oauth: grants, client authentication, token issue/refresh/revoke/introspect;
+ * JWT access tokens are not stored (a row appears only when one is revoked).
+ * struct apim_oauth owns its secret cache and kept statements; responses own
+ * their body. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1458,7 +1460,8 @@ apim_oauth_revoke(struct apim_oauth *o, const char *token, const char *hint,
 		    "consumer_key, app_id, key_type, username, scope, family, "
 		    "issued_ms, expires_ms, revoked_ms) VALUES (?, 'access', ?, ?, "
 		    "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-		    "revoked_ms = excluded.revoked_ms WHERE revoked_ms IS NULL",
+		    "revoked_ms = excluded.revoked_ms WHERE kind = 'access' AND "
+		    "revoked_ms IS NULL",
 		    "sssssssIII", t.id, t.client, *t.app_id ? t.app_id : NULL,
 		    *t.key_type ? t.key_type : NULL, t.has_user ? t.user : NULL,
 		    t.scope, *t.family ? t.family : NULL, t.issued_ms, t.expires_ms,
