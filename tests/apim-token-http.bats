@@ -257,6 +257,27 @@ err_is() {	# err_is CODE ERROR
 	[ "$code" = 200 ]
 }
 
+@test "revoke a JWT over HTTP: a row for its jti only then; introspect says inactive; not by another client" {
+	start_server
+	token -u ck1:s3cret -d grant_type=client_credentials
+	at=$(jq -r .access_token <<<"$body")
+	[ "$(sqlite3 "$APIM_DB" 'select count(*) from token')" = 0 ]
+	before=$(db_dump)
+	req /oauth2/revoke -H "$AUTH2" -d token="$at"
+	err_is 400 invalid_request
+	[ "$(db_dump)" = "$before" ]
+	req /oauth2/revoke -u ck1:s3cret -d token="$at" -d token_type_hint=access_token
+	[ "$code" = 200 ]
+	[ "$(sqlite3 "$APIM_DB" "select id, kind, consumer_key, revoked_ms is not null from token")" = \
+	    "$(jwt_part "$at" 2 | jq -r .jti)|access|ck1|1" ]
+	req /oauth2/introspect -H "$AUTH2" -d token="$at"
+	[ "$body" = '{"active":false}' ]
+	before=$(db_dump)
+	req /oauth2/revoke -u ck1:s3cret -d token="$at"
+	[ "$code" = 200 ]
+	[ "$(db_dump)" = "$before" ]
+}
+
 @test "introspect (RFC 7662): active metadata, inactive is only {\"active\":false}, caller must authenticate" {
 	start_server
 	token -u ck1:s3cret -d grant_type=client_credentials -d scope=write
