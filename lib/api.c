@@ -32,13 +32,7 @@ apim_api_resolve(sqlite3 *db, const char *ref, char id[37])
 		apim_err_set(APIM_NO, "no API '%s'", ref);
 		return -1;
 	}
-	if (st == NULL)
-		return -1;
-	rc = apim_store_step(db, st);
-	if (rc == 1)
-		snprintf(id, 37, "%s", apim_store_text(st, 0));
-	sqlite3_finalize(st);
-	if (rc == 0)
+	if ((rc = apim_store_one_text(db, st, id, 37)) == 0)
 		apim_err_set(APIM_NO, "no API '%s'", ref);
 	return rc == 1 ? 0 : -1;
 }
@@ -496,26 +490,6 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 
 /* ---- reading ---- */
 
-static json_t *
-column_list(sqlite3 *db, const char *sql, const char *id)
-{
-	sqlite3_stmt *st = apim_store_prep(db, sql, "s", id);
-	json_t *a;
-	int rc;
-
-	if (st == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(a, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
-}
-
 json_t *
 apim_api_resources(sqlite3 *db, const char *id)
 {
@@ -594,12 +568,15 @@ apim_api_get(sqlite3 *db, const char *id)
 	    "isDefaultVersion", sqlite3_column_int(st, 7),
 	    "visibility", strcmp(apim_store_text(st, 8), "restricted") == 0 ?
 	    "RESTRICTED" : "PUBLIC");
-	json_object_set_new(o, "visibleRoles", column_list(db,
-	    "SELECT role FROM api_role WHERE api_id = ? ORDER BY role", id));
-	json_object_set_new(o, "tags", column_list(db,
-	    "SELECT tag FROM api_tag WHERE api_id = ? ORDER BY tag", id));
-	json_object_set_new(o, "policies", column_list(db,
-	    "SELECT tier FROM api_tier WHERE api_id = ? ORDER BY pos", id));
+	json_object_set_new(o, "visibleRoles", apim_store_column_json(db,
+	    apim_store_prep(db, "SELECT role FROM api_role WHERE api_id = ? "
+	    "ORDER BY role", "s", id)));
+	json_object_set_new(o, "tags", apim_store_column_json(db,
+	    apim_store_prep(db, "SELECT tag FROM api_tag WHERE api_id = ? "
+	    "ORDER BY tag", "s", id)));
+	json_object_set_new(o, "policies", apim_store_column_json(db,
+	    apim_store_prep(db, "SELECT tier FROM api_tier WHERE api_id = ? "
+	    "ORDER BY pos", "s", id)));
 	json_object_set_new(o, "apiThrottlingPolicy",
 	    sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null() :
 	    json_string(apim_store_text(st, 9)));
@@ -615,24 +592,15 @@ apim_api_get(sqlite3 *db, const char *id)
 json_t *
 apim_api_list(sqlite3 *db, const char *state, const char *tag)
 {
-	sqlite3_stmt *st;
 	json_t *ids, *a, *v;
 	size_t i;
-	int rc;
 
-	st = apim_store_prep(db, "SELECT id FROM api WHERE (?1 IS NULL OR state = "
-	    "upper(?1)) AND (?2 IS NULL OR id IN (SELECT api_id FROM api_tag WHERE "
-	    "tag = ?2)) ORDER BY name, created_ms, version", "ss", state, tag);
-	if (st == NULL)
+	ids = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM api "
+	    "WHERE (?1 IS NULL OR state = upper(?1)) AND (?2 IS NULL OR id IN "
+	    "(SELECT api_id FROM api_tag WHERE tag = ?2)) "
+	    "ORDER BY name, created_ms, version", "ss", state, tag));
+	if (ids == NULL)
 		return NULL;
-	ids = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(ids, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(ids);
-		return NULL;
-	}
 	a = json_array();
 	json_array_foreach(ids, i, v) {
 		json_t *o = apim_api_get(db, json_string_value(v));
@@ -805,10 +773,9 @@ apim_api_resource_delete(sqlite3 *db, const char *id, const char *verb,
 static int
 copy_rows(sqlite3 *db, const char *from, const char *to)
 {
-	sqlite3_stmt *st;
 	json_t *rows;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (apim_store_exec(db, "INSERT INTO api_tier (api_id, tier, pos) SELECT ?, "
 	    "tier, pos FROM api_tier WHERE api_id = ?", "ss", to, from) == -1 ||
@@ -818,13 +785,9 @@ copy_rows(sqlite3 *db, const char *from, const char *to)
 	    "api_role WHERE api_id = ?", "ss", to, from) == -1)
 		return -1;
 	/* Resources get new ids, so copy them one by one with their scopes. */
-	if ((st = apim_store_prep(db, "SELECT id FROM resource WHERE api_id = ? "
-	    "ORDER BY id", "s", from)) == NULL)
+	if ((rows = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM "
+	    "resource WHERE api_id = ? ORDER BY id", "s", from))) == NULL)
 		return -1;
-	rows = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(rows, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(rows); i++) {
 		int64_t old = json_integer_value(json_array_get(rows, i));
 
@@ -839,13 +802,9 @@ copy_rows(sqlite3 *db, const char *from, const char *to)
 	json_decref(rows);
 	if (rc == -1)
 		return -1;
-	if ((st = apim_store_prep(db, "SELECT id FROM doc WHERE api_id = ? ORDER BY "
-	    "created_ms", "s", from)) == NULL)
+	if ((rows = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM "
+	    "doc WHERE api_id = ? ORDER BY created_ms", "s", from))) == NULL)
 		return -1;
-	rows = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(rows, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(rows); i++) {
 		char did[37];
 

@@ -29,45 +29,17 @@ apim_app_tiers(void)
 	return "10PerMin, 20PerMin, 50PerMin, Unlimited, CUSTOM";
 }
 
-/* Run a one-row query whose first column is an id; 1 found, 0 not, -1 error. */
-static int
-one_id(sqlite3 *db, sqlite3_stmt *st, char id[APIM_ID_MAX])
-{
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = apim_store_step(db, st);
-	if (rc == 1)
-		snprintf(id, APIM_ID_MAX, "%s", apim_store_text(st, 0));
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int
 apim_app_resolve(sqlite3 *db, const char *owner, const char *ref,
     char id[APIM_ID_MAX])
 {
 	int rc;
 
-	rc = one_id(db, apim_store_prep(db,
+	rc = apim_store_one_text(db, apim_store_prep(db,
 	    "SELECT id FROM application WHERE owner = ?1 AND (id = ?2 OR name = ?2)"
-	    " ORDER BY id = ?2 DESC LIMIT 1", "ss", owner, ref), id);
+	    " ORDER BY id = ?2 DESC LIMIT 1", "ss", owner, ref), id, APIM_ID_MAX);
 	if (rc == 0)
 		apim_err_set(APIM_NO, "no application '%s'", ref);
-	return rc == 1 ? 0 : -1;
-}
-
-int
-apim_app_api_find(sqlite3 *db, const char *ref, char id[APIM_ID_MAX])
-{
-	int rc;
-
-	rc = one_id(db, apim_store_prep(db,
-	    "SELECT id FROM api WHERE id = ?1 OR name || ':' || version = ?1"
-	    " ORDER BY id = ?1 DESC LIMIT 1", "s", ref), id);
-	if (rc == 0)
-		apim_err_set(APIM_NO, "no API '%s'", ref);
 	return rc == 1 ? 0 : -1;
 }
 
@@ -91,15 +63,10 @@ apim_app_api_visible(sqlite3 *db, const char *api_id, const char *user)
 int
 apim_app_api_state(sqlite3 *db, const char *api_id, char *state, size_t n)
 {
-	sqlite3_stmt *st;
 	int rc;
 
-	st = apim_store_prep(db, "SELECT state FROM api WHERE id = ?", "s", api_id);
-	if (st == NULL)
-		return -1;
-	if ((rc = apim_store_step(db, st)) == 1)
-		snprintf(state, n, "%s", apim_store_text(st, 0));
-	sqlite3_finalize(st);
+	rc = apim_store_one_text(db, apim_store_prep(db, "SELECT state FROM api "
+	    "WHERE id = ?", "s", api_id), state, n);
 	if (rc == 0)
 		apim_err_set(APIM_NO, "no API '%s'", api_id);
 	return rc == 1 ? 0 : -1;
@@ -229,4 +196,10 @@ apim_app_revoke_tokens(sqlite3 *db, const char *app_id,
 	    "   (SELECT consumer_key FROM client WHERE app_id = ?2)))"
 	    "  OR (?3 IS NOT NULL AND consumer_key = ?3))",
 	    "Iss", now, app_id, consumer_key);
+}
+
+json_t *
+apim_app_sub_row(sqlite3 *db, sqlite3_stmt *st)
+{
+	return apim_app_sub_json(db, apim_store_text(st, 0));
 }

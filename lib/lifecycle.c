@@ -81,20 +81,14 @@ set_state(sqlite3 *db, const char *id, const char *action, const char *from,
 static int
 deprecate_old(sqlite3 *db, const char *id, const char *name, const char *actor)
 {
-	sqlite3_stmt *st;
-	json_t *ids = json_array();
+	json_t *ids;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	st = apim_store_prep(db, "SELECT id FROM api WHERE name = ? AND id <> ? "
-	    "AND state = 'PUBLISHED'", "ss", name, id);
-	if (st == NULL) {
-		json_decref(ids);
+	if ((ids = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM api "
+	    "WHERE name = ? AND id <> ? AND state = 'PUBLISHED'", "ss", name,
+	    id))) == NULL)
 		return -1;
-	}
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(ids, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(ids); i++)
 		rc = set_state(db, json_string_value(json_array_get(ids, i)),
 		    "deprecate", "PUBLISHED", "DEPRECATED", actor);

@@ -1,5 +1,6 @@
 /* store: open, migrate and talk to the shared SQLite file.
- * Statements returned are the caller's to sqlite3_finalize(). */
+ * Statements returned are the caller's to sqlite3_finalize(); those passed to
+ * apim_store_one_text and apim_store_column_json are finalized there. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -265,4 +266,46 @@ apim_store_text(sqlite3_stmt *st, int col)
 	const unsigned char *t = sqlite3_column_text(st, col);
 
 	return t ? (const char *)t : "";
+}
+
+int
+apim_store_one_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t n)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = apim_store_step(db, st)) == 1)
+		snprintf(out, n, "%s", apim_store_text(st, 0));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+json_t *
+apim_store_column_json(sqlite3 *db, sqlite3_stmt *st)
+{
+	json_t *a;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	a = json_array();
+	while ((rc = apim_store_step(db, st)) == 1) {
+		switch (sqlite3_column_type(st, 0)) {
+		case SQLITE_INTEGER:
+			json_array_append_new(a, json_integer(sqlite3_column_int64(st, 0)));
+			break;
+		case SQLITE_NULL:
+			json_array_append_new(a, json_null());
+			break;
+		default:
+			json_array_append_new(a, json_string(apim_store_text(st, 0)));
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
 #include "app.h"
 #include "err.h"
 #include "out.h"
@@ -18,41 +19,11 @@
 	" (a.visibility = 'public' OR EXISTS (SELECT 1 FROM api_role r" \
 	"  JOIN user_role u ON u.role = r.role WHERE r.api_id = a.id AND u.name = ?2))"
 
-static int
-emit(json_t *v)
-{
-	if (v == NULL)
-		return -1;
-	apim_out_json(stdout, v, 0);
-	json_decref(v);
-	return 0;
-}
-
-/* A JSON array of the first column of every row of st (finalized). */
-static json_t *
-column_array(sqlite3 *db, sqlite3_stmt *st)
-{
-	json_t *a;
-	int rc;
-
-	if (st == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(a, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
-}
-
 /* The tiers an API offers, in order; "Unlimited" if it names none. */
 static json_t *
 api_tiers(sqlite3 *db, const char *api_id)
 {
-	json_t *a = column_array(db, apim_store_prep(db,
+	json_t *a = apim_store_column_json(db, apim_store_prep(db,
 	    "SELECT tier FROM api_tier WHERE api_id = ? ORDER BY pos, tier", "s",
 	    api_id));
 
@@ -105,7 +76,7 @@ api_info(sqlite3 *db, sqlite3_stmt *st)
 		return NULL;
 	}
 	json_object_set_new(o, "throttlingPolicies", t);
-	t = column_array(db, apim_store_prep(db,
+	t = apim_store_column_json(db, apim_store_prep(db,
 	    "SELECT tag FROM api_tag WHERE api_id = ? ORDER BY tag", "s", id));
 	if (t == NULL) {
 		json_decref(o);
@@ -118,15 +89,13 @@ api_info(sqlite3 *db, sqlite3_stmt *st)
 int
 apim_subscribe_apis(struct apim_ctx *ctx, struct apim_args *a)
 {
+	static const char *const hdr[] = { "ID", "NAME", "VERSION", "CONTEXT",
+	    "STATE", "PROVIDER", NULL };
 	sqlite3 *db;
-	sqlite3_stmt *st;
-	struct apim_table *t = NULL;
-	const char *hdr[] = { "ID", "NAME", "VERSION", "CONTEXT", "STATE", "PROVIDER", NULL };
-	int rc;
 
 	if (apim_args_npos(a, 0, 0) == -1 || (db = apim_ctx_db(ctx)) == NULL)
 		return -1;
-	st = apim_store_prep(db,
+	return apim_out_rows(db, apim_store_prep(db,
 	    "SELECT a.id, a.name, a.version, a.context, a.state, a.provider,"
 	    " a.description FROM api a WHERE a.state IN " VISIBLE_STATES " AND"
 	    VISIBLE_TO_2 " AND (?1 IS NULL OR instr(lower(a.name), lower(?1))"
@@ -135,29 +104,8 @@ apim_subscribe_apis(struct apim_ctx *ctx, struct apim_args *a)
 	    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM api_tag g"
 	    "  WHERE g.api_id = a.id AND g.tag = ?3))"
 	    " ORDER BY a.name, a.version",
-	    "sss", apim_args_get(a, "search"), ctx->actor, apim_args_get(a, "tag"));
-	if (st == NULL)
-		return -1;
-	if (!ctx->json)
-		t = apim_table_new(hdr);
-	while ((rc = apim_store_step(db, st)) == 1) {
-		if (ctx->json) {
-			if (emit(api_info(db, st)) == -1) {
-				rc = -1;
-				break;
-			}
-		} else {
-			const char *row[] = { apim_store_text(st, 0),
-			    apim_store_text(st, 1), apim_store_text(st, 2),
-			    apim_store_text(st, 3), apim_store_text(st, 4),
-			    apim_store_text(st, 5), NULL };
-			apim_table_add(t, row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t)
-		apim_table_print(t, stdout);
-	return rc == -1 ? -1 : 0;
+	    "sss", apim_args_get(a, "search"), ctx->actor, apim_args_get(a, "tag")),
+	    ctx->json, hdr, api_info);
 }
 
 static json_t *
@@ -186,7 +134,7 @@ api_operations(sqlite3 *db, const char *id)
 		sc = apim_store_prep(db, "SELECT scope FROM resource_scope WHERE"
 		    " resource_id = ? ORDER BY scope", "I",
 		    (int64_t)sqlite3_column_int64(st, 0));
-		if ((scopes = column_array(db, sc)) == NULL) {
+		if ((scopes = apim_store_column_json(db, sc)) == NULL) {
 			json_decref(op);
 			rc = -1;
 			break;
@@ -247,7 +195,7 @@ visible_api(sqlite3 *db, const char *user, const char *ref, char id[APIM_ID_MAX]
 	char state[16];
 	int v;
 
-	if (apim_app_api_find(db, ref, id) == -1 ||
+	if (apim_api_resolve(db, ref, id) == -1 ||
 	    apim_app_api_state(db, id, state, sizeof state) == -1 ||
 	    (v = apim_app_api_visible(db, id, user)) == -1)
 		return -1;
@@ -337,7 +285,7 @@ apim_subscribe_api(struct apim_ctx *ctx, struct apim_args *a)
 	if ((rc = apim_store_step(db, st)) == 1)
 		o = api_info(db, st);
 	if (rc == 1 && o) {
-		v = column_array(db, apim_store_prep(db,
+		v = apim_store_column_json(db, apim_store_prep(db,
 		    "SELECT a.version FROM api a WHERE a.name = ?1 AND a.state IN "
 		    VISIBLE_STATES " AND" VISIBLE_TO_2 " ORDER BY a.created_ms, a.version",
 		    "ss", apim_store_text(st, 1), ctx->actor));
@@ -356,7 +304,7 @@ apim_subscribe_api(struct apim_ctx *ctx, struct apim_args *a)
 	if (o == NULL)
 		return -1;
 	if (ctx->json)
-		return emit(o);
+		return apim_out_emit(o);
 	print_api(o);
 	json_decref(o);
 	return 0;
@@ -492,48 +440,31 @@ apim_subscribe_app_create(struct apim_ctx *ctx, struct apim_args *a)
 		return -1;
 	}
 	if (ctx->json)
-		return emit(apim_app_json(db, id));
+		return apim_out_emit(apim_app_json(db, id));
 	printf("%s\n", id);
 	return 0;
+}
+
+/* An application row (id first) as JSON, for apim_out_rows. */
+static json_t *
+app_row(sqlite3 *db, sqlite3_stmt *st)
+{
+	return apim_app_json(db, apim_store_text(st, 0));
 }
 
 int
 apim_subscribe_app_list(struct apim_ctx *ctx, struct apim_args *a)
 {
+	static const char *const hdr[] = { "ID", "NAME", "OWNER", "TIER", "TOKEN",
+	    "SUBSCRIPTIONS", NULL };
 	sqlite3 *db;
-	sqlite3_stmt *st;
-	struct apim_table *t = NULL;
-	const char *hdr[] = { "ID", "NAME", "OWNER", "TIER", "TOKEN", "SUBSCRIPTIONS", NULL };
-	int rc, all = apim_args_has(a, "all");
 
 	if (apim_args_npos(a, 0, 0) == -1 || (db = apim_ctx_db(ctx)) == NULL)
 		return -1;
-	st = apim_store_prep(db, "SELECT id, name, owner, tier, token_type,"
-	    " (SELECT count(*) FROM subscription WHERE app_id = a.id)"
+	return apim_out_rows(db, apim_store_prep(db, "SELECT id, name, owner, tier,"
+	    " token_type, (SELECT count(*) FROM subscription WHERE app_id = a.id)"
 	    " FROM application a WHERE ?1 OR owner = ?2 ORDER BY owner, name",
-	    "is", all, ctx->actor);
-	if (st == NULL)
-		return -1;
-	if (!ctx->json)
-		t = apim_table_new(hdr);
-	while ((rc = apim_store_step(db, st)) == 1) {
-		if (ctx->json) {
-			if (emit(apim_app_json(db, apim_store_text(st, 0))) == -1) {
-				rc = -1;
-				break;
-			}
-		} else {
-			const char *row[] = { apim_store_text(st, 0),
-			    apim_store_text(st, 1), apim_store_text(st, 2),
-			    apim_store_text(st, 3), apim_store_text(st, 4),
-			    apim_store_text(st, 5), NULL };
-			apim_table_add(t, row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t)
-		apim_table_print(t, stdout);
-	return rc == -1 ? -1 : 0;
+	    "is", apim_args_has(a, "all"), ctx->actor), ctx->json, hdr, app_row);
 }
 
 int
@@ -549,7 +480,7 @@ apim_subscribe_app_show(struct apim_ctx *ctx, struct apim_args *a)
 	    (o = apim_app_json(db, id)) == NULL)
 		return -1;
 	if (ctx->json)
-		return emit(o);
+		return apim_out_emit(o);
 	json_object_foreach(o, k, v) {
 		if (json_is_string(v))
 			printf("%-18s%s\n", k, json_string_value(v));
@@ -599,7 +530,7 @@ apim_subscribe_app_update(struct apim_ctx *ctx, struct apim_args *a)
 		return -1;
 	}
 	if (ctx->json)
-		return emit(apim_app_json(db, id));
+		return apim_out_emit(apim_app_json(db, id));
 	return 0;
 }
 
@@ -627,7 +558,7 @@ apim_subscribe_app_delete(struct apim_ctx *ctx, struct apim_args *a)
 		o = json_object();
 		json_object_set_new(o, "applicationId", json_string(id));
 		json_object_set_new(o, "revokedTokens", json_integer(revoked));
-		return emit(o);
+		return apim_out_emit(o);
 	}
 	return 0;
 }
@@ -665,7 +596,7 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 
 	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
-	    apim_app_api_find(db, a->pos[1], api) == -1 ||
+	    apim_api_resolve(db, a->pos[1], api) == -1 ||
 	    apim_app_api_state(db, api, state, sizeof state) == -1 ||
 	    (v_ok = apim_app_api_visible(db, api, ctx->actor)) == -1)
 		return -1;
@@ -712,7 +643,7 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 		goto fail;
 	json_decref(tiers);
 	if (ctx->json)
-		return emit(apim_app_sub_json(db, sub));
+		return apim_out_emit(apim_app_sub_json(db, sub));
 	printf("%s\n", sub);
 	return 0;
 fail:
@@ -731,7 +662,7 @@ apim_subscribe_unsubscribe(struct apim_ctx *ctx, struct apim_args *a)
 
 	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
-	    apim_app_api_find(db, a->pos[1], api) == -1 || apim_store_begin(db) == -1)
+	    apim_api_resolve(db, a->pos[1], api) == -1 || apim_store_begin(db) == -1)
 		return -1;
 	if ((found = find_sub(db, app, api, sub, tier, sizeof tier)) == 0)
 		apim_err_set(APIM_NO, "application '%s' is not subscribed to '%s'",
@@ -743,19 +674,17 @@ apim_subscribe_unsubscribe(struct apim_ctx *ctx, struct apim_args *a)
 		json_decref(o);
 		return -1;
 	}
-	return o ? emit(o) : 0;
+	return o ? apim_out_emit(o) : 0;
 }
 
 int
 apim_subscribe_subscriptions(struct apim_ctx *ctx, struct apim_args *a)
 {
+	static const char *const hdr[] = { "ID", "APPLICATION", "API", "TIER",
+	    "STATUS", NULL };
 	sqlite3 *db;
-	sqlite3_stmt *st;
 	char app[APIM_ID_MAX], api[APIM_ID_MAX];
 	const char *appf = NULL, *apif = NULL;
-	struct apim_table *t = NULL;
-	const char *hdr[] = { "ID", "APPLICATION", "API", "TIER", "STATUS", NULL };
-	int rc;
 
 	if (apim_args_npos(a, 0, 0) == -1 || (db = apim_ctx_db(ctx)) == NULL)
 		return -1;
@@ -765,34 +694,15 @@ apim_subscribe_subscriptions(struct apim_ctx *ctx, struct apim_args *a)
 		appf = app;
 	}
 	if (apim_args_get(a, "api")) {
-		if (apim_app_api_find(db, apim_args_get(a, "api"), api) == -1)
+		if (apim_api_resolve(db, apim_args_get(a, "api"), api) == -1)
 			return -1;
 		apif = api;
 	}
-	st = apim_store_prep(db, "SELECT s.id, p.name, a.name || ':' || a.version,"
-	    " s.tier, s.status FROM subscription s JOIN application p ON p.id = s.app_id"
+	return apim_out_rows(db, apim_store_prep(db, "SELECT s.id, p.name,"
+	    " a.name || ':' || a.version, s.tier, s.status FROM subscription s"
+	    " JOIN application p ON p.id = s.app_id"
 	    " JOIN api a ON a.id = s.api_id WHERE p.owner = ?1"
 	    " AND (?2 IS NULL OR s.app_id = ?2) AND (?3 IS NULL OR s.api_id = ?3)"
-	    " ORDER BY p.name, a.name, a.version", "sss", ctx->actor, appf, apif);
-	if (st == NULL)
-		return -1;
-	if (!ctx->json)
-		t = apim_table_new(hdr);
-	while ((rc = apim_store_step(db, st)) == 1) {
-		if (ctx->json) {
-			if (emit(apim_app_sub_json(db, apim_store_text(st, 0))) == -1) {
-				rc = -1;
-				break;
-			}
-		} else {
-			const char *row[] = { apim_store_text(st, 0),
-			    apim_store_text(st, 1), apim_store_text(st, 2),
-			    apim_store_text(st, 3), apim_store_text(st, 4), NULL };
-			apim_table_add(t, row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t)
-		apim_table_print(t, stdout);
-	return rc == -1 ? -1 : 0;
+	    " ORDER BY p.name, a.name, a.version", "sss", ctx->actor, appf, apif),
+	    ctx->json, hdr, apim_app_sub_row);
 }
