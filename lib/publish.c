@@ -113,25 +113,6 @@ apim_publish_create(struct apim_ctx *ctx, struct apim_args *a)
 	return 0;
 }
 
-static char *
-join(const json_t *arr, const char *sep)
-{
-	size_t i, n = 1;
-	const json_t *v;
-	char *s;
-
-	json_array_foreach(arr, i, v)
-		n += strlen(json_string_value(v)) + strlen(sep);
-	s = apim_xmalloc(n);
-	*s = '\0';
-	json_array_foreach(arr, i, v) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, json_string_value(v));
-	}
-	return s;
-}
-
 static const char *
 jstr(const json_t *o, const char *key)
 {
@@ -221,7 +202,7 @@ op_row(const json_t *o, char **c)
 	c[1] = dup(jstr(o, "target"));
 	c[2] = dup(jstr(o, "authType") ? jstr(o, "authType") : "default");
 	c[3] = dup(jstr(o, "throttlingPolicy"));
-	c[4] = join(json_object_get(o, "scopes"), ",");
+	c[4] = apim_out_join(json_object_get(o, "scopes"), ",");
 }
 
 static const char *const op_heads[] = { "VERB", "TEMPLATE", "AUTH", "TIER", "SCOPES",
@@ -255,20 +236,20 @@ apim_publish_show(struct apim_ctx *ctx, struct apim_args *a)
 	printf("endpoint:    %s\n", jstr(json_object_get(ec, "production_endpoints"), "url"));
 	v = jstr(json_object_get(ec, "sandbox_endpoints"), "url");
 	printf("sandbox:     %s\n", v ? v : "-");
-	s = join(json_object_get(o, "policies"), ", ");
+	s = apim_out_join(json_object_get(o, "policies"), ", ");
 	printf("tiers:       %s\n", s);
 	free(s);
 	v = jstr(o, "apiThrottlingPolicy");
 	printf("policy:      %s\n", v ? v : "-");
-	s = join(json_object_get(o, "securityScheme"), ", ");
+	s = apim_out_join(json_object_get(o, "securityScheme"), ", ");
 	printf("auth:        %s\n", s);
 	free(s);
 	printf("visibility:  %s\n",
 	    strcmp(jstr(o, "visibility"), "RESTRICTED") == 0 ? "restricted" : "public");
-	s = join(json_object_get(o, "visibleRoles"), ", ");
+	s = apim_out_join(json_object_get(o, "visibleRoles"), ", ");
 	printf("roles:       %s\n", *s ? s : "-");
 	free(s);
-	s = join(json_object_get(o, "tags"), ", ");
+	s = apim_out_join(json_object_get(o, "tags"), ", ");
 	printf("tags:        %s\n", *s ? s : "-");
 	free(s);
 	v = jstr(o, "description");

@@ -32,26 +32,6 @@ api_tiers(sqlite3 *db, const char *api_id)
 	return a;
 }
 
-/* Join a JSON array of strings with sep into a new string. */
-static char *
-join(const json_t *a, const char *sep)
-{
-	size_t i, n = 1;
-	json_t *v;
-	char *s;
-
-	json_array_foreach(a, i, v)
-		n += strlen(json_string_value(v)) + strlen(sep);
-	s = apim_xmalloc(n);
-	*s = '\0';
-	json_array_foreach(a, i, v) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, json_string_value(v));
-	}
-	return s;
-}
-
 /* The consumer's view of one API (row: id, name, version, context, state,
  * provider, description). */
 static json_t *
@@ -224,13 +204,13 @@ print_api(const json_t *o)
 	for (k = 0; keys[k]; k++)
 		if ((v = json_object_get(o, keys[k])) && json_is_string(v))
 			printf("%-12s%s\n", labels[k], json_string_value(v));
-	s = join(json_object_get(o, "throttlingPolicies"), ", ");
+	s = apim_out_join(json_object_get(o, "throttlingPolicies"), ", ");
 	printf("%-12s%s\n", "tiers", s);
 	free(s);
-	s = join(json_object_get(o, "tags"), ", ");
+	s = apim_out_join(json_object_get(o, "tags"), ", ");
 	printf("%-12s%s\n", "tags", *s ? s : "-");
 	free(s);
-	s = join(json_object_get(o, "versions"), ", ");
+	s = apim_out_join(json_object_get(o, "versions"), ", ");
 	printf("%-12s%s\n", "versions", s);
 	free(s);
 	ops = json_object_get(o, "operations");
@@ -238,7 +218,7 @@ print_api(const json_t *o)
 		printf("\n");
 		t = apim_table_new(hdr);
 		json_array_foreach(ops, i, v) {
-			char *sc = join(json_object_get(v, "scopes"), ",");
+			char *sc = apim_out_join(json_object_get(v, "scopes"), ",");
 			const char *row[] = {
 			    json_string_value(json_object_get(v, "verb")),
 			    json_string_value(json_object_get(v, "target")),
@@ -617,7 +597,7 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 			break;
 		}
 	if (tier == NULL) {
-		char *s = join(tiers, ", ");
+		char *s = apim_out_join(tiers, ", ");
 
 		apim_err_set(APIM_DATAERR, "API '%s' does not offer tier '%s' (it offers %s)",
 		    a->pos[1], want, s);

@@ -61,14 +61,10 @@ static char *
 parse_grants(const char *v)
 {
 	char **g = apim_split_csv(v ? v : "client_credentials,password,refresh_token");
-	char *out;
-	size_t i, n = 1;
+	char *out = NULL;
+	size_t i, j, n = 0;
 	int k, known;
 
-	for (i = 0; g[i]; i++)
-		n += strlen(g[i]) + 1;
-	out = apim_xmalloc(n);
-	*out = '\0';
 	for (i = 0; g[i]; i++) {
 		for (known = 0, k = 0; grant_types[k]; k++)
 			if (strcmp(g[i], grant_types[k]) == 0)
@@ -76,24 +72,25 @@ parse_grants(const char *v)
 		if (!known) {
 			apim_err_set(APIM_DATAERR, "unknown grant type '%s' (use"
 			    " client_credentials, password or refresh_token)", g[i]);
-			goto fail;
+			apim_strv_free(g);
+			return NULL;
 		}
-		if (strstr(out, g[i]))	/* no grant type is a part of another */
-			continue;
-		if (*out)
-			strcat(out, ",");
-		strcat(out, g[i]);
 	}
-	if (*out == '\0') {
+	for (i = 0; g[i]; i++) {	/* drop repeats, keeping the order */
+		for (j = 0; j < n && strcmp(g[j], g[i]) != 0; j++)
+			;
+		if (j < n)
+			free(g[i]);
+		else
+			g[n++] = g[i];
+	}
+	g[n] = NULL;
+	if (n == 0)
 		apim_err_set(APIM_DATAERR, "no grant type given");
-		goto fail;
-	}
+	else
+		out = apim_strv_join(g, ",");
 	apim_strv_free(g);
 	return out;
-fail:
-	apim_strv_free(g);
-	free(out);
-	return NULL;
 }
 
 /* Scopes of a comma list as an OAuth scope string (space separated, RFC 6749
@@ -104,25 +101,17 @@ parse_scopes(const char *v)
 	char **s = apim_split_csv(v ? v : "");
 	char *out;
 	const unsigned char *p;
-	size_t i, n = 1;
+	size_t i;
 
 	for (i = 0; s[i]; i++)
-		n += strlen(s[i]) + 1;
-	out = apim_xmalloc(n);
-	*out = '\0';
-	for (i = 0; s[i]; i++) {
 		for (p = (const unsigned char *)s[i]; *p; p++)
 			if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\') {
 				apim_err_set(APIM_DATAERR, "scope '%s' has a character"
 				    " OAuth does not allow", s[i]);
 				apim_strv_free(s);
-				free(out);
 				return NULL;
 			}
-		if (*out)
-			strcat(out, " ");
-		strcat(out, s[i]);
-	}
+	out = apim_strv_join(s, " ");
 	apim_strv_free(s);
 	return out;
 }
@@ -143,26 +132,6 @@ words(const char *s, int sep)
 		p = *e ? e + 1 : e;
 	}
 	return a;
-}
-
-/* The strings of a JSON array joined with commas (malloc'd). */
-static char *
-csv_of(const json_t *a)
-{
-	size_t i, n = 1;
-	json_t *w;
-	char *s;
-
-	json_array_foreach(a, i, w)
-		n += strlen(json_string_value(w)) + 1;
-	s = apim_xmalloc(n);
-	*s = '\0';
-	json_array_foreach(a, i, w) {
-		if (i)
-			strcat(s, ",");
-		strcat(s, json_string_value(w));
-	}
-	return s;
 }
 
 /* The client of app for key_type as JSON (no secret); NULL with APIM_NO. */
@@ -309,12 +278,11 @@ apim_subscribe_keys_show(struct apim_ctx *ctx, struct apim_args *a)
 			return -1;
 		}
 		if (ctx->json) {
-			apim_out_json(stdout, o, 0);
-			json_decref(o);
+			apim_out_emit(o);
 			continue;
 		}
-		g = csv_of(json_object_get(o, "supportedGrantTypes"));
-		s = csv_of(json_object_get(o, "scopes"));
+		g = apim_out_join(json_object_get(o, "supportedGrantTypes"), ",");
+		s = apim_out_join(json_object_get(o, "scopes"), ",");
 		snprintf(v, sizeof v, "%lld",
 		    (long long)json_integer_value(json_object_get(o, "validityTime")));
 		{
@@ -393,8 +361,7 @@ apim_subscribe_keys_revoke(struct apim_ctx *ctx, struct apim_args *a)
 		json_object_set(r, "consumerKey", json_object_get(o, "consumerKey"));
 		json_object_set_new(r, "keyType", json_string(type));
 		json_object_set_new(r, "revokedTokens", json_integer(revoked));
-		apim_out_json(stdout, r, 0);
-		json_decref(r);
+		apim_out_emit(r);
 	}
 	json_decref(o);
 	return 0;
