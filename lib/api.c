@@ -505,14 +505,14 @@ apim_api_resources(sqlite3 *db, const char *id)
 		return NULL;
 	a = json_array();
 	while ((rc = apim_store_step(db, st)) == 1) {
-		json_t *scopes = json_array();
-		sqlite3_stmt *sc = apim_store_prep(db, "SELECT scope FROM resource_scope "
-		    "WHERE resource_id = ? ORDER BY scope", "I",
-		    (int64_t)sqlite3_column_int64(st, 0));
+		json_t *scopes = apim_store_column_json(db, apim_store_prep(db,
+		    "SELECT scope FROM resource_scope WHERE resource_id = ? ORDER BY "
+		    "scope", "I", (int64_t)sqlite3_column_int64(st, 0)));
 
-		while (sc && apim_store_step(db, sc) == 1)
-			json_array_append_new(scopes, json_string(apim_store_text(sc, 0)));
-		sqlite3_finalize(sc);
+		if (scopes == NULL) {
+			rc = -1;
+			break;
+		}
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
 		    "target", apim_store_text(st, 1), "verb", apim_store_text(st, 2),
 		    "authType", (const char *)sqlite3_column_text(st, 3),

@@ -89,48 +89,6 @@ apim_subscribe_apis(struct apim_ctx *ctx, struct apim_args *a)
 }
 
 static json_t *
-api_operations(sqlite3 *db, const char *id)
-{
-	sqlite3_stmt *st, *sc;
-	json_t *ops = json_array(), *op;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT id, verb, template, auth, tier FROM resource"
-	    " WHERE api_id = ? ORDER BY template, verb", "s", id);
-	if (st == NULL) {
-		json_decref(ops);
-		return NULL;
-	}
-	while ((rc = apim_store_step(db, st)) == 1) {
-		json_t *scopes;
-
-		op = json_object();
-		json_object_set_new(op, "target", json_string(apim_store_text(st, 2)));
-		json_object_set_new(op, "verb", json_string(apim_store_text(st, 1)));
-		json_object_set_new(op, "authType", sqlite3_column_type(st, 3) ==
-		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 3)));
-		json_object_set_new(op, "throttlingPolicy", sqlite3_column_type(st, 4) ==
-		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 4)));
-		sc = apim_store_prep(db, "SELECT scope FROM resource_scope WHERE"
-		    " resource_id = ? ORDER BY scope", "I",
-		    (int64_t)sqlite3_column_int64(st, 0));
-		if ((scopes = apim_store_column_json(db, sc)) == NULL) {
-			json_decref(op);
-			rc = -1;
-			break;
-		}
-		json_object_set_new(op, "scopes", scopes);
-		json_array_append_new(ops, op);
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(ops);
-		return NULL;
-	}
-	return ops;
-}
-
-static json_t *
 api_documents(sqlite3 *db, const char *id)
 {
 	sqlite3_stmt *st;
@@ -271,7 +229,7 @@ apim_subscribe_api(struct apim_ctx *ctx, struct apim_args *a)
 		    "ss", apim_store_text(st, 1), ctx->actor));
 		if (v)
 			json_object_set_new(o, "versions", v);
-		if (v && (v = api_operations(db, id)) != NULL)
+		if (v && (v = apim_api_resources(db, id)) != NULL)
 			json_object_set_new(o, "operations", v);
 		if (v && (v = api_documents(db, id)) != NULL)
 			json_object_set_new(o, "documents", v);
