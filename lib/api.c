@@ -531,7 +531,7 @@ json_t *
 apim_api_get(sqlite3 *db, const char *id)
 {
 	sqlite3_stmt *st;
-	json_t *o, *ec, *sec;
+	json_t *o, *ec, *sec, *roles, *tags, *tiers, *ops;
 	char ct[32], ut[32];
 	char **auth;
 	size_t i;
@@ -546,6 +546,21 @@ apim_api_get(sqlite3 *db, const char *id)
 		sqlite3_finalize(st);
 		if (rc == 0)
 			apim_err_set(APIM_NO, "no API '%s'", id);
+		return NULL;
+	}
+	roles = apim_store_column_json(db, apim_store_prep(db, "SELECT role FROM "
+	    "api_role WHERE api_id = ? ORDER BY role", "s", id));
+	tags = apim_store_column_json(db, apim_store_prep(db, "SELECT tag FROM "
+	    "api_tag WHERE api_id = ? ORDER BY tag", "s", id));
+	tiers = apim_store_column_json(db, apim_store_prep(db, "SELECT tier FROM "
+	    "api_tier WHERE api_id = ? ORDER BY pos", "s", id));
+	ops = apim_api_resources(db, id);
+	if (roles == NULL || tags == NULL || tiers == NULL || ops == NULL) {
+		sqlite3_finalize(st);
+		json_decref(roles);
+		json_decref(tags);
+		json_decref(tiers);
+		json_decref(ops);
 		return NULL;
 	}
 	apim_time_iso(sqlite3_column_int64(st, 13), ct);
@@ -568,21 +583,15 @@ apim_api_get(sqlite3 *db, const char *id)
 	    "isDefaultVersion", sqlite3_column_int(st, 7),
 	    "visibility", strcmp(apim_store_text(st, 8), "restricted") == 0 ?
 	    "RESTRICTED" : "PUBLIC");
-	json_object_set_new(o, "visibleRoles", apim_store_column_json(db,
-	    apim_store_prep(db, "SELECT role FROM api_role WHERE api_id = ? "
-	    "ORDER BY role", "s", id)));
-	json_object_set_new(o, "tags", apim_store_column_json(db,
-	    apim_store_prep(db, "SELECT tag FROM api_tag WHERE api_id = ? "
-	    "ORDER BY tag", "s", id)));
-	json_object_set_new(o, "policies", apim_store_column_json(db,
-	    apim_store_prep(db, "SELECT tier FROM api_tier WHERE api_id = ? "
-	    "ORDER BY pos", "s", id)));
+	json_object_set_new(o, "visibleRoles", roles);
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "policies", tiers);
 	json_object_set_new(o, "apiThrottlingPolicy",
 	    sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null() :
 	    json_string(apim_store_text(st, 9)));
 	json_object_set_new(o, "securityScheme", sec);
 	json_object_set_new(o, "endpointConfig", ec);
-	json_object_set_new(o, "operations", apim_api_resources(db, id));
+	json_object_set_new(o, "operations", ops);
 	json_object_set_new(o, "createdTime", json_string(ct));
 	json_object_set_new(o, "lastUpdatedTime", json_string(ut));
 	sqlite3_finalize(st);
