@@ -168,15 +168,34 @@ client_json(sqlite3 *db, const char *app, const char *type, const char *label)
 	return o;
 }
 
-/* Print a client with its new secret, once. */
+/* A new consumer secret and its stored hash, both malloc'd; -1 with the
+ * error set. */
 static int
-print_secret(struct apim_ctx *ctx, sqlite3 *db, const char *app, const char *type,
-    const char *label, const char *secret)
+secret_new(char **secret, char **hash)
 {
-	json_t *o = client_json(db, app, type, label);
-
-	if (o == NULL)
+	*hash = NULL;
+	if ((*secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
+	    (*hash = apim_secret_hash(*secret)) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
 		return -1;
+	}
+	return 0;
+}
+
+/* Wipe and free a secret and its hash (either may be NULL). */
+static void
+secret_free(char *secret, char *hash)
+{
+	if (secret)
+		OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+	free(hash);
+}
+
+/* Print client o with its new secret, once, and release o. */
+static int
+print_secret(struct apim_ctx *ctx, json_t *o, const char *secret)
+{
 	if (ctx->json) {
 		json_object_set_new(o, "consumerSecret", json_string(secret));
 		apim_out_json(stdout, o, 0);
@@ -196,6 +215,7 @@ apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 	char app[APIM_ID_MAX], *grants = NULL, *scopes = NULL, *key = NULL;
 	char *secret = NULL, *hash = NULL;
 	long long validity = 3600;
+	json_t *o;
 	int rc = -1, have;
 
 	if (apim_args_npos(a, 1, 1) == -1 ||
@@ -208,13 +228,11 @@ apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 	if ((db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1)
 		goto out;
-	if ((key = apim_random_b64url(KEY_BYTES)) == NULL ||
-	    (secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
-	    (hash = apim_secret_hash(secret)) == NULL) {
-		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
+	if ((key = apim_random_b64url(KEY_BYTES)) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot make a consumer key");
 		goto out;
 	}
-	if (apim_store_begin(db) == -1)
+	if (secret_new(&secret, &hash) == -1 || apim_store_begin(db) == -1)
 		goto out;
 	if ((st = apim_store_prep(db, "SELECT 1 FROM client WHERE app_id = ? AND"
 	    " key_type = ?", "ss", app, type)) == NULL ||
@@ -230,20 +248,23 @@ apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 		    " use keys regenerate", a->pos[0], type);
 		goto out;
 	}
+	/* Read the new client back before committing: once the secret is
+	 * stored it must also be shown. */
 	if (apim_store_exec(db, "INSERT INTO client (consumer_key, app_id, key_type,"
 	    " secret_hash, grant_types, scopes, validity_s, created_ms)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "ssssssII", key, app, type, hash,
 	    grants, scopes, (int64_t)validity, apim_now_ms()) == -1 ||
-	    apim_store_commit(db) == -1) {
+	    (o = client_json(db, app, type, a->pos[0])) == NULL) {
 		apim_store_rollback(db);
 		goto out;
 	}
-	rc = print_secret(ctx, db, app, type, a->pos[0], secret);
+	if (apim_store_commit(db) == -1) {
+		json_decref(o);
+		goto out;
+	}
+	rc = print_secret(ctx, o, secret);
 out:
-	if (secret)
-		OPENSSL_cleanse(secret, strlen(secret));
-	free(secret);
-	free(hash);
+	secret_free(secret, hash);
 	free(key);
 	free(grants);
 	free(scopes);
@@ -306,30 +327,32 @@ apim_subscribe_keys_regenerate(struct apim_ctx *ctx, struct apim_args *a)
 	sqlite3 *db;
 	const char *type;
 	char app[APIM_ID_MAX], *secret = NULL, *hash = NULL;
-	int rc = -1, n;
+	json_t *o;
+	int rc = -1;
 
 	if (apim_args_npos(a, 1, 1) == -1 ||
 	    apim_subscribe_keytype(apim_args_get(a, "type"), &type) == -1 ||
 	    (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1)
 		return -1;
-	if ((secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
-	    (hash = apim_secret_hash(secret)) == NULL) {
-		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
+	if (secret_new(&secret, &hash) == -1 || apim_store_begin(db) == -1)
+		goto out;
+	/* The client is read before the new hash is committed, so a secret
+	 * that is stored is always shown. */
+	if ((o = client_json(db, app, type, a->pos[0])) == NULL ||
+	    apim_store_exec(db, "UPDATE client SET secret_hash = ? WHERE app_id = ?"
+	    " AND key_type = ?", "sss", hash, app, type) == -1) {
+		apim_store_rollback(db);
+		json_decref(o);
 		goto out;
 	}
-	n = apim_store_exec(db, "UPDATE client SET secret_hash = ? WHERE app_id = ?"
-	    " AND key_type = ?", "sss", hash, app, type);
-	if (n == 0)
-		apim_err_set(APIM_NO, "application '%s' has no %s keys", a->pos[0], type);
-	if (n <= 0)
+	if (apim_store_commit(db) == -1) {
+		json_decref(o);
 		goto out;
-	rc = print_secret(ctx, db, app, type, a->pos[0], secret);
+	}
+	rc = print_secret(ctx, o, secret);
 out:
-	if (secret)
-		OPENSSL_cleanse(secret, strlen(secret));
-	free(secret);
-	free(hash);
+	secret_free(secret, hash);
 	return rc;
 }
 
