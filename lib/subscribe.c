@@ -527,28 +527,33 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 	sqlite3 *db;
 	char app[APIM_ID_MAX], api[APIM_ID_MAX], sub[APIM_ID_MAX], state[16], old[128];
 	const char *want = apim_args_get(a, "tier"), *tier = NULL;
-	json_t *tiers, *v;
+	json_t *tiers = NULL, *v;
 	size_t i;
 	int found, v_ok;
 	int64_t now = apim_now_ms();
 
-	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
-	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
+	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL)
+		return -1;
+	/* Check the API's state and tiers in the transaction that writes, so
+	 * a lifecycle change cannot slip in between. */
+	if (apim_store_begin(db) == -1)
+		return -1;
+	if (apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
 	    apim_api_resolve(db, a->pos[1], api) == -1 ||
 	    apim_app_api_state(db, api, state, sizeof state) == -1 ||
 	    (v_ok = apim_app_api_visible(db, api, ctx->actor)) == -1)
-		return -1;
+		goto fail;
 	if (!v_ok) {
 		apim_err_set(APIM_NO, "no API '%s'", a->pos[1]);
-		return -1;
+		goto fail;
 	}
 	if (strcmp(state, "PUBLISHED") != 0) {
 		apim_err_set(APIM_NO, "API '%s' is %s: only PUBLISHED APIs take "
 		    "subscriptions", a->pos[1], state);
-		return -1;
+		goto fail;
 	}
 	if ((tiers = api_tiers(db, api)) == NULL)
-		return -1;
+		goto fail;
 	json_array_foreach(tiers, i, v)
 		if (want == NULL || strcmp(want, json_string_value(v)) == 0) {
 			tier = want ? want : json_string_value(v);
@@ -560,11 +565,9 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 		apim_err_set(APIM_DATAERR, "API '%s' does not offer tier '%s' (it offers %s)",
 		    a->pos[1], want, s);
 		free(s);
-		json_decref(tiers);
-		return -1;
+		goto fail;
 	}
-	if (apim_store_begin(db) == -1 ||
-	    (found = find_sub(db, app, api, sub, old, sizeof old)) == -1)
+	if ((found = find_sub(db, app, api, sub, old, sizeof old)) == -1)
 		goto fail;
 	if (found && strcmp(old, tier) != 0) {
 		if (apim_store_exec(db, "UPDATE subscription SET tier = ?, updated_ms = ?"
