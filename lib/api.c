@@ -649,8 +649,14 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		apim_err_set(APIM_USAGE, "nothing to change");
 		return -1;
 	}
-	if ((cur = apim_api_get(db, id)) == NULL)
+	/* Read, merge and write in one transaction, so that a concurrent
+	 * update is not silently overwritten with what was read before it. */
+	if (apim_store_begin(db) == -1)
 		return -1;
+	if ((cur = apim_api_get(db, id)) == NULL) {
+		apim_store_rollback(db);
+		return -1;
+	}
 	for (i = 0; fixed[i]; i++) {
 		const json_t *nv = json_object_get(changes, fixed[i]);
 
@@ -683,12 +689,8 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		json_object_set_new(cur, "visibleRoles", json_array());
 	if (json_object_get(changes, "operations") == NULL)
 		json_object_del(cur, "operations");	/* leave resources alone */
-	if (apim_store_begin(db) == -1)
+	if (api_valid(db, cur, id) == -1)
 		goto out;
-	if (api_valid(db, cur, id) == -1) {
-		apim_store_rollback(db);
-		goto out;
-	}
 	auth = auth_csv(cur);
 	rc = apim_store_exec(db, "UPDATE api SET description = ?, provider = ?, "
 	    "endpoint = ?, sandbox_endpoint = ?, api_policy = ?, visibility = ?, "
@@ -700,12 +702,12 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 	    apim_now_ms(), id);
 	free(auth);
 	if (rc == -1 || write_children(db, id, cur) == -1) {
-		apim_store_rollback(db);
 		rc = -1;
 		goto out;
 	}
 	rc = apim_store_commit(db);
 out:
+	apim_store_rollback(db);	/* if still open */
 	json_decref(cur);
 	return rc;
 }
