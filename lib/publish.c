@@ -92,20 +92,25 @@ int
 apim_publish_create(struct apim_ctx *ctx, struct apim_args *a)
 {
 	static const char *const need[] = { "name", "context", "version", "endpoint", NULL };
-	json_t *api;
-	sqlite3 *db;
-	char id[37];
-	int i, rc;
+	int i;
 
 	if (apim_args_npos(a, 0, 0) == -1)
 		return -1;
 	for (i = 0; need[i]; i++)
 		if (!apim_args_has(a, need[i]))
 			return usage("missing --%s", need[i]);
-	if ((db = apim_ctx_db(ctx)) == NULL)
-		return -1;
-	api = apim_publish_fields(a);
-	rc = apim_api_create(db, api, ctx->actor, id);
+	return apim_publish_add(ctx, apim_publish_fields(a));
+}
+
+int
+apim_publish_add(struct apim_ctx *ctx, json_t *api)
+{
+	sqlite3 *db;
+	char id[37];
+	int rc = -1;
+
+	if ((db = apim_ctx_db(ctx)) != NULL)
+		rc = apim_api_create(db, api, ctx->actor, id);
 	json_decref(api);
 	if (rc == -1)
 		return -1;
