@@ -586,9 +586,7 @@ apim_api_get(sqlite3 *db, const char *id)
 	json_object_set_new(o, "visibleRoles", roles);
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "policies", tiers);
-	json_object_set_new(o, "apiThrottlingPolicy",
-	    sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null() :
-	    json_string(apim_store_text(st, 9)));
+	json_object_set_new(o, "apiThrottlingPolicy", apim_store_text_json(st, 9));
 	json_object_set_new(o, "securityScheme", sec);
 	json_object_set_new(o, "endpointConfig", ec);
 	json_object_set_new(o, "operations", ops);

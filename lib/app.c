@@ -81,13 +81,6 @@ iso(int64_t ms)
 	return json_string(t);
 }
 
-static json_t *
-text_or_null(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
-	    json_string(apim_store_text(st, col));
-}
-
 json_t *
 apim_app_json(sqlite3 *db, const char *id)
 {
@@ -109,12 +102,12 @@ apim_app_json(sqlite3 *db, const char *id)
 		json_object_set_new(o, "applicationId", json_string(apim_store_text(st, 0)));
 		json_object_set_new(o, "name", json_string(apim_store_text(st, 1)));
 		json_object_set_new(o, "throttlingPolicy", json_string(apim_store_text(st, 2)));
-		json_object_set_new(o, "description", text_or_null(st, 4));
+		json_object_set_new(o, "description", apim_store_text_json(st, 4));
 		json_object_set_new(o, "tokenType",
 		    json_string(strcmp(tt, "opaque") == 0 ? "OPAQUE" : "JWT"));
 		json_object_set_new(o, "status", json_string("APPROVED"));
 		json_object_set_new(o, "owner", json_string(apim_store_text(st, 5)));
-		json_object_set_new(o, "callbackUrl", text_or_null(st, 6));
+		json_object_set_new(o, "callbackUrl", apim_store_text_json(st, 6));
 		json_object_set_new(o, "subscriptionCount",
 		    json_integer(sqlite3_column_int64(st, 9)));
 		json_object_set_new(o, "createdTime", iso(sqlite3_column_int64(st, 7)));

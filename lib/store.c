@@ -309,3 +309,10 @@ apim_store_column_json(sqlite3 *db, sqlite3_stmt *st)
 	}
 	return a;
 }
+
+json_t *
+apim_store_text_json(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
+	    json_string(apim_store_text(st, col));
+}

@@ -33,6 +33,8 @@ int apim_store_exec(sqlite3 *db, const char *sql, const char *fmt, ...);
 int apim_store_step(sqlite3 *db, sqlite3_stmt *st);
 /* Column text or "" (borrowed until the next step). */
 const char *apim_store_text(sqlite3_stmt *st, int col);
+/* Column text as a new JSON string, or JSON null if the column is NULL. */
+json_t *apim_store_text_json(sqlite3_stmt *st, int col);
 /* Step st (finalized here; a NULL st, from a failed apim_store_prep, returns
  * -1) and copy the first column of its first row into out (n bytes): 1 a row,
  * 0 none, -1 error (message set). */

@@ -46,9 +46,7 @@ api_info(sqlite3 *db, sqlite3_stmt *st)
 	json_object_set_new(o, "context", json_string(apim_store_text(st, 3)));
 	json_object_set_new(o, "provider", json_string(apim_store_text(st, 5)));
 	json_object_set_new(o, "lifeCycleStatus", json_string(apim_store_text(st, 4)));
-	json_object_set_new(o, "description",
-	    sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() :
-	    json_string(apim_store_text(st, 6)));
+	json_object_set_new(o, "description", apim_store_text_json(st, 6));
 	json_object_set_new(o, "isSubscriptionAvailable",
 	    json_boolean(strcmp(apim_store_text(st, 4), "PUBLISHED") == 0));
 	if ((t = api_tiers(db, id)) == NULL) {

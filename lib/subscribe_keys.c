@@ -156,8 +156,7 @@ client_json(sqlite3 *db, const char *app, const char *type, const char *label)
 		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2), ','));
 		json_object_set_new(o, "scopes", words(apim_store_text(st, 3), ' '));
 		json_object_set_new(o, "validityTime", json_integer(sqlite3_column_int64(st, 4)));
-		json_object_set_new(o, "callbackUrl", sqlite3_column_type(st, 6) ==
-		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 6)));
+		json_object_set_new(o, "callbackUrl", apim_store_text_json(st, 6));
 		json_object_set_new(o, "keyState", json_string("COMPLETED"));
 		apim_time_iso(sqlite3_column_int64(st, 5), t);
 		json_object_set_new(o, "createdTime", json_string(t));
