@@ -490,41 +490,31 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 
 /* ---- reading ---- */
 
+/* An operation from a resource row (id, template, verb, auth, tier). */
+static json_t *
+op_object(sqlite3 *db, sqlite3_stmt *st)
+{
+	json_t *scopes = apim_store_column_json(db, apim_store_prep(db,
+	    "SELECT scope FROM resource_scope WHERE resource_id = ? ORDER BY scope",
+	    "I", (int64_t)sqlite3_column_int64(st, 0)));
+
+	if (scopes == NULL)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
+	    "target", apim_store_text(st, 1), "verb", apim_store_text(st, 2),
+	    "authType", (const char *)sqlite3_column_text(st, 3),
+	    "throttlingPolicy", (const char *)sqlite3_column_text(st, 4),
+	    "scopes", scopes);
+}
+
 json_t *
 apim_api_resources(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *a;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT id, template, verb, auth, tier FROM resource "
-	    "WHERE api_id = ? ORDER BY template, CASE verb WHEN 'GET' THEN 1 WHEN "
-	    "'POST' THEN 2 WHEN 'PUT' THEN 3 WHEN 'PATCH' THEN 4 WHEN 'DELETE' THEN 5 "
-	    "WHEN 'HEAD' THEN 6 ELSE 7 END", "s", id);
-	if (st == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1) {
-		json_t *scopes = apim_store_column_json(db, apim_store_prep(db,
-		    "SELECT scope FROM resource_scope WHERE resource_id = ? ORDER BY "
-		    "scope", "I", (int64_t)sqlite3_column_int64(st, 0)));
-
-		if (scopes == NULL) {
-			rc = -1;
-			break;
-		}
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
-		    "target", apim_store_text(st, 1), "verb", apim_store_text(st, 2),
-		    "authType", (const char *)sqlite3_column_text(st, 3),
-		    "throttlingPolicy", (const char *)sqlite3_column_text(st, 4),
-		    "scopes", scopes));
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT id, template, "
+	    "verb, auth, tier FROM resource WHERE api_id = ? ORDER BY template, "
+	    "CASE verb WHEN 'GET' THEN 1 WHEN 'POST' THEN 2 WHEN 'PUT' THEN 3 "
+	    "WHEN 'PATCH' THEN 4 WHEN 'DELETE' THEN 5 WHEN 'HEAD' THEN 6 ELSE 7 END",
+	    "s", id), op_object);
 }
 
 json_t *
@@ -932,11 +922,14 @@ apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
 	return apim_store_commit(db);
 }
 
+/* A document from a doc row (id, name, type, source, file_name, url,
+ * created_ms). */
 static json_t *
-doc_object(sqlite3_stmt *st)
+doc_object(sqlite3 *db, sqlite3_stmt *st)
 {
 	char t[32];
 
+	(void)db;
 	apim_time_iso(sqlite3_column_int64(st, 6), t);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}",
 	    "documentId", apim_store_text(st, 0), "name", apim_store_text(st, 1),
@@ -948,22 +941,9 @@ doc_object(sqlite3_stmt *st)
 json_t *
 apim_api_docs(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *a;
-	int rc;
-
-	if ((st = apim_store_prep(db, "SELECT id, name, type, source, file_name, url, "
-	    "created_ms FROM doc WHERE api_id = ? ORDER BY name", "s", id)) == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(a, doc_object(st));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT id, name, type, "
+	    "source, file_name, url, created_ms FROM doc WHERE api_id = ? ORDER BY "
+	    "name", "s", id), doc_object);
 }
 
 json_t *
@@ -981,7 +961,7 @@ apim_api_doc_get(sqlite3 *db, const char *id, const char *name,
 	    name)) == NULL)
 		return NULL;
 	if ((rc = apim_store_step(db, st)) == 1) {
-		o = doc_object(st);
+		o = doc_object(db, st);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 			const void *b = sqlite3_column_blob(st, 7);
 

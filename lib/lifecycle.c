@@ -207,32 +207,25 @@ fail:
 	return -1;
 }
 
+/* A history entry from a lifecycle row (action, from, to, actor, at_ms). */
+static json_t *
+history_entry(sqlite3 *db, sqlite3_stmt *st)
+{
+	char t[32];
+
+	(void)db;
+	apim_time_iso(sqlite3_column_int64(st, 4), t);
+	return json_pack("{s:s, s:s?, s:s, s:s, s:s}",
+	    "action", apim_store_text(st, 0),
+	    "previousState", (const char *)sqlite3_column_text(st, 1),
+	    "postState", apim_store_text(st, 2),
+	    "user", apim_store_text(st, 3), "updatedTime", t);
+}
+
 json_t *
 apim_lifecycle_history(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *a;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT action, from_state, to_state, actor, at_ms "
-	    "FROM lifecycle WHERE api_id = ? ORDER BY id", "s", id);
-	if (st == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1) {
-		char t[32];
-
-		apim_time_iso(sqlite3_column_int64(st, 4), t);
-		json_array_append_new(a, json_pack("{s:s, s:s?, s:s, s:s, s:s}",
-		    "action", apim_store_text(st, 0),
-		    "previousState", (const char *)sqlite3_column_text(st, 1),
-		    "postState", apim_store_text(st, 2),
-		    "user", apim_store_text(st, 3), "updatedTime", t));
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT action, "
+	    "from_state, to_state, actor, at_ms FROM lifecycle WHERE api_id = ? "
+	    "ORDER BY id", "s", id), history_entry);
 }

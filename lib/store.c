@@ -282,25 +282,21 @@ apim_store_one_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t n)
 }
 
 json_t *
-apim_store_column_json(sqlite3 *db, sqlite3_stmt *st)
+apim_store_rows_json(sqlite3 *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3 *, sqlite3_stmt *))
 {
-	json_t *a;
+	json_t *a, *v;
 	int rc;
 
 	if (st == NULL)
 		return NULL;
 	a = json_array();
 	while ((rc = apim_store_step(db, st)) == 1) {
-		switch (sqlite3_column_type(st, 0)) {
-		case SQLITE_INTEGER:
-			json_array_append_new(a, json_integer(sqlite3_column_int64(st, 0)));
+		if ((v = row(db, st)) == NULL) {
+			rc = -1;
 			break;
-		case SQLITE_NULL:
-			json_array_append_new(a, json_null());
-			break;
-		default:
-			json_array_append_new(a, json_string(apim_store_text(st, 0)));
 		}
+		json_array_append_new(a, v);
 	}
 	sqlite3_finalize(st);
 	if (rc == -1) {
@@ -308,6 +304,27 @@ apim_store_column_json(sqlite3 *db, sqlite3_stmt *st)
 		return NULL;
 	}
 	return a;
+}
+
+/* The first column of a row as JSON: an integer, null or a string. */
+static json_t *
+first_value(sqlite3 *db, sqlite3_stmt *st)
+{
+	(void)db;
+	switch (sqlite3_column_type(st, 0)) {
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(st, 0));
+	case SQLITE_NULL:
+		return json_null();
+	default:
+		return json_string(apim_store_text(st, 0));
+	}
+}
+
+json_t *
+apim_store_column_json(sqlite3 *db, sqlite3_stmt *st)
+{
+	return apim_store_rows_json(db, st, first_value);
 }
 
 json_t *

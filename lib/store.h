@@ -39,6 +39,11 @@ json_t *apim_store_text_json(sqlite3_stmt *st, int col);
  * -1) and copy the first column of its first row into out (n bytes): 1 a row,
  * 0 none, -1 error (message set). */
 int apim_store_one_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t n);
+/* Every row of st as a new JSON array of the values row(db, st) makes; st is
+ * finalized here (a NULL st returns NULL).  row returns NULL on error (message
+ * set), and so then does this. */
+json_t *apim_store_rows_json(sqlite3 *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3 *, sqlite3_stmt *));
 /* The first column of every row of st as a new JSON array: integers as
  * integers, NULL as null, anything else as a string.  st is finalized here (a
  * NULL st returns NULL); NULL with the message set on error. */

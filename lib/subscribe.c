@@ -86,42 +86,34 @@ apim_subscribe_apis(struct apim_ctx *ctx, struct apim_args *a)
 	    ctx->json, hdr, api_info);
 }
 
+/* A document as the consumer sees it, from a doc row (id, name, type,
+ * source, content, url, file_name). */
+static json_t *
+doc_entry(sqlite3 *db, sqlite3_stmt *st)
+{
+	const char *src = apim_store_text(st, 3);
+	json_t *d = json_object();
+
+	(void)db;
+	json_object_set_new(d, "documentId", json_string(apim_store_text(st, 0)));
+	json_object_set_new(d, "name", json_string(apim_store_text(st, 1)));
+	json_object_set_new(d, "type", json_string(apim_store_text(st, 2)));
+	json_object_set_new(d, "sourceType", json_string(src));
+	if (strcmp(src, "INLINE") == 0)
+		json_object_set_new(d, "inlineContent", json_string(apim_store_text(st, 4)));
+	else if (strcmp(src, "URL") == 0)
+		json_object_set_new(d, "sourceUrl", json_string(apim_store_text(st, 5)));
+	else
+		json_object_set_new(d, "fileName", json_string(apim_store_text(st, 6)));
+	return d;
+}
+
 static json_t *
 api_documents(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *docs = json_array(), *d;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT id, name, type, source, content, url,"
-	    " file_name FROM doc WHERE api_id = ? ORDER BY name", "s", id);
-	if (st == NULL) {
-		json_decref(docs);
-		return NULL;
-	}
-	while ((rc = apim_store_step(db, st)) == 1) {
-		const char *src = apim_store_text(st, 3);
-
-		d = json_object();
-		json_object_set_new(d, "documentId", json_string(apim_store_text(st, 0)));
-		json_object_set_new(d, "name", json_string(apim_store_text(st, 1)));
-		json_object_set_new(d, "type", json_string(apim_store_text(st, 2)));
-		json_object_set_new(d, "sourceType", json_string(src));
-		if (strcmp(src, "INLINE") == 0)
-			json_object_set_new(d, "inlineContent",
-			    json_string(apim_store_text(st, 4)));
-		else if (strcmp(src, "URL") == 0)
-			json_object_set_new(d, "sourceUrl", json_string(apim_store_text(st, 5)));
-		else
-			json_object_set_new(d, "fileName", json_string(apim_store_text(st, 6)));
-		json_array_append_new(docs, d);
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(docs);
-		return NULL;
-	}
-	return docs;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT id, name, type,"
+	    " source, content, url, file_name FROM doc WHERE api_id = ? ORDER BY name",
+	    "s", id), doc_entry);
 }
 
 /* Find an API the consumer may see into id; "no API" otherwise. */
