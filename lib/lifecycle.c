@@ -96,30 +96,33 @@ deprecate_old(sqlite3 *db, const char *id, const char *name, const char *actor)
 	return rc;
 }
 
+/* A subscription row (app_id, tier, status) as a JSON array. */
+static json_t *
+sub_triple(sqlite3 *db, sqlite3_stmt *st)
+{
+	(void)db;
+	return json_pack("[sss]", apim_store_text(st, 0), apim_store_text(st, 1),
+	    apim_store_text(st, 2));
+}
+
 /* WSO2 carries subscriptions forward when a new version is first published:
  * every application subscribed to another live version of the same name gets
  * a subscription to this one, same tier and status. */
 static int
 copy_subscriptions(sqlite3 *db, const char *id, const char *name)
 {
-	sqlite3_stmt *st;
-	json_t *subs = json_array();
+	json_t *subs;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	st = apim_store_prep(db, "SELECT s.app_id, s.tier, s.status FROM subscription s "
-	    "JOIN api a ON a.id = s.api_id WHERE a.name = ? AND a.id <> ? "
+	subs = apim_store_rows_json(db, apim_store_prep(db, "SELECT s.app_id, "
+	    "s.tier, s.status FROM subscription s JOIN api a ON a.id = s.api_id "
+	    "WHERE a.name = ? AND a.id <> ? "
 	    "AND a.state <> 'RETIRED' AND s.app_id NOT IN (SELECT app_id FROM "
 	    "subscription WHERE api_id = ?) ORDER BY a.created_ms DESC, s.created_ms",
-	    "sss", name, id, id);
-	if (st == NULL) {
-		json_decref(subs);
+	    "sss", name, id, id), sub_triple);
+	if (subs == NULL)
 		return -1;
-	}
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(subs, json_pack("[sss]", apim_store_text(st, 0),
-		    apim_store_text(st, 1), apim_store_text(st, 2)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(subs); i++) {
 		json_t *s = json_array_get(subs, i);
 		char sid[37];
