@@ -1,6 +1,7 @@
 /* store: open, migrate and talk to the shared SQLite file.
  * Statements returned are the caller's to sqlite3_finalize(); those passed to
- * apim_store_one_text and apim_store_column_json are finalized there. */
+ * apim_store_one_text, apim_store_rows_json and apim_store_column_json are
+ * finalized there. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -31,6 +32,16 @@ apim_store_fail(sqlite3 *db, const char *what)
 		code = APIM_DATAERR;
 	apim_err_set(code, "%s: %s", what, sqlite3_errmsg(db));
 	return -1;
+}
+
+/* apim_store_fail with "cannot VERB store 'PATH'" before the reason. */
+static int
+fail_path(sqlite3 *db, const char *verb, const char *path)
+{
+	char what[PATH_MAX + 64];
+
+	snprintf(what, sizeof what, "cannot %s store '%s'", verb, path);
+	return apim_store_fail(db, what);
 }
 
 static int
@@ -65,13 +76,13 @@ migrate(sqlite3 *db, const char *path)
 	/* Up to date: done without the write lock, so that opening the store
 	 * never waits for a writer (WAL readers don't). */
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return apim_store_fail(db, path);
+		return fail_path(db, "migrate", path);
 	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (v == apim_schema_count())
 		return 0;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return apim_store_fail(db, path);
+		return fail_path(db, "migrate", path);
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
@@ -96,7 +107,7 @@ migrate(sqlite3 *db, const char *path)
 	return 0;
 fail:
 	sqlite3_free(msg);
-	apim_store_fail(db, "migrating the store");
+	fail_path(db, "migrate", path);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
@@ -115,7 +126,7 @@ apim_store_open(const char *path, int flags)
 	}
 	if (sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		if (db)
-			apim_store_fail(db, path);
+			fail_path(db, "open", path);
 		else
 			apim_err_set(APIM_SOFTWARE, "%s: out of memory", path);
 		if (apim_err_code() == APIM_SOFTWARE)
@@ -139,7 +150,7 @@ apim_store_open(const char *path, int flags)
 	}
 	return db;
 fail:
-	apim_store_fail(db, path);
+	fail_path(db, "open", path);
 	sqlite3_close(db);
 	return NULL;
 }
@@ -239,7 +250,7 @@ apim_store_step(sqlite3 *db, sqlite3_stmt *st)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return apim_store_fail(db, "store");
+	return apim_store_fail(db, "cannot query the store");
 }
 
 int
