@@ -1,7 +1,7 @@
 /* store: open, migrate and talk to the shared SQLite file.
  * Statements returned are the caller's to sqlite3_finalize(); those passed to
- * apim_store_one_text, apim_store_rows_json and apim_store_column_json are
- * finalized there. */
+ * apim_store_one_text, apim_store_one_json, apim_store_rows_json and
+ * apim_store_column_json are finalized there. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -343,4 +343,19 @@ apim_store_text_json(sqlite3_stmt *st, int col)
 {
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
 	    json_string(apim_store_text(st, col));
+}
+
+int
+apim_store_one_json(sqlite3 *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3 *, sqlite3_stmt *), json_t **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (st == NULL)
+		return -1;
+	if ((rc = apim_store_step(db, st)) == 1 && (*out = row(db, st)) == NULL)
+		rc = -1;
+	sqlite3_finalize(st);
+	return rc;
 }

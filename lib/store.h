@@ -39,6 +39,10 @@ json_t *apim_store_text_json(sqlite3_stmt *st, int col);
  * -1) and copy the first column of its first row into out (n bytes): 1 a row,
  * 0 none, -1 error (message set). */
 int apim_store_one_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t n);
+/* The first row of st as row(db, st) makes it, into *out (st finalized here;
+ * a NULL st returns -1): 1 a row, 0 none (*out NULL), -1 error (message set). */
+int apim_store_one_json(sqlite3 *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3 *, sqlite3_stmt *), json_t **out);
 /* Every row of st as a new JSON array of the values row(db, st) makes; st is
  * finalized here (a NULL st returns NULL).  row returns NULL on error (message
  * set), and so then does this. */

@@ -134,35 +134,35 @@ words(const char *s, int sep)
 	return a;
 }
 
+/* A client row (see client_json's query) as JSON. */
+static json_t *
+client_object(sqlite3 *db, sqlite3_stmt *st)
+{
+	char t[32];
+
+	(void)db;
+	apim_time_iso(sqlite3_column_int64(st, 5), t);
+	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:o, s:s, s:s}",
+	    "consumerKey", apim_store_text(st, 0),
+	    "keyType", apim_store_text(st, 1),
+	    "supportedGrantTypes", words(apim_store_text(st, 2), ','),
+	    "scopes", words(apim_store_text(st, 3), ' '),
+	    "validityTime", (json_int_t)sqlite3_column_int64(st, 4),
+	    "callbackUrl", apim_store_text_json(st, 6),
+	    "keyState", "COMPLETED", "createdTime", t);
+}
+
 /* The client of app for key_type as JSON (no secret); NULL with APIM_NO. */
 static json_t *
 client_json(sqlite3 *db, const char *app, const char *type, const char *label)
 {
-	sqlite3_stmt *st;
-	json_t *o = NULL;
-	char t[32];
-	int rc;
+	json_t *o;
 
-	st = apim_store_prep(db, "SELECT c.consumer_key, c.key_type, c.grant_types,"
-	    " c.scopes, c.validity_s, c.created_ms, a.callback_url FROM client c"
-	    " JOIN application a ON a.id = c.app_id WHERE c.app_id = ? AND"
-	    " c.key_type = ?", "ss", app, type);
-	if (st == NULL)
-		return NULL;
-	if ((rc = apim_store_step(db, st)) == 1) {
-		o = json_object();
-		json_object_set_new(o, "consumerKey", json_string(apim_store_text(st, 0)));
-		json_object_set_new(o, "keyType", json_string(apim_store_text(st, 1)));
-		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2), ','));
-		json_object_set_new(o, "scopes", words(apim_store_text(st, 3), ' '));
-		json_object_set_new(o, "validityTime", json_integer(sqlite3_column_int64(st, 4)));
-		json_object_set_new(o, "callbackUrl", apim_store_text_json(st, 6));
-		json_object_set_new(o, "keyState", json_string("COMPLETED"));
-		apim_time_iso(sqlite3_column_int64(st, 5), t);
-		json_object_set_new(o, "createdTime", json_string(t));
-	}
-	sqlite3_finalize(st);
-	if (rc == 0)
+	if (apim_store_one_json(db, apim_store_prep(db, "SELECT c.consumer_key,"
+	    " c.key_type, c.grant_types, c.scopes, c.validity_s, c.created_ms,"
+	    " a.callback_url FROM client c JOIN application a ON a.id = c.app_id"
+	    " WHERE c.app_id = ? AND c.key_type = ?", "ss", app, type),
+	    client_object, &o) == 0)
 		apim_err_set(APIM_NO, "application '%s' has no %s keys", label, type);
 	return o;
 }
