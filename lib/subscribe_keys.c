@@ -191,10 +191,15 @@ secret_free(char *secret, char *hash)
 	free(hash);
 }
 
-/* Print client o with its new secret, once, and release o. */
+/* Commit the open transaction that stored secret's hash, then print client o
+ * with the secret, once.  o is released; -1 if the commit fails. */
 static int
-print_secret(struct apim_ctx *ctx, json_t *o, const char *secret)
+commit_and_print(struct apim_ctx *ctx, sqlite3 *db, json_t *o, const char *secret)
 {
+	if (apim_store_commit(db) == -1) {
+		json_decref(o);
+		return -1;
+	}
 	if (ctx->json) {
 		json_object_set_new(o, "consumerSecret", json_string(secret));
 		apim_out_json(stdout, o, 0);
@@ -257,11 +262,7 @@ apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 		apim_store_rollback(db);
 		goto out;
 	}
-	if (apim_store_commit(db) == -1) {
-		json_decref(o);
-		goto out;
-	}
-	rc = print_secret(ctx, o, secret);
+	rc = commit_and_print(ctx, db, o, secret);
 out:
 	secret_free(secret, hash);
 	free(key);
@@ -345,11 +346,7 @@ apim_subscribe_keys_regenerate(struct apim_ctx *ctx, struct apim_args *a)
 		json_decref(o);
 		goto out;
 	}
-	if (apim_store_commit(db) == -1) {
-		json_decref(o);
-		goto out;
-	}
-	rc = print_secret(ctx, o, secret);
+	rc = commit_and_print(ctx, db, o, secret);
 out:
 	secret_free(secret, hash);
 	return rc;
