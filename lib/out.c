@@ -123,13 +123,14 @@ apim_out_rows(sqlite3 *db, sqlite3_stmt *st, int json,
     const char *const *headers, json_t *(*obj)(sqlite3 *, sqlite3_stmt *))
 {
 	struct apim_table *t = NULL;
-	const char *row[16];
+	const char **row;
 	int rc, i, n = 0;
 
 	if (st == NULL)
 		return -1;
-	while (headers[n] && n < 15)
+	while (headers[n])
 		n++;
+	row = apim_xmalloc(((size_t)n + 1) * sizeof *row);
 	if (!json)
 		t = apim_table_new(headers);
 	while ((rc = apim_store_step(db, st)) == 1) {
@@ -146,6 +147,7 @@ apim_out_rows(sqlite3 *db, sqlite3_stmt *st, int json,
 		apim_table_add(t, row);
 	}
 	sqlite3_finalize(st);
+	free(row);
 	if (t)
 		apim_table_print(t, stdout);
 	return rc == -1 ? -1 : 0;
