@@ -32,13 +32,7 @@ apim_api_resolve(sqlite3 *db, const char *ref, char id[37])
 		apim_err_set(APIM_NO, "no API '%s'", ref);
 		return -1;
 	}
-	if (st == NULL)
-		return -1;
-	rc = apim_store_step(db, st);
-	if (rc == 1)
-		snprintf(id, 37, "%s", apim_store_text(st, 0));
-	sqlite3_finalize(st);
-	if (rc == 0)
+	if ((rc = apim_store_one_text(db, st, id, 37)) == 0)
 		apim_err_set(APIM_NO, "no API '%s'", ref);
 	return rc == 1 ? 0 : -1;
 }
@@ -496,68 +490,38 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 
 /* ---- reading ---- */
 
+/* An operation from a resource row (id, template, verb, auth, tier). */
 static json_t *
-column_list(sqlite3 *db, const char *sql, const char *id)
+op_object(sqlite3 *db, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = apim_store_prep(db, sql, "s", id);
-	json_t *a;
-	int rc;
+	json_t *scopes = apim_store_column_json(db, apim_store_prep(db,
+	    "SELECT scope FROM resource_scope WHERE resource_id = ? ORDER BY scope",
+	    "I", (int64_t)sqlite3_column_int64(st, 0)));
 
-	if (st == NULL)
+	if (scopes == NULL)
 		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(a, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
+	    "target", apim_store_text(st, 1), "verb", apim_store_text(st, 2),
+	    "authType", (const char *)sqlite3_column_text(st, 3),
+	    "throttlingPolicy", (const char *)sqlite3_column_text(st, 4),
+	    "scopes", scopes);
 }
 
 json_t *
 apim_api_resources(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *a;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT id, template, verb, auth, tier FROM resource "
-	    "WHERE api_id = ? ORDER BY template, CASE verb WHEN 'GET' THEN 1 WHEN "
-	    "'POST' THEN 2 WHEN 'PUT' THEN 3 WHEN 'PATCH' THEN 4 WHEN 'DELETE' THEN 5 "
-	    "WHEN 'HEAD' THEN 6 ELSE 7 END", "s", id);
-	if (st == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1) {
-		json_t *scopes = json_array();
-		sqlite3_stmt *sc = apim_store_prep(db, "SELECT scope FROM resource_scope "
-		    "WHERE resource_id = ? ORDER BY scope", "I",
-		    (int64_t)sqlite3_column_int64(st, 0));
-
-		while (sc && apim_store_step(db, sc) == 1)
-			json_array_append_new(scopes, json_string(apim_store_text(sc, 0)));
-		sqlite3_finalize(sc);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
-		    "target", apim_store_text(st, 1), "verb", apim_store_text(st, 2),
-		    "authType", (const char *)sqlite3_column_text(st, 3),
-		    "throttlingPolicy", (const char *)sqlite3_column_text(st, 4),
-		    "scopes", scopes));
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT id, template, "
+	    "verb, auth, tier FROM resource WHERE api_id = ? ORDER BY template, "
+	    "CASE verb WHEN 'GET' THEN 1 WHEN 'POST' THEN 2 WHEN 'PUT' THEN 3 "
+	    "WHEN 'PATCH' THEN 4 WHEN 'DELETE' THEN 5 WHEN 'HEAD' THEN 6 ELSE 7 END",
+	    "s", id), op_object);
 }
 
 json_t *
 apim_api_get(sqlite3 *db, const char *id)
 {
 	sqlite3_stmt *st;
-	json_t *o, *ec, *sec;
+	json_t *o, *ec, *sec, *roles, *tags, *tiers, *ops;
 	char ct[32], ut[32];
 	char **auth;
 	size_t i;
@@ -572,6 +536,21 @@ apim_api_get(sqlite3 *db, const char *id)
 		sqlite3_finalize(st);
 		if (rc == 0)
 			apim_err_set(APIM_NO, "no API '%s'", id);
+		return NULL;
+	}
+	roles = apim_store_column_json(db, apim_store_prep(db, "SELECT role FROM "
+	    "api_role WHERE api_id = ? ORDER BY role", "s", id));
+	tags = apim_store_column_json(db, apim_store_prep(db, "SELECT tag FROM "
+	    "api_tag WHERE api_id = ? ORDER BY tag", "s", id));
+	tiers = apim_store_column_json(db, apim_store_prep(db, "SELECT tier FROM "
+	    "api_tier WHERE api_id = ? ORDER BY pos", "s", id));
+	ops = apim_api_resources(db, id);
+	if (roles == NULL || tags == NULL || tiers == NULL || ops == NULL) {
+		sqlite3_finalize(st);
+		json_decref(roles);
+		json_decref(tags);
+		json_decref(tiers);
+		json_decref(ops);
 		return NULL;
 	}
 	apim_time_iso(sqlite3_column_int64(st, 13), ct);
@@ -594,18 +573,13 @@ apim_api_get(sqlite3 *db, const char *id)
 	    "isDefaultVersion", sqlite3_column_int(st, 7),
 	    "visibility", strcmp(apim_store_text(st, 8), "restricted") == 0 ?
 	    "RESTRICTED" : "PUBLIC");
-	json_object_set_new(o, "visibleRoles", column_list(db,
-	    "SELECT role FROM api_role WHERE api_id = ? ORDER BY role", id));
-	json_object_set_new(o, "tags", column_list(db,
-	    "SELECT tag FROM api_tag WHERE api_id = ? ORDER BY tag", id));
-	json_object_set_new(o, "policies", column_list(db,
-	    "SELECT tier FROM api_tier WHERE api_id = ? ORDER BY pos", id));
-	json_object_set_new(o, "apiThrottlingPolicy",
-	    sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null() :
-	    json_string(apim_store_text(st, 9)));
+	json_object_set_new(o, "visibleRoles", roles);
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "policies", tiers);
+	json_object_set_new(o, "apiThrottlingPolicy", apim_store_text_json(st, 9));
 	json_object_set_new(o, "securityScheme", sec);
 	json_object_set_new(o, "endpointConfig", ec);
-	json_object_set_new(o, "operations", apim_api_resources(db, id));
+	json_object_set_new(o, "operations", ops);
 	json_object_set_new(o, "createdTime", json_string(ct));
 	json_object_set_new(o, "lastUpdatedTime", json_string(ut));
 	sqlite3_finalize(st);
@@ -615,24 +589,15 @@ apim_api_get(sqlite3 *db, const char *id)
 json_t *
 apim_api_list(sqlite3 *db, const char *state, const char *tag)
 {
-	sqlite3_stmt *st;
 	json_t *ids, *a, *v;
 	size_t i;
-	int rc;
 
-	st = apim_store_prep(db, "SELECT id FROM api WHERE (?1 IS NULL OR state = "
-	    "upper(?1)) AND (?2 IS NULL OR id IN (SELECT api_id FROM api_tag WHERE "
-	    "tag = ?2)) ORDER BY name, created_ms, version", "ss", state, tag);
-	if (st == NULL)
+	ids = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM api "
+	    "WHERE (?1 IS NULL OR state = upper(?1)) AND (?2 IS NULL OR id IN "
+	    "(SELECT api_id FROM api_tag WHERE tag = ?2)) "
+	    "ORDER BY name, created_ms, version", "ss", state, tag));
+	if (ids == NULL)
 		return NULL;
-	ids = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(ids, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(ids);
-		return NULL;
-	}
 	a = json_array();
 	json_array_foreach(ids, i, v) {
 		json_t *o = apim_api_get(db, json_string_value(v));
@@ -672,8 +637,14 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		apim_err_set(APIM_USAGE, "nothing to change");
 		return -1;
 	}
-	if ((cur = apim_api_get(db, id)) == NULL)
+	/* Read, merge and write in one transaction, so that a concurrent
+	 * update is not silently overwritten with what was read before it. */
+	if (apim_store_begin(db) == -1)
 		return -1;
+	if ((cur = apim_api_get(db, id)) == NULL) {
+		apim_store_rollback(db);
+		return -1;
+	}
 	for (i = 0; fixed[i]; i++) {
 		const json_t *nv = json_object_get(changes, fixed[i]);
 
@@ -706,12 +677,8 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		json_object_set_new(cur, "visibleRoles", json_array());
 	if (json_object_get(changes, "operations") == NULL)
 		json_object_del(cur, "operations");	/* leave resources alone */
-	if (apim_store_begin(db) == -1)
+	if (api_valid(db, cur, id) == -1)
 		goto out;
-	if (api_valid(db, cur, id) == -1) {
-		apim_store_rollback(db);
-		goto out;
-	}
 	auth = auth_csv(cur);
 	rc = apim_store_exec(db, "UPDATE api SET description = ?, provider = ?, "
 	    "endpoint = ?, sandbox_endpoint = ?, api_policy = ?, visibility = ?, "
@@ -723,12 +690,12 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 	    apim_now_ms(), id);
 	free(auth);
 	if (rc == -1 || write_children(db, id, cur) == -1) {
-		apim_store_rollback(db);
 		rc = -1;
 		goto out;
 	}
 	rc = apim_store_commit(db);
 out:
+	apim_store_rollback(db);	/* if still open */
 	json_decref(cur);
 	return rc;
 }
@@ -805,10 +772,9 @@ apim_api_resource_delete(sqlite3 *db, const char *id, const char *verb,
 static int
 copy_rows(sqlite3 *db, const char *from, const char *to)
 {
-	sqlite3_stmt *st;
 	json_t *rows;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (apim_store_exec(db, "INSERT INTO api_tier (api_id, tier, pos) SELECT ?, "
 	    "tier, pos FROM api_tier WHERE api_id = ?", "ss", to, from) == -1 ||
@@ -818,13 +784,9 @@ copy_rows(sqlite3 *db, const char *from, const char *to)
 	    "api_role WHERE api_id = ?", "ss", to, from) == -1)
 		return -1;
 	/* Resources get new ids, so copy them one by one with their scopes. */
-	if ((st = apim_store_prep(db, "SELECT id FROM resource WHERE api_id = ? "
-	    "ORDER BY id", "s", from)) == NULL)
+	if ((rows = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM "
+	    "resource WHERE api_id = ? ORDER BY id", "s", from))) == NULL)
 		return -1;
-	rows = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(rows, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(rows); i++) {
 		int64_t old = json_integer_value(json_array_get(rows, i));
 
@@ -839,13 +801,9 @@ copy_rows(sqlite3 *db, const char *from, const char *to)
 	json_decref(rows);
 	if (rc == -1)
 		return -1;
-	if ((st = apim_store_prep(db, "SELECT id FROM doc WHERE api_id = ? ORDER BY "
-	    "created_ms", "s", from)) == NULL)
+	if ((rows = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM "
+	    "doc WHERE api_id = ? ORDER BY created_ms", "s", from))) == NULL)
 		return -1;
-	rows = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(rows, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(rows); i++) {
 		char did[37];
 
@@ -964,11 +922,14 @@ apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
 	return apim_store_commit(db);
 }
 
+/* A document from a doc row (id, name, type, source, file_name, url,
+ * created_ms). */
 static json_t *
-doc_object(sqlite3_stmt *st)
+doc_object(sqlite3 *db, sqlite3_stmt *st)
 {
 	char t[32];
 
+	(void)db;
 	apim_time_iso(sqlite3_column_int64(st, 6), t);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}",
 	    "documentId", apim_store_text(st, 0), "name", apim_store_text(st, 1),
@@ -980,22 +941,9 @@ doc_object(sqlite3_stmt *st)
 json_t *
 apim_api_docs(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *a;
-	int rc;
-
-	if ((st = apim_store_prep(db, "SELECT id, name, type, source, file_name, url, "
-	    "created_ms FROM doc WHERE api_id = ? ORDER BY name", "s", id)) == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(a, doc_object(st));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT id, name, type, "
+	    "source, file_name, url, created_ms FROM doc WHERE api_id = ? ORDER BY "
+	    "name", "s", id), doc_object);
 }
 
 json_t *
@@ -1013,7 +961,7 @@ apim_api_doc_get(sqlite3 *db, const char *id, const char *name,
 	    name)) == NULL)
 		return NULL;
 	if ((rc = apim_store_step(db, st)) == 1) {
-		o = doc_object(st);
+		o = doc_object(db, st);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 			const void *b = sqlite3_column_blob(st, 7);
 

@@ -61,26 +61,18 @@ static char *
 check_list(const char *v, int (*ok)(const char *), const char *what)
 {
 	char **l, *out;
-	size_t i, n = 1;
+	size_t i;
 
 	if (v == NULL)
 		return apim_strdup("");
 	l = apim_split_csv(v);
-	for (i = 0; l[i]; i++) {
+	for (i = 0; l[i]; i++)
 		if (!ok(l[i])) {
 			apim_err_set(APIM_DATAERR, "'%s' is not a valid %s", l[i], what);
 			apim_strv_free(l);
 			return NULL;
 		}
-		n += strlen(l[i]) + 1;
-	}
-	out = apim_xmalloc(n);
-	*out = '\0';
-	for (i = 0; l[i]; i++) {
-		if (i)
-			strcat(out, ",");
-		strcat(out, l[i]);
-	}
+	out = apim_strv_join(l, ",");
 	apim_strv_free(l);
 	return out;
 }
@@ -197,8 +189,7 @@ apim_subscribe_apikey(struct apim_ctx *ctx, struct apim_args *a)
 		json_object_set_new(o, "validityTime", json_integer(validity > 0 ? validity : -1));
 		json_object_set_new(o, "keyType", json_string(type));
 		json_object_set_new(o, "jti", json_string(jti));
-		apim_out_json(stdout, o, 0);
-		json_decref(o);
+		apim_out_emit(o);
 	} else
 		printf("%s\n", jwt);
 	rc = 0;
@@ -262,8 +253,7 @@ apim_subscribe_apikey_revoke(struct apim_ctx *ctx, struct apim_args *a)
 		json_object_set_new(o, "jti", json_string(jti));
 		json_object_set_new(o, "applicationId", json_string(app));
 		json_object_set_new(o, "revoked", json_true());
-		apim_out_json(stdout, o, 0);
-		json_decref(o);
+		apim_out_emit(o);
 	}
 	free(jti);
 	return n == 1 ? 0 : -1;

@@ -29,45 +29,17 @@ apim_app_tiers(void)
 	return "10PerMin, 20PerMin, 50PerMin, Unlimited, CUSTOM";
 }
 
-/* Run a one-row query whose first column is an id; 1 found, 0 not, -1 error. */
-static int
-one_id(sqlite3 *db, sqlite3_stmt *st, char id[APIM_ID_MAX])
-{
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = apim_store_step(db, st);
-	if (rc == 1)
-		snprintf(id, APIM_ID_MAX, "%s", apim_store_text(st, 0));
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int
 apim_app_resolve(sqlite3 *db, const char *owner, const char *ref,
     char id[APIM_ID_MAX])
 {
 	int rc;
 
-	rc = one_id(db, apim_store_prep(db,
+	rc = apim_store_one_text(db, apim_store_prep(db,
 	    "SELECT id FROM application WHERE owner = ?1 AND (id = ?2 OR name = ?2)"
-	    " ORDER BY id = ?2 DESC LIMIT 1", "ss", owner, ref), id);
+	    " ORDER BY id = ?2 DESC LIMIT 1", "ss", owner, ref), id, APIM_ID_MAX);
 	if (rc == 0)
 		apim_err_set(APIM_NO, "no application '%s'", ref);
-	return rc == 1 ? 0 : -1;
-}
-
-int
-apim_app_api_find(sqlite3 *db, const char *ref, char id[APIM_ID_MAX])
-{
-	int rc;
-
-	rc = one_id(db, apim_store_prep(db,
-	    "SELECT id FROM api WHERE id = ?1 OR name || ':' || version = ?1"
-	    " ORDER BY id = ?1 DESC LIMIT 1", "s", ref), id);
-	if (rc == 0)
-		apim_err_set(APIM_NO, "no API '%s'", ref);
 	return rc == 1 ? 0 : -1;
 }
 
@@ -91,69 +63,50 @@ apim_app_api_visible(sqlite3 *db, const char *api_id, const char *user)
 int
 apim_app_api_state(sqlite3 *db, const char *api_id, char *state, size_t n)
 {
-	sqlite3_stmt *st;
 	int rc;
 
-	st = apim_store_prep(db, "SELECT state FROM api WHERE id = ?", "s", api_id);
-	if (st == NULL)
-		return -1;
-	if ((rc = apim_store_step(db, st)) == 1)
-		snprintf(state, n, "%s", apim_store_text(st, 0));
-	sqlite3_finalize(st);
+	rc = apim_store_one_text(db, apim_store_prep(db, "SELECT state FROM api "
+	    "WHERE id = ?", "s", api_id), state, n);
 	if (rc == 0)
 		apim_err_set(APIM_NO, "no API '%s'", api_id);
 	return rc == 1 ? 0 : -1;
 }
 
+/* An application row (see apim_app_json's query) as JSON, without the
+ * attributes. */
 static json_t *
-iso(int64_t ms)
+app_object(sqlite3 *db, sqlite3_stmt *st)
 {
-	char t[32];
+	char ct[32], ut[32];
 
-	apim_time_iso(ms, t);
-	return json_string(t);
-}
-
-static json_t *
-text_or_null(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
-	    json_string(apim_store_text(st, col));
+	(void)db;
+	apim_time_iso(sqlite3_column_int64(st, 7), ct);
+	apim_time_iso(sqlite3_column_int64(st, 8), ut);
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:I, s:s, s:s}",
+	    "applicationId", apim_store_text(st, 0),
+	    "name", apim_store_text(st, 1),
+	    "throttlingPolicy", apim_store_text(st, 2),
+	    "description", apim_store_text_json(st, 4),
+	    "tokenType", strcmp(apim_store_text(st, 3), "opaque") == 0 ? "OPAQUE" : "JWT",
+	    "status", "APPROVED",
+	    "owner", apim_store_text(st, 5),
+	    "callbackUrl", apim_store_text_json(st, 6),
+	    "subscriptionCount", (json_int_t)sqlite3_column_int64(st, 9),
+	    "createdTime", ct, "updatedTime", ut);
 }
 
 json_t *
 apim_app_json(sqlite3 *db, const char *id)
 {
 	sqlite3_stmt *st;
-	json_t *o = NULL, *attrs;
+	json_t *o, *attrs;
 	int rc;
 
-	st = apim_store_prep(db,
+	rc = apim_store_one_json(db, apim_store_prep(db,
 	    "SELECT id, name, tier, token_type, description, owner, callback_url,"
 	    " created_ms, updated_ms,"
 	    " (SELECT count(*) FROM subscription WHERE app_id = a.id)"
-	    " FROM application a WHERE id = ?", "s", id);
-	if (st == NULL)
-		return NULL;
-	if ((rc = apim_store_step(db, st)) == 1) {
-		const char *tt = apim_store_text(st, 3);
-
-		o = json_object();
-		json_object_set_new(o, "applicationId", json_string(apim_store_text(st, 0)));
-		json_object_set_new(o, "name", json_string(apim_store_text(st, 1)));
-		json_object_set_new(o, "throttlingPolicy", json_string(apim_store_text(st, 2)));
-		json_object_set_new(o, "description", text_or_null(st, 4));
-		json_object_set_new(o, "tokenType",
-		    json_string(strcmp(tt, "opaque") == 0 ? "OPAQUE" : "JWT"));
-		json_object_set_new(o, "status", json_string("APPROVED"));
-		json_object_set_new(o, "owner", json_string(apim_store_text(st, 5)));
-		json_object_set_new(o, "callbackUrl", text_or_null(st, 6));
-		json_object_set_new(o, "subscriptionCount",
-		    json_integer(sqlite3_column_int64(st, 9)));
-		json_object_set_new(o, "createdTime", iso(sqlite3_column_int64(st, 7)));
-		json_object_set_new(o, "updatedTime", iso(sqlite3_column_int64(st, 8)));
-	}
-	sqlite3_finalize(st);
+	    " FROM application a WHERE id = ?", "s", id), app_object, &o);
 	if (rc != 1) {
 		if (rc == 0)
 			apim_err_set(APIM_NO, "no application '%s'", id);
@@ -178,42 +131,43 @@ apim_app_json(sqlite3 *db, const char *id)
 	return o;
 }
 
+/* A subscription row (see apim_app_sub_json's query) as JSON. */
+static json_t *
+sub_object(sqlite3 *db, sqlite3_stmt *st)
+{
+	char ct[32];
+
+	(void)db;
+	apim_time_iso(sqlite3_column_int64(st, 5), ct);
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s},"
+	    " s:{s:s, s:s, s:s}, s:s, s:s, s:s}",
+	    "subscriptionId", apim_store_text(st, 0),
+	    "applicationId", apim_store_text(st, 1),
+	    "apiId", apim_store_text(st, 2),
+	    "apiInfo",
+	    "name", apim_store_text(st, 6), "version", apim_store_text(st, 7),
+	    "context", apim_store_text(st, 8), "provider", apim_store_text(st, 9),
+	    "lifeCycleStatus", apim_store_text(st, 10),
+	    "applicationInfo",
+	    "applicationId", apim_store_text(st, 1), "name", apim_store_text(st, 11),
+	    "owner", apim_store_text(st, 12),
+	    "throttlingPolicy", apim_store_text(st, 3),
+	    "status", apim_store_text(st, 4),
+	    "createdTime", ct);
+}
+
 json_t *
 apim_app_sub_json(sqlite3 *db, const char *sub_id)
 {
-	sqlite3_stmt *st;
-	json_t *o = NULL, *info;
+	json_t *o;
 	int rc;
 
-	st = apim_store_prep(db,
+	rc = apim_store_one_json(db, apim_store_prep(db,
 	    "SELECT s.id, s.app_id, s.api_id, s.tier, s.status, s.created_ms,"
 	    " a.name, a.version, a.context, a.provider, a.state, p.name, p.owner"
 	    " FROM subscription s JOIN api a ON a.id = s.api_id"
-	    " JOIN application p ON p.id = s.app_id WHERE s.id = ?", "s", sub_id);
-	if (st == NULL)
-		return NULL;
-	if ((rc = apim_store_step(db, st)) == 1) {
-		o = json_object();
-		json_object_set_new(o, "subscriptionId", json_string(apim_store_text(st, 0)));
-		json_object_set_new(o, "applicationId", json_string(apim_store_text(st, 1)));
-		json_object_set_new(o, "apiId", json_string(apim_store_text(st, 2)));
-		info = json_object();
-		json_object_set_new(info, "name", json_string(apim_store_text(st, 6)));
-		json_object_set_new(info, "version", json_string(apim_store_text(st, 7)));
-		json_object_set_new(info, "context", json_string(apim_store_text(st, 8)));
-		json_object_set_new(info, "provider", json_string(apim_store_text(st, 9)));
-		json_object_set_new(info, "lifeCycleStatus", json_string(apim_store_text(st, 10)));
-		json_object_set_new(o, "apiInfo", info);
-		info = json_object();
-		json_object_set_new(info, "applicationId", json_string(apim_store_text(st, 1)));
-		json_object_set_new(info, "name", json_string(apim_store_text(st, 11)));
-		json_object_set_new(info, "owner", json_string(apim_store_text(st, 12)));
-		json_object_set_new(o, "applicationInfo", info);
-		json_object_set_new(o, "throttlingPolicy", json_string(apim_store_text(st, 3)));
-		json_object_set_new(o, "status", json_string(apim_store_text(st, 4)));
-		json_object_set_new(o, "createdTime", iso(sqlite3_column_int64(st, 5)));
-	}
-	sqlite3_finalize(st);
+	    " JOIN application p ON p.id = s.app_id WHERE s.id = ?", "s", sub_id),
+	    sub_object, &o);
 	if (rc == 0)
 		apim_err_set(APIM_NO, "no subscription '%s'", sub_id);
 	return o;
@@ -229,4 +183,10 @@ apim_app_revoke_tokens(sqlite3 *db, const char *app_id,
 	    "   (SELECT consumer_key FROM client WHERE app_id = ?2)))"
 	    "  OR (?3 IS NOT NULL AND consumer_key = ?3))",
 	    "Iss", now, app_id, consumer_key);
+}
+
+json_t *
+apim_app_sub_row(sqlite3 *db, sqlite3_stmt *st)
+{
+	return apim_app_sub_json(db, apim_store_text(st, 0));
 }

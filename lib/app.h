@@ -21,9 +21,6 @@ int apim_app_tier_valid(const char *t);
 /* The known application tiers, comma separated, for messages. */
 const char *apim_app_tiers(void);
 
-/* Find an API by id or NAME:VERSION (any state) into id; -1 with APIM_NO
- * "no API 'REF'". */
-int apim_app_api_find(sqlite3 *db, const char *ref, char id[APIM_ID_MAX]);
 /* 1 if user may see api_id (public, or restricted to a role the user holds
  * in user_role), 0 if not, -1 on a store error. */
 int apim_app_api_visible(sqlite3 *db, const char *api_id, const char *user);
@@ -33,6 +30,8 @@ int apim_app_api_state(sqlite3 *db, const char *api_id, char *state, size_t n);
 /* A subscription as JSON (subscriptionId, applicationId, apiId, apiInfo,
  * throttlingPolicy, status); NULL with the error set. */
 json_t *apim_app_sub_json(sqlite3 *db, const char *sub_id);
+/* The same for the subscription id in column 0 of st (for apim_out_rows). */
+json_t *apim_app_sub_row(sqlite3 *db, sqlite3_stmt *st);
 
 /* Inside a transaction: mark revoked (at now) every unrevoked token issued
  * to app_id (when not NULL) or to consumer_key (when not NULL).  Returns the

@@ -81,25 +81,28 @@ set_state(sqlite3 *db, const char *id, const char *action, const char *from,
 static int
 deprecate_old(sqlite3 *db, const char *id, const char *name, const char *actor)
 {
-	sqlite3_stmt *st;
-	json_t *ids = json_array();
+	json_t *ids;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	st = apim_store_prep(db, "SELECT id FROM api WHERE name = ? AND id <> ? "
-	    "AND state = 'PUBLISHED'", "ss", name, id);
-	if (st == NULL) {
-		json_decref(ids);
+	if ((ids = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM api "
+	    "WHERE name = ? AND id <> ? AND state = 'PUBLISHED'", "ss", name,
+	    id))) == NULL)
 		return -1;
-	}
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(ids, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(ids); i++)
 		rc = set_state(db, json_string_value(json_array_get(ids, i)),
 		    "deprecate", "PUBLISHED", "DEPRECATED", actor);
 	json_decref(ids);
 	return rc;
+}
+
+/* A subscription row (app_id, tier, status) as a JSON array. */
+static json_t *
+sub_triple(sqlite3 *db, sqlite3_stmt *st)
+{
+	(void)db;
+	return json_pack("[sss]", apim_store_text(st, 0), apim_store_text(st, 1),
+	    apim_store_text(st, 2));
 }
 
 /* WSO2 carries subscriptions forward when a new version is first published:
@@ -108,24 +111,18 @@ deprecate_old(sqlite3 *db, const char *id, const char *name, const char *actor)
 static int
 copy_subscriptions(sqlite3 *db, const char *id, const char *name)
 {
-	sqlite3_stmt *st;
-	json_t *subs = json_array();
+	json_t *subs;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	st = apim_store_prep(db, "SELECT s.app_id, s.tier, s.status FROM subscription s "
-	    "JOIN api a ON a.id = s.api_id WHERE a.name = ? AND a.id <> ? "
+	subs = apim_store_rows_json(db, apim_store_prep(db, "SELECT s.app_id, "
+	    "s.tier, s.status FROM subscription s JOIN api a ON a.id = s.api_id "
+	    "WHERE a.name = ? AND a.id <> ? "
 	    "AND a.state <> 'RETIRED' AND s.app_id NOT IN (SELECT app_id FROM "
 	    "subscription WHERE api_id = ?) ORDER BY a.created_ms DESC, s.created_ms",
-	    "sss", name, id, id);
-	if (st == NULL) {
-		json_decref(subs);
+	    "sss", name, id, id), sub_triple);
+	if (subs == NULL)
 		return -1;
-	}
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(subs, json_pack("[sss]", apim_store_text(st, 0),
-		    apim_store_text(st, 1), apim_store_text(st, 2)));
-	sqlite3_finalize(st);
 	for (i = 0; rc == 0 && i < json_array_size(subs); i++) {
 		json_t *s = json_array_get(subs, i);
 		char sid[37];
@@ -213,32 +210,25 @@ fail:
 	return -1;
 }
 
+/* A history entry from a lifecycle row (action, from, to, actor, at_ms). */
+static json_t *
+history_entry(sqlite3 *db, sqlite3_stmt *st)
+{
+	char t[32];
+
+	(void)db;
+	apim_time_iso(sqlite3_column_int64(st, 4), t);
+	return json_pack("{s:s, s:s?, s:s, s:s, s:s}",
+	    "action", apim_store_text(st, 0),
+	    "previousState", (const char *)sqlite3_column_text(st, 1),
+	    "postState", apim_store_text(st, 2),
+	    "user", apim_store_text(st, 3), "updatedTime", t);
+}
+
 json_t *
 apim_lifecycle_history(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *a;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT action, from_state, to_state, actor, at_ms "
-	    "FROM lifecycle WHERE api_id = ? ORDER BY id", "s", id);
-	if (st == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1) {
-		char t[32];
-
-		apim_time_iso(sqlite3_column_int64(st, 4), t);
-		json_array_append_new(a, json_pack("{s:s, s:s?, s:s, s:s, s:s}",
-		    "action", apim_store_text(st, 0),
-		    "previousState", (const char *)sqlite3_column_text(st, 1),
-		    "postState", apim_store_text(st, 2),
-		    "user", apim_store_text(st, 3), "updatedTime", t));
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT action, "
+	    "from_state, to_state, actor, at_ms FROM lifecycle WHERE api_id = ? "
+	    "ORDER BY id", "s", id), history_entry);
 }

@@ -1,9 +1,10 @@
-/* out: JSON lines and aligned tables on a FILE.
+/* out: JSON lines and aligned tables on a FILE, and store rows as either.
  * The table copies every cell; apim_table_print frees it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "out.h"
+#include "store.h"
 #include "util.h"
 
 int
@@ -86,4 +87,68 @@ apim_table_print(struct apim_table *t, FILE *f)
 	free(w);
 	free(t->cells);
 	free(t);
+}
+
+int
+apim_out_emit(json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	apim_out_json(stdout, v, 0);
+	json_decref(v);
+	return 0;
+}
+
+char *
+apim_out_join(const json_t *a, const char *sep)
+{
+	size_t i, n = 1;
+	const json_t *v;
+	char *s;
+
+	json_array_foreach(a, i, v)
+		n += strlen(json_string_value(v)) + strlen(sep);
+	s = apim_xmalloc(n);
+	*s = '\0';
+	json_array_foreach(a, i, v) {
+		if (i)
+			strcat(s, sep);
+		strcat(s, json_string_value(v));
+	}
+	return s;
+}
+
+int
+apim_out_rows(sqlite3 *db, sqlite3_stmt *st, int json,
+    const char *const *headers, json_t *(*obj)(sqlite3 *, sqlite3_stmt *))
+{
+	struct apim_table *t = NULL;
+	const char **row;
+	int rc, i, n = 0;
+
+	if (st == NULL)
+		return -1;
+	while (headers[n])
+		n++;
+	row = apim_xmalloc(((size_t)n + 1) * sizeof *row);
+	if (!json)
+		t = apim_table_new(headers);
+	while ((rc = apim_store_step(db, st)) == 1) {
+		if (json) {
+			if (apim_out_emit(obj(db, st)) == -1) {
+				rc = -1;
+				break;
+			}
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			row[i] = apim_store_text(st, i);
+		row[n] = NULL;
+		apim_table_add(t, row);
+	}
+	sqlite3_finalize(st);
+	free(row);
+	if (t)
+		apim_table_print(t, stdout);
+	return rc == -1 ? -1 : 0;
 }

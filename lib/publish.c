@@ -92,44 +92,30 @@ int
 apim_publish_create(struct apim_ctx *ctx, struct apim_args *a)
 {
 	static const char *const need[] = { "name", "context", "version", "endpoint", NULL };
-	json_t *api;
-	sqlite3 *db;
-	char id[37];
-	int i, rc;
+	int i;
 
 	if (apim_args_npos(a, 0, 0) == -1)
 		return -1;
 	for (i = 0; need[i]; i++)
 		if (!apim_args_has(a, need[i]))
 			return usage("missing --%s", need[i]);
-	if ((db = apim_ctx_db(ctx)) == NULL)
-		return -1;
-	api = apim_publish_fields(a);
-	rc = apim_api_create(db, api, ctx->actor, id);
+	return apim_publish_add(ctx, apim_publish_fields(a));
+}
+
+int
+apim_publish_add(struct apim_ctx *ctx, json_t *api)
+{
+	sqlite3 *db;
+	char id[37];
+	int rc = -1;
+
+	if ((db = apim_ctx_db(ctx)) != NULL)
+		rc = apim_api_create(db, api, ctx->actor, id);
 	json_decref(api);
 	if (rc == -1)
 		return -1;
 	printf("%s\n", id);
 	return 0;
-}
-
-static char *
-join(const json_t *arr, const char *sep)
-{
-	size_t i, n = 1;
-	const json_t *v;
-	char *s;
-
-	json_array_foreach(arr, i, v)
-		n += strlen(json_string_value(v)) + strlen(sep);
-	s = apim_xmalloc(n);
-	*s = '\0';
-	json_array_foreach(arr, i, v) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, json_string_value(v));
-	}
-	return s;
 }
 
 static const char *
@@ -221,7 +207,7 @@ op_row(const json_t *o, char **c)
 	c[1] = dup(jstr(o, "target"));
 	c[2] = dup(jstr(o, "authType") ? jstr(o, "authType") : "default");
 	c[3] = dup(jstr(o, "throttlingPolicy"));
-	c[4] = join(json_object_get(o, "scopes"), ",");
+	c[4] = apim_out_join(json_object_get(o, "scopes"), ",");
 }
 
 static const char *const op_heads[] = { "VERB", "TEMPLATE", "AUTH", "TIER", "SCOPES",
@@ -255,20 +241,20 @@ apim_publish_show(struct apim_ctx *ctx, struct apim_args *a)
 	printf("endpoint:    %s\n", jstr(json_object_get(ec, "production_endpoints"), "url"));
 	v = jstr(json_object_get(ec, "sandbox_endpoints"), "url");
 	printf("sandbox:     %s\n", v ? v : "-");
-	s = join(json_object_get(o, "policies"), ", ");
+	s = apim_out_join(json_object_get(o, "policies"), ", ");
 	printf("tiers:       %s\n", s);
 	free(s);
 	v = jstr(o, "apiThrottlingPolicy");
 	printf("policy:      %s\n", v ? v : "-");
-	s = join(json_object_get(o, "securityScheme"), ", ");
+	s = apim_out_join(json_object_get(o, "securityScheme"), ", ");
 	printf("auth:        %s\n", s);
 	free(s);
 	printf("visibility:  %s\n",
 	    strcmp(jstr(o, "visibility"), "RESTRICTED") == 0 ? "restricted" : "public");
-	s = join(json_object_get(o, "visibleRoles"), ", ");
+	s = apim_out_join(json_object_get(o, "visibleRoles"), ", ");
 	printf("roles:       %s\n", *s ? s : "-");
 	free(s);
-	s = join(json_object_get(o, "tags"), ", ");
+	s = apim_out_join(json_object_get(o, "tags"), ", ");
 	printf("tags:        %s\n", *s ? s : "-");
 	free(s);
 	v = jstr(o, "description");

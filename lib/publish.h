@@ -12,6 +12,9 @@
  * --description, --auth) as a partial API object (lib/api.h); a new reference.
  * import lays it over the document, update passes it to apim_api_update. */
 json_t *apim_publish_fields(const struct apim_args *a);
+/* Create the API object api in the store (api is released here) and print
+ * its id: what create and import end with. */
+int apim_publish_add(struct apim_ctx *ctx, json_t *api);
 
 int apim_publish_create(struct apim_ctx *, struct apim_args *);
 int apim_publish_import(struct apim_ctx *, struct apim_args *);

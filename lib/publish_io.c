@@ -49,11 +49,9 @@ int
 apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 {
 	const char *file, *name;
-	char *buf, id[37];
+	char *buf;
 	size_t len;
 	json_t *doc, *api, *flags;
-	sqlite3 *db;
-	int rc;
 
 	if (apim_args_npos(a, 1, 1) == -1)
 		return -1;
@@ -88,16 +86,7 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 		json_decref(api);
 		return -1;
 	}
-	if ((db = apim_ctx_db(ctx)) == NULL) {
-		json_decref(api);
-		return -1;
-	}
-	rc = apim_api_create(db, api, ctx->actor, id);
-	json_decref(api);
-	if (rc == -1)
-		return -1;
-	printf("%s\n", id);
-	return 0;
+	return apim_publish_add(ctx, api);
 }
 
 int

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api.h"
 #include "app.h"
 #include "err.h"
 #include "out.h"
@@ -13,50 +14,24 @@
 int
 apim_publish_subscriptions(struct apim_ctx *ctx, struct apim_args *a)
 {
+	static const char *const hdr[] = { "ID", "APPLICATION", "OWNER", "TIER",
+	    "STATUS", NULL };
 	sqlite3 *db;
-	sqlite3_stmt *st;
 	char api[APIM_ID_MAX];
-	struct apim_table *t = NULL;
-	const char *hdr[] = { "ID", "APPLICATION", "OWNER", "TIER", "STATUS", NULL };
-	json_t *o;
-	int rc;
 
 	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
-	    apim_app_api_find(db, a->pos[0], api) == -1)
+	    apim_api_resolve(db, a->pos[0], api) == -1)
 		return -1;
-	st = apim_store_prep(db, "SELECT s.id, p.name, p.owner, s.tier, s.status"
-	    " FROM subscription s JOIN application p ON p.id = s.app_id"
-	    " WHERE s.api_id = ? ORDER BY p.owner, p.name", "s", api);
-	if (st == NULL)
-		return -1;
-	if (!ctx->json)
-		t = apim_table_new(hdr);
-	while ((rc = apim_store_step(db, st)) == 1) {
-		if (ctx->json) {
-			if ((o = apim_app_sub_json(db, apim_store_text(st, 0))) == NULL) {
-				rc = -1;
-				break;
-			}
-			apim_out_json(stdout, o, 0);
-			json_decref(o);
-		} else {
-			const char *row[] = { apim_store_text(st, 0),
-			    apim_store_text(st, 1), apim_store_text(st, 2),
-			    apim_store_text(st, 3), apim_store_text(st, 4), NULL };
-			apim_table_add(t, row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t)
-		apim_table_print(t, stdout);
-	return rc == -1 ? -1 : 0;
+	return apim_out_rows(db, apim_store_prep(db, "SELECT s.id, p.name, p.owner,"
+	    " s.tier, s.status FROM subscription s JOIN application p"
+	    " ON p.id = s.app_id WHERE s.api_id = ? ORDER BY p.owner, p.name", "s",
+	    api), ctx->json, hdr, apim_app_sub_row);
 }
 
 static int
 set_status(struct apim_ctx *ctx, struct apim_args *a, const char *status)
 {
 	sqlite3 *db;
-	json_t *o;
 	int n;
 
 	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL)
@@ -70,13 +45,7 @@ set_status(struct apim_ctx *ctx, struct apim_args *a, const char *status)
 		apim_err_set(APIM_NO, "no subscription '%s'", a->pos[0]);
 		return -1;
 	}
-	if (ctx->json) {
-		if ((o = apim_app_sub_json(db, a->pos[0])) == NULL)
-			return -1;
-		apim_out_json(stdout, o, 0);
-		json_decref(o);
-	}
-	return 0;
+	return ctx->json ? apim_out_emit(apim_app_sub_json(db, a->pos[0])) : 0;
 }
 
 int

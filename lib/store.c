@@ -1,5 +1,7 @@
 /* store: open, migrate and talk to the shared SQLite file.
- * Statements returned are the caller's to sqlite3_finalize(). */
+ * Statements returned are the caller's to sqlite3_finalize(); those passed to
+ * apim_store_one_text, apim_store_one_json, apim_store_rows_json and
+ * apim_store_column_json are finalized there. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -30,6 +32,16 @@ apim_store_fail(sqlite3 *db, const char *what)
 		code = APIM_DATAERR;
 	apim_err_set(code, "%s: %s", what, sqlite3_errmsg(db));
 	return -1;
+}
+
+/* apim_store_fail with "cannot VERB store 'PATH'" before the reason. */
+static int
+fail_path(sqlite3 *db, const char *verb, const char *path)
+{
+	char what[PATH_MAX + 64];
+
+	snprintf(what, sizeof what, "cannot %s store '%s'", verb, path);
+	return apim_store_fail(db, what);
 }
 
 static int
@@ -64,13 +76,13 @@ migrate(sqlite3 *db, const char *path)
 	/* Up to date: done without the write lock, so that opening the store
 	 * never waits for a writer (WAL readers don't). */
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return apim_store_fail(db, path);
+		return fail_path(db, "migrate", path);
 	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (v == apim_schema_count())
 		return 0;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return apim_store_fail(db, path);
+		return fail_path(db, "migrate", path);
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
@@ -95,7 +107,7 @@ migrate(sqlite3 *db, const char *path)
 	return 0;
 fail:
 	sqlite3_free(msg);
-	apim_store_fail(db, "migrating the store");
+	fail_path(db, "migrate", path);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
@@ -114,7 +126,7 @@ apim_store_open(const char *path, int flags)
 	}
 	if (sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		if (db)
-			apim_store_fail(db, path);
+			fail_path(db, "open", path);
 		else
 			apim_err_set(APIM_SOFTWARE, "%s: out of memory", path);
 		if (apim_err_code() == APIM_SOFTWARE)
@@ -138,7 +150,7 @@ apim_store_open(const char *path, int flags)
 	}
 	return db;
 fail:
-	apim_store_fail(db, path);
+	fail_path(db, "open", path);
 	sqlite3_close(db);
 	return NULL;
 }
@@ -238,7 +250,7 @@ apim_store_step(sqlite3 *db, sqlite3_stmt *st)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return apim_store_fail(db, "store");
+	return apim_store_fail(db, "cannot query the store");
 }
 
 int
@@ -265,4 +277,85 @@ apim_store_text(sqlite3_stmt *st, int col)
 	const unsigned char *t = sqlite3_column_text(st, col);
 
 	return t ? (const char *)t : "";
+}
+
+int
+apim_store_one_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t n)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = apim_store_step(db, st)) == 1)
+		snprintf(out, n, "%s", apim_store_text(st, 0));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+json_t *
+apim_store_rows_json(sqlite3 *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3 *, sqlite3_stmt *))
+{
+	json_t *a, *v;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	a = json_array();
+	while ((rc = apim_store_step(db, st)) == 1) {
+		if ((v = row(db, st)) == NULL) {
+			rc = -1;
+			break;
+		}
+		json_array_append_new(a, v);
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The first column of a row as JSON: an integer, null or a string. */
+static json_t *
+first_value(sqlite3 *db, sqlite3_stmt *st)
+{
+	(void)db;
+	switch (sqlite3_column_type(st, 0)) {
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(st, 0));
+	case SQLITE_NULL:
+		return json_null();
+	default:
+		return json_string(apim_store_text(st, 0));
+	}
+}
+
+json_t *
+apim_store_column_json(sqlite3 *db, sqlite3_stmt *st)
+{
+	return apim_store_rows_json(db, st, first_value);
+}
+
+json_t *
+apim_store_text_json(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() :
+	    json_string(apim_store_text(st, col));
+}
+
+int
+apim_store_one_json(sqlite3 *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3 *, sqlite3_stmt *), json_t **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (st == NULL)
+		return -1;
+	if ((rc = apim_store_step(db, st)) == 1 && (*out = row(db, st)) == NULL)
+		rc = -1;
+	sqlite3_finalize(st);
+	return rc;
 }

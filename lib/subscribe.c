@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api.h"
 #include "app.h"
 #include "err.h"
 #include "out.h"
@@ -18,67 +19,17 @@
 	" (a.visibility = 'public' OR EXISTS (SELECT 1 FROM api_role r" \
 	"  JOIN user_role u ON u.role = r.role WHERE r.api_id = a.id AND u.name = ?2))"
 
-static int
-emit(json_t *v)
-{
-	if (v == NULL)
-		return -1;
-	apim_out_json(stdout, v, 0);
-	json_decref(v);
-	return 0;
-}
-
-/* A JSON array of the first column of every row of st (finalized). */
-static json_t *
-column_array(sqlite3 *db, sqlite3_stmt *st)
-{
-	json_t *a;
-	int rc;
-
-	if (st == NULL)
-		return NULL;
-	a = json_array();
-	while ((rc = apim_store_step(db, st)) == 1)
-		json_array_append_new(a, json_string(apim_store_text(st, 0)));
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
-}
-
 /* The tiers an API offers, in order; "Unlimited" if it names none. */
 static json_t *
 api_tiers(sqlite3 *db, const char *api_id)
 {
-	json_t *a = column_array(db, apim_store_prep(db,
+	json_t *a = apim_store_column_json(db, apim_store_prep(db,
 	    "SELECT tier FROM api_tier WHERE api_id = ? ORDER BY pos, tier", "s",
 	    api_id));
 
 	if (a && json_array_size(a) == 0)
 		json_array_append_new(a, json_string("Unlimited"));
 	return a;
-}
-
-/* Join a JSON array of strings with sep into a new string. */
-static char *
-join(const json_t *a, const char *sep)
-{
-	size_t i, n = 1;
-	json_t *v;
-	char *s;
-
-	json_array_foreach(a, i, v)
-		n += strlen(json_string_value(v)) + strlen(sep);
-	s = apim_xmalloc(n);
-	*s = '\0';
-	json_array_foreach(a, i, v) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, json_string_value(v));
-	}
-	return s;
 }
 
 /* The consumer's view of one API (row: id, name, version, context, state,
@@ -95,9 +46,7 @@ api_info(sqlite3 *db, sqlite3_stmt *st)
 	json_object_set_new(o, "context", json_string(apim_store_text(st, 3)));
 	json_object_set_new(o, "provider", json_string(apim_store_text(st, 5)));
 	json_object_set_new(o, "lifeCycleStatus", json_string(apim_store_text(st, 4)));
-	json_object_set_new(o, "description",
-	    sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() :
-	    json_string(apim_store_text(st, 6)));
+	json_object_set_new(o, "description", apim_store_text_json(st, 6));
 	json_object_set_new(o, "isSubscriptionAvailable",
 	    json_boolean(strcmp(apim_store_text(st, 4), "PUBLISHED") == 0));
 	if ((t = api_tiers(db, id)) == NULL) {
@@ -105,7 +54,7 @@ api_info(sqlite3 *db, sqlite3_stmt *st)
 		return NULL;
 	}
 	json_object_set_new(o, "throttlingPolicies", t);
-	t = column_array(db, apim_store_prep(db,
+	t = apim_store_column_json(db, apim_store_prep(db,
 	    "SELECT tag FROM api_tag WHERE api_id = ? ORDER BY tag", "s", id));
 	if (t == NULL) {
 		json_decref(o);
@@ -118,15 +67,13 @@ api_info(sqlite3 *db, sqlite3_stmt *st)
 int
 apim_subscribe_apis(struct apim_ctx *ctx, struct apim_args *a)
 {
+	static const char *const hdr[] = { "ID", "NAME", "VERSION", "CONTEXT",
+	    "STATE", "PROVIDER", NULL };
 	sqlite3 *db;
-	sqlite3_stmt *st;
-	struct apim_table *t = NULL;
-	const char *hdr[] = { "ID", "NAME", "VERSION", "CONTEXT", "STATE", "PROVIDER", NULL };
-	int rc;
 
 	if (apim_args_npos(a, 0, 0) == -1 || (db = apim_ctx_db(ctx)) == NULL)
 		return -1;
-	st = apim_store_prep(db,
+	return apim_out_rows(db, apim_store_prep(db,
 	    "SELECT a.id, a.name, a.version, a.context, a.state, a.provider,"
 	    " a.description FROM api a WHERE a.state IN " VISIBLE_STATES " AND"
 	    VISIBLE_TO_2 " AND (?1 IS NULL OR instr(lower(a.name), lower(?1))"
@@ -135,109 +82,38 @@ apim_subscribe_apis(struct apim_ctx *ctx, struct apim_args *a)
 	    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM api_tag g"
 	    "  WHERE g.api_id = a.id AND g.tag = ?3))"
 	    " ORDER BY a.name, a.version",
-	    "sss", apim_args_get(a, "search"), ctx->actor, apim_args_get(a, "tag"));
-	if (st == NULL)
-		return -1;
-	if (!ctx->json)
-		t = apim_table_new(hdr);
-	while ((rc = apim_store_step(db, st)) == 1) {
-		if (ctx->json) {
-			if (emit(api_info(db, st)) == -1) {
-				rc = -1;
-				break;
-			}
-		} else {
-			const char *row[] = { apim_store_text(st, 0),
-			    apim_store_text(st, 1), apim_store_text(st, 2),
-			    apim_store_text(st, 3), apim_store_text(st, 4),
-			    apim_store_text(st, 5), NULL };
-			apim_table_add(t, row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t)
-		apim_table_print(t, stdout);
-	return rc == -1 ? -1 : 0;
+	    "sss", apim_args_get(a, "search"), ctx->actor, apim_args_get(a, "tag")),
+	    ctx->json, hdr, api_info);
 }
 
+/* A document as the consumer sees it, from a doc row (id, name, type,
+ * source, content, url, file_name). */
 static json_t *
-api_operations(sqlite3 *db, const char *id)
+doc_entry(sqlite3 *db, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st, *sc;
-	json_t *ops = json_array(), *op;
-	int rc;
+	const char *src = apim_store_text(st, 3);
+	json_t *d = json_object();
 
-	st = apim_store_prep(db, "SELECT id, verb, template, auth, tier FROM resource"
-	    " WHERE api_id = ? ORDER BY template, verb", "s", id);
-	if (st == NULL) {
-		json_decref(ops);
-		return NULL;
-	}
-	while ((rc = apim_store_step(db, st)) == 1) {
-		json_t *scopes;
-
-		op = json_object();
-		json_object_set_new(op, "target", json_string(apim_store_text(st, 2)));
-		json_object_set_new(op, "verb", json_string(apim_store_text(st, 1)));
-		json_object_set_new(op, "authType", sqlite3_column_type(st, 3) ==
-		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 3)));
-		json_object_set_new(op, "throttlingPolicy", sqlite3_column_type(st, 4) ==
-		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 4)));
-		sc = apim_store_prep(db, "SELECT scope FROM resource_scope WHERE"
-		    " resource_id = ? ORDER BY scope", "I",
-		    (int64_t)sqlite3_column_int64(st, 0));
-		if ((scopes = column_array(db, sc)) == NULL) {
-			json_decref(op);
-			rc = -1;
-			break;
-		}
-		json_object_set_new(op, "scopes", scopes);
-		json_array_append_new(ops, op);
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(ops);
-		return NULL;
-	}
-	return ops;
+	(void)db;
+	json_object_set_new(d, "documentId", json_string(apim_store_text(st, 0)));
+	json_object_set_new(d, "name", json_string(apim_store_text(st, 1)));
+	json_object_set_new(d, "type", json_string(apim_store_text(st, 2)));
+	json_object_set_new(d, "sourceType", json_string(src));
+	if (strcmp(src, "INLINE") == 0)
+		json_object_set_new(d, "inlineContent", json_string(apim_store_text(st, 4)));
+	else if (strcmp(src, "URL") == 0)
+		json_object_set_new(d, "sourceUrl", json_string(apim_store_text(st, 5)));
+	else
+		json_object_set_new(d, "fileName", json_string(apim_store_text(st, 6)));
+	return d;
 }
 
 static json_t *
 api_documents(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	json_t *docs = json_array(), *d;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT id, name, type, source, content, url,"
-	    " file_name FROM doc WHERE api_id = ? ORDER BY name", "s", id);
-	if (st == NULL) {
-		json_decref(docs);
-		return NULL;
-	}
-	while ((rc = apim_store_step(db, st)) == 1) {
-		const char *src = apim_store_text(st, 3);
-
-		d = json_object();
-		json_object_set_new(d, "documentId", json_string(apim_store_text(st, 0)));
-		json_object_set_new(d, "name", json_string(apim_store_text(st, 1)));
-		json_object_set_new(d, "type", json_string(apim_store_text(st, 2)));
-		json_object_set_new(d, "sourceType", json_string(src));
-		if (strcmp(src, "INLINE") == 0)
-			json_object_set_new(d, "inlineContent",
-			    json_string(apim_store_text(st, 4)));
-		else if (strcmp(src, "URL") == 0)
-			json_object_set_new(d, "sourceUrl", json_string(apim_store_text(st, 5)));
-		else
-			json_object_set_new(d, "fileName", json_string(apim_store_text(st, 6)));
-		json_array_append_new(docs, d);
-	}
-	sqlite3_finalize(st);
-	if (rc == -1) {
-		json_decref(docs);
-		return NULL;
-	}
-	return docs;
+	return apim_store_rows_json(db, apim_store_prep(db, "SELECT id, name, type,"
+	    " source, content, url, file_name FROM doc WHERE api_id = ? ORDER BY name",
+	    "s", id), doc_entry);
 }
 
 /* Find an API the consumer may see into id; "no API" otherwise. */
@@ -247,7 +123,7 @@ visible_api(sqlite3 *db, const char *user, const char *ref, char id[APIM_ID_MAX]
 	char state[16];
 	int v;
 
-	if (apim_app_api_find(db, ref, id) == -1 ||
+	if (apim_api_resolve(db, ref, id) == -1 ||
 	    apim_app_api_state(db, id, state, sizeof state) == -1 ||
 	    (v = apim_app_api_visible(db, id, user)) == -1)
 		return -1;
@@ -276,13 +152,13 @@ print_api(const json_t *o)
 	for (k = 0; keys[k]; k++)
 		if ((v = json_object_get(o, keys[k])) && json_is_string(v))
 			printf("%-12s%s\n", labels[k], json_string_value(v));
-	s = join(json_object_get(o, "throttlingPolicies"), ", ");
+	s = apim_out_join(json_object_get(o, "throttlingPolicies"), ", ");
 	printf("%-12s%s\n", "tiers", s);
 	free(s);
-	s = join(json_object_get(o, "tags"), ", ");
+	s = apim_out_join(json_object_get(o, "tags"), ", ");
 	printf("%-12s%s\n", "tags", *s ? s : "-");
 	free(s);
-	s = join(json_object_get(o, "versions"), ", ");
+	s = apim_out_join(json_object_get(o, "versions"), ", ");
 	printf("%-12s%s\n", "versions", s);
 	free(s);
 	ops = json_object_get(o, "operations");
@@ -290,7 +166,7 @@ print_api(const json_t *o)
 		printf("\n");
 		t = apim_table_new(hdr);
 		json_array_foreach(ops, i, v) {
-			char *sc = join(json_object_get(v, "scopes"), ",");
+			char *sc = apim_out_join(json_object_get(v, "scopes"), ",");
 			const char *row[] = {
 			    json_string_value(json_object_get(v, "verb")),
 			    json_string_value(json_object_get(v, "target")),
@@ -337,13 +213,13 @@ apim_subscribe_api(struct apim_ctx *ctx, struct apim_args *a)
 	if ((rc = apim_store_step(db, st)) == 1)
 		o = api_info(db, st);
 	if (rc == 1 && o) {
-		v = column_array(db, apim_store_prep(db,
+		v = apim_store_column_json(db, apim_store_prep(db,
 		    "SELECT a.version FROM api a WHERE a.name = ?1 AND a.state IN "
 		    VISIBLE_STATES " AND" VISIBLE_TO_2 " ORDER BY a.created_ms, a.version",
 		    "ss", apim_store_text(st, 1), ctx->actor));
 		if (v)
 			json_object_set_new(o, "versions", v);
-		if (v && (v = api_operations(db, id)) != NULL)
+		if (v && (v = apim_api_resources(db, id)) != NULL)
 			json_object_set_new(o, "operations", v);
 		if (v && (v = api_documents(db, id)) != NULL)
 			json_object_set_new(o, "documents", v);
@@ -356,7 +232,7 @@ apim_subscribe_api(struct apim_ctx *ctx, struct apim_args *a)
 	if (o == NULL)
 		return -1;
 	if (ctx->json)
-		return emit(o);
+		return apim_out_emit(o);
 	print_api(o);
 	json_decref(o);
 	return 0;
@@ -492,48 +368,31 @@ apim_subscribe_app_create(struct apim_ctx *ctx, struct apim_args *a)
 		return -1;
 	}
 	if (ctx->json)
-		return emit(apim_app_json(db, id));
+		return apim_out_emit(apim_app_json(db, id));
 	printf("%s\n", id);
 	return 0;
+}
+
+/* An application row (id first) as JSON, for apim_out_rows. */
+static json_t *
+app_row(sqlite3 *db, sqlite3_stmt *st)
+{
+	return apim_app_json(db, apim_store_text(st, 0));
 }
 
 int
 apim_subscribe_app_list(struct apim_ctx *ctx, struct apim_args *a)
 {
+	static const char *const hdr[] = { "ID", "NAME", "OWNER", "TIER", "TOKEN",
+	    "SUBSCRIPTIONS", NULL };
 	sqlite3 *db;
-	sqlite3_stmt *st;
-	struct apim_table *t = NULL;
-	const char *hdr[] = { "ID", "NAME", "OWNER", "TIER", "TOKEN", "SUBSCRIPTIONS", NULL };
-	int rc, all = apim_args_has(a, "all");
 
 	if (apim_args_npos(a, 0, 0) == -1 || (db = apim_ctx_db(ctx)) == NULL)
 		return -1;
-	st = apim_store_prep(db, "SELECT id, name, owner, tier, token_type,"
-	    " (SELECT count(*) FROM subscription WHERE app_id = a.id)"
+	return apim_out_rows(db, apim_store_prep(db, "SELECT id, name, owner, tier,"
+	    " token_type, (SELECT count(*) FROM subscription WHERE app_id = a.id)"
 	    " FROM application a WHERE ?1 OR owner = ?2 ORDER BY owner, name",
-	    "is", all, ctx->actor);
-	if (st == NULL)
-		return -1;
-	if (!ctx->json)
-		t = apim_table_new(hdr);
-	while ((rc = apim_store_step(db, st)) == 1) {
-		if (ctx->json) {
-			if (emit(apim_app_json(db, apim_store_text(st, 0))) == -1) {
-				rc = -1;
-				break;
-			}
-		} else {
-			const char *row[] = { apim_store_text(st, 0),
-			    apim_store_text(st, 1), apim_store_text(st, 2),
-			    apim_store_text(st, 3), apim_store_text(st, 4),
-			    apim_store_text(st, 5), NULL };
-			apim_table_add(t, row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t)
-		apim_table_print(t, stdout);
-	return rc == -1 ? -1 : 0;
+	    "is", apim_args_has(a, "all"), ctx->actor), ctx->json, hdr, app_row);
 }
 
 int
@@ -549,7 +408,7 @@ apim_subscribe_app_show(struct apim_ctx *ctx, struct apim_args *a)
 	    (o = apim_app_json(db, id)) == NULL)
 		return -1;
 	if (ctx->json)
-		return emit(o);
+		return apim_out_emit(o);
 	json_object_foreach(o, k, v) {
 		if (json_is_string(v))
 			printf("%-18s%s\n", k, json_string_value(v));
@@ -599,7 +458,7 @@ apim_subscribe_app_update(struct apim_ctx *ctx, struct apim_args *a)
 		return -1;
 	}
 	if (ctx->json)
-		return emit(apim_app_json(db, id));
+		return apim_out_emit(apim_app_json(db, id));
 	return 0;
 }
 
@@ -627,7 +486,7 @@ apim_subscribe_app_delete(struct apim_ctx *ctx, struct apim_args *a)
 		o = json_object();
 		json_object_set_new(o, "applicationId", json_string(id));
 		json_object_set_new(o, "revokedTokens", json_integer(revoked));
-		return emit(o);
+		return apim_out_emit(o);
 	}
 	return 0;
 }
@@ -658,44 +517,47 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 	sqlite3 *db;
 	char app[APIM_ID_MAX], api[APIM_ID_MAX], sub[APIM_ID_MAX], state[16], old[128];
 	const char *want = apim_args_get(a, "tier"), *tier = NULL;
-	json_t *tiers, *v;
+	json_t *tiers = NULL, *v;
 	size_t i;
 	int found, v_ok;
 	int64_t now = apim_now_ms();
 
-	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
-	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
-	    apim_app_api_find(db, a->pos[1], api) == -1 ||
+	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL)
+		return -1;
+	/* Check the API's state and tiers in the transaction that writes, so
+	 * a lifecycle change cannot slip in between. */
+	if (apim_store_begin(db) == -1)
+		return -1;
+	if (apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
+	    apim_api_resolve(db, a->pos[1], api) == -1 ||
 	    apim_app_api_state(db, api, state, sizeof state) == -1 ||
 	    (v_ok = apim_app_api_visible(db, api, ctx->actor)) == -1)
-		return -1;
+		goto fail;
 	if (!v_ok) {
 		apim_err_set(APIM_NO, "no API '%s'", a->pos[1]);
-		return -1;
+		goto fail;
 	}
 	if (strcmp(state, "PUBLISHED") != 0) {
 		apim_err_set(APIM_NO, "API '%s' is %s: only PUBLISHED APIs take "
 		    "subscriptions", a->pos[1], state);
-		return -1;
+		goto fail;
 	}
 	if ((tiers = api_tiers(db, api)) == NULL)
-		return -1;
+		goto fail;
 	json_array_foreach(tiers, i, v)
 		if (want == NULL || strcmp(want, json_string_value(v)) == 0) {
 			tier = want ? want : json_string_value(v);
 			break;
 		}
 	if (tier == NULL) {
-		char *s = join(tiers, ", ");
+		char *s = apim_out_join(tiers, ", ");
 
 		apim_err_set(APIM_DATAERR, "API '%s' does not offer tier '%s' (it offers %s)",
 		    a->pos[1], want, s);
 		free(s);
-		json_decref(tiers);
-		return -1;
+		goto fail;
 	}
-	if (apim_store_begin(db) == -1 ||
-	    (found = find_sub(db, app, api, sub, old, sizeof old)) == -1)
+	if ((found = find_sub(db, app, api, sub, old, sizeof old)) == -1)
 		goto fail;
 	if (found && strcmp(old, tier) != 0) {
 		if (apim_store_exec(db, "UPDATE subscription SET tier = ?, updated_ms = ?"
@@ -712,7 +574,7 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 		goto fail;
 	json_decref(tiers);
 	if (ctx->json)
-		return emit(apim_app_sub_json(db, sub));
+		return apim_out_emit(apim_app_sub_json(db, sub));
 	printf("%s\n", sub);
 	return 0;
 fail:
@@ -731,7 +593,7 @@ apim_subscribe_unsubscribe(struct apim_ctx *ctx, struct apim_args *a)
 
 	if (apim_args_npos(a, 2, 2) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1 ||
-	    apim_app_api_find(db, a->pos[1], api) == -1 || apim_store_begin(db) == -1)
+	    apim_api_resolve(db, a->pos[1], api) == -1 || apim_store_begin(db) == -1)
 		return -1;
 	if ((found = find_sub(db, app, api, sub, tier, sizeof tier)) == 0)
 		apim_err_set(APIM_NO, "application '%s' is not subscribed to '%s'",
@@ -743,19 +605,17 @@ apim_subscribe_unsubscribe(struct apim_ctx *ctx, struct apim_args *a)
 		json_decref(o);
 		return -1;
 	}
-	return o ? emit(o) : 0;
+	return o ? apim_out_emit(o) : 0;
 }
 
 int
 apim_subscribe_subscriptions(struct apim_ctx *ctx, struct apim_args *a)
 {
+	static const char *const hdr[] = { "ID", "APPLICATION", "API", "TIER",
+	    "STATUS", NULL };
 	sqlite3 *db;
-	sqlite3_stmt *st;
 	char app[APIM_ID_MAX], api[APIM_ID_MAX];
 	const char *appf = NULL, *apif = NULL;
-	struct apim_table *t = NULL;
-	const char *hdr[] = { "ID", "APPLICATION", "API", "TIER", "STATUS", NULL };
-	int rc;
 
 	if (apim_args_npos(a, 0, 0) == -1 || (db = apim_ctx_db(ctx)) == NULL)
 		return -1;
@@ -765,34 +625,15 @@ apim_subscribe_subscriptions(struct apim_ctx *ctx, struct apim_args *a)
 		appf = app;
 	}
 	if (apim_args_get(a, "api")) {
-		if (apim_app_api_find(db, apim_args_get(a, "api"), api) == -1)
+		if (apim_api_resolve(db, apim_args_get(a, "api"), api) == -1)
 			return -1;
 		apif = api;
 	}
-	st = apim_store_prep(db, "SELECT s.id, p.name, a.name || ':' || a.version,"
-	    " s.tier, s.status FROM subscription s JOIN application p ON p.id = s.app_id"
+	return apim_out_rows(db, apim_store_prep(db, "SELECT s.id, p.name,"
+	    " a.name || ':' || a.version, s.tier, s.status FROM subscription s"
+	    " JOIN application p ON p.id = s.app_id"
 	    " JOIN api a ON a.id = s.api_id WHERE p.owner = ?1"
 	    " AND (?2 IS NULL OR s.app_id = ?2) AND (?3 IS NULL OR s.api_id = ?3)"
-	    " ORDER BY p.name, a.name, a.version", "sss", ctx->actor, appf, apif);
-	if (st == NULL)
-		return -1;
-	if (!ctx->json)
-		t = apim_table_new(hdr);
-	while ((rc = apim_store_step(db, st)) == 1) {
-		if (ctx->json) {
-			if (emit(apim_app_sub_json(db, apim_store_text(st, 0))) == -1) {
-				rc = -1;
-				break;
-			}
-		} else {
-			const char *row[] = { apim_store_text(st, 0),
-			    apim_store_text(st, 1), apim_store_text(st, 2),
-			    apim_store_text(st, 3), apim_store_text(st, 4), NULL };
-			apim_table_add(t, row);
-		}
-	}
-	sqlite3_finalize(st);
-	if (t)
-		apim_table_print(t, stdout);
-	return rc == -1 ? -1 : 0;
+	    " ORDER BY p.name, a.name, a.version", "sss", ctx->actor, appf, apif),
+	    ctx->json, hdr, apim_app_sub_row);
 }

@@ -61,14 +61,10 @@ static char *
 parse_grants(const char *v)
 {
 	char **g = apim_split_csv(v ? v : "client_credentials,password,refresh_token");
-	char *out;
-	size_t i, n = 1;
+	char *out = NULL;
+	size_t i, j, n = 0;
 	int k, known;
 
-	for (i = 0; g[i]; i++)
-		n += strlen(g[i]) + 1;
-	out = apim_xmalloc(n);
-	*out = '\0';
 	for (i = 0; g[i]; i++) {
 		for (known = 0, k = 0; grant_types[k]; k++)
 			if (strcmp(g[i], grant_types[k]) == 0)
@@ -76,24 +72,25 @@ parse_grants(const char *v)
 		if (!known) {
 			apim_err_set(APIM_DATAERR, "unknown grant type '%s' (use"
 			    " client_credentials, password or refresh_token)", g[i]);
-			goto fail;
+			apim_strv_free(g);
+			return NULL;
 		}
-		if (strstr(out, g[i]))	/* no grant type is a part of another */
-			continue;
-		if (*out)
-			strcat(out, ",");
-		strcat(out, g[i]);
 	}
-	if (*out == '\0') {
+	for (i = 0; g[i]; i++) {	/* drop repeats, keeping the order */
+		for (j = 0; j < n && strcmp(g[j], g[i]) != 0; j++)
+			;
+		if (j < n)
+			free(g[i]);
+		else
+			g[n++] = g[i];
+	}
+	g[n] = NULL;
+	if (n == 0)
 		apim_err_set(APIM_DATAERR, "no grant type given");
-		goto fail;
-	}
+	else
+		out = apim_strv_join(g, ",");
 	apim_strv_free(g);
 	return out;
-fail:
-	apim_strv_free(g);
-	free(out);
-	return NULL;
 }
 
 /* Scopes of a comma list as an OAuth scope string (space separated, RFC 6749
@@ -104,25 +101,17 @@ parse_scopes(const char *v)
 	char **s = apim_split_csv(v ? v : "");
 	char *out;
 	const unsigned char *p;
-	size_t i, n = 1;
+	size_t i;
 
 	for (i = 0; s[i]; i++)
-		n += strlen(s[i]) + 1;
-	out = apim_xmalloc(n);
-	*out = '\0';
-	for (i = 0; s[i]; i++) {
 		for (p = (const unsigned char *)s[i]; *p; p++)
 			if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\') {
 				apim_err_set(APIM_DATAERR, "scope '%s' has a character"
 				    " OAuth does not allow", s[i]);
 				apim_strv_free(s);
-				free(out);
 				return NULL;
 			}
-		if (*out)
-			strcat(out, " ");
-		strcat(out, s[i]);
-	}
+	out = apim_strv_join(s, " ");
 	apim_strv_free(s);
 	return out;
 }
@@ -145,69 +134,72 @@ words(const char *s, int sep)
 	return a;
 }
 
-/* The strings of a JSON array joined with commas (malloc'd). */
-static char *
-csv_of(const json_t *a)
+/* A client row (see client_json's query) as JSON. */
+static json_t *
+client_object(sqlite3 *db, sqlite3_stmt *st)
 {
-	size_t i, n = 1;
-	json_t *w;
-	char *s;
+	char t[32];
 
-	json_array_foreach(a, i, w)
-		n += strlen(json_string_value(w)) + 1;
-	s = apim_xmalloc(n);
-	*s = '\0';
-	json_array_foreach(a, i, w) {
-		if (i)
-			strcat(s, ",");
-		strcat(s, json_string_value(w));
-	}
-	return s;
+	(void)db;
+	apim_time_iso(sqlite3_column_int64(st, 5), t);
+	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:o, s:s, s:s}",
+	    "consumerKey", apim_store_text(st, 0),
+	    "keyType", apim_store_text(st, 1),
+	    "supportedGrantTypes", words(apim_store_text(st, 2), ','),
+	    "scopes", words(apim_store_text(st, 3), ' '),
+	    "validityTime", (json_int_t)sqlite3_column_int64(st, 4),
+	    "callbackUrl", apim_store_text_json(st, 6),
+	    "keyState", "COMPLETED", "createdTime", t);
 }
 
 /* The client of app for key_type as JSON (no secret); NULL with APIM_NO. */
 static json_t *
 client_json(sqlite3 *db, const char *app, const char *type, const char *label)
 {
-	sqlite3_stmt *st;
-	json_t *o = NULL;
-	char t[32];
-	int rc;
+	json_t *o;
 
-	st = apim_store_prep(db, "SELECT c.consumer_key, c.key_type, c.grant_types,"
-	    " c.scopes, c.validity_s, c.created_ms, a.callback_url FROM client c"
-	    " JOIN application a ON a.id = c.app_id WHERE c.app_id = ? AND"
-	    " c.key_type = ?", "ss", app, type);
-	if (st == NULL)
-		return NULL;
-	if ((rc = apim_store_step(db, st)) == 1) {
-		o = json_object();
-		json_object_set_new(o, "consumerKey", json_string(apim_store_text(st, 0)));
-		json_object_set_new(o, "keyType", json_string(apim_store_text(st, 1)));
-		json_object_set_new(o, "supportedGrantTypes", words(apim_store_text(st, 2), ','));
-		json_object_set_new(o, "scopes", words(apim_store_text(st, 3), ' '));
-		json_object_set_new(o, "validityTime", json_integer(sqlite3_column_int64(st, 4)));
-		json_object_set_new(o, "callbackUrl", sqlite3_column_type(st, 6) ==
-		    SQLITE_NULL ? json_null() : json_string(apim_store_text(st, 6)));
-		json_object_set_new(o, "keyState", json_string("COMPLETED"));
-		apim_time_iso(sqlite3_column_int64(st, 5), t);
-		json_object_set_new(o, "createdTime", json_string(t));
-	}
-	sqlite3_finalize(st);
-	if (rc == 0)
+	if (apim_store_one_json(db, apim_store_prep(db, "SELECT c.consumer_key,"
+	    " c.key_type, c.grant_types, c.scopes, c.validity_s, c.created_ms,"
+	    " a.callback_url FROM client c JOIN application a ON a.id = c.app_id"
+	    " WHERE c.app_id = ? AND c.key_type = ?", "ss", app, type),
+	    client_object, &o) == 0)
 		apim_err_set(APIM_NO, "application '%s' has no %s keys", label, type);
 	return o;
 }
 
-/* Print a client with its new secret, once. */
+/* A new consumer secret and its stored hash, both malloc'd; -1 with the
+ * error set. */
 static int
-print_secret(struct apim_ctx *ctx, sqlite3 *db, const char *app, const char *type,
-    const char *label, const char *secret)
+secret_new(char **secret, char **hash)
 {
-	json_t *o = client_json(db, app, type, label);
-
-	if (o == NULL)
+	*hash = NULL;
+	if ((*secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
+	    (*hash = apim_secret_hash(*secret)) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
 		return -1;
+	}
+	return 0;
+}
+
+/* Wipe and free a secret and its hash (either may be NULL). */
+static void
+secret_free(char *secret, char *hash)
+{
+	if (secret)
+		OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+	free(hash);
+}
+
+/* Commit the open transaction that stored secret's hash, then print client o
+ * with the secret, once.  o is released; -1 if the commit fails. */
+static int
+commit_and_print(struct apim_ctx *ctx, sqlite3 *db, json_t *o, const char *secret)
+{
+	if (apim_store_commit(db) == -1) {
+		json_decref(o);
+		return -1;
+	}
 	if (ctx->json) {
 		json_object_set_new(o, "consumerSecret", json_string(secret));
 		apim_out_json(stdout, o, 0);
@@ -227,6 +219,7 @@ apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 	char app[APIM_ID_MAX], *grants = NULL, *scopes = NULL, *key = NULL;
 	char *secret = NULL, *hash = NULL;
 	long long validity = 3600;
+	json_t *o;
 	int rc = -1, have;
 
 	if (apim_args_npos(a, 1, 1) == -1 ||
@@ -239,13 +232,11 @@ apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 	if ((db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1)
 		goto out;
-	if ((key = apim_random_b64url(KEY_BYTES)) == NULL ||
-	    (secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
-	    (hash = apim_secret_hash(secret)) == NULL) {
-		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
+	if ((key = apim_random_b64url(KEY_BYTES)) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot make a consumer key");
 		goto out;
 	}
-	if (apim_store_begin(db) == -1)
+	if (secret_new(&secret, &hash) == -1 || apim_store_begin(db) == -1)
 		goto out;
 	if ((st = apim_store_prep(db, "SELECT 1 FROM client WHERE app_id = ? AND"
 	    " key_type = ?", "ss", app, type)) == NULL ||
@@ -261,20 +252,19 @@ apim_subscribe_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 		    " use keys regenerate", a->pos[0], type);
 		goto out;
 	}
+	/* Read the new client back before committing: once the secret is
+	 * stored it must also be shown. */
 	if (apim_store_exec(db, "INSERT INTO client (consumer_key, app_id, key_type,"
 	    " secret_hash, grant_types, scopes, validity_s, created_ms)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "ssssssII", key, app, type, hash,
 	    grants, scopes, (int64_t)validity, apim_now_ms()) == -1 ||
-	    apim_store_commit(db) == -1) {
+	    (o = client_json(db, app, type, a->pos[0])) == NULL) {
 		apim_store_rollback(db);
 		goto out;
 	}
-	rc = print_secret(ctx, db, app, type, a->pos[0], secret);
+	rc = commit_and_print(ctx, db, o, secret);
 out:
-	if (secret)
-		OPENSSL_cleanse(secret, strlen(secret));
-	free(secret);
-	free(hash);
+	secret_free(secret, hash);
 	free(key);
 	free(grants);
 	free(scopes);
@@ -309,12 +299,11 @@ apim_subscribe_keys_show(struct apim_ctx *ctx, struct apim_args *a)
 			return -1;
 		}
 		if (ctx->json) {
-			apim_out_json(stdout, o, 0);
-			json_decref(o);
+			apim_out_emit(o);
 			continue;
 		}
-		g = csv_of(json_object_get(o, "supportedGrantTypes"));
-		s = csv_of(json_object_get(o, "scopes"));
+		g = apim_out_join(json_object_get(o, "supportedGrantTypes"), ",");
+		s = apim_out_join(json_object_get(o, "scopes"), ",");
 		snprintf(v, sizeof v, "%lld",
 		    (long long)json_integer_value(json_object_get(o, "validityTime")));
 		{
@@ -338,30 +327,28 @@ apim_subscribe_keys_regenerate(struct apim_ctx *ctx, struct apim_args *a)
 	sqlite3 *db;
 	const char *type;
 	char app[APIM_ID_MAX], *secret = NULL, *hash = NULL;
-	int rc = -1, n;
+	json_t *o;
+	int rc = -1;
 
 	if (apim_args_npos(a, 1, 1) == -1 ||
 	    apim_subscribe_keytype(apim_args_get(a, "type"), &type) == -1 ||
 	    (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_app_resolve(db, ctx->actor, a->pos[0], app) == -1)
 		return -1;
-	if ((secret = apim_random_b64url(SECRET_BYTES)) == NULL ||
-	    (hash = apim_secret_hash(secret)) == NULL) {
-		apim_err_set(APIM_SOFTWARE, "cannot make a consumer secret");
+	if (secret_new(&secret, &hash) == -1 || apim_store_begin(db) == -1)
+		goto out;
+	/* The client is read before the new hash is committed, so a secret
+	 * that is stored is always shown. */
+	if ((o = client_json(db, app, type, a->pos[0])) == NULL ||
+	    apim_store_exec(db, "UPDATE client SET secret_hash = ? WHERE app_id = ?"
+	    " AND key_type = ?", "sss", hash, app, type) == -1) {
+		apim_store_rollback(db);
+		json_decref(o);
 		goto out;
 	}
-	n = apim_store_exec(db, "UPDATE client SET secret_hash = ? WHERE app_id = ?"
-	    " AND key_type = ?", "sss", hash, app, type);
-	if (n == 0)
-		apim_err_set(APIM_NO, "application '%s' has no %s keys", a->pos[0], type);
-	if (n <= 0)
-		goto out;
-	rc = print_secret(ctx, db, app, type, a->pos[0], secret);
+	rc = commit_and_print(ctx, db, o, secret);
 out:
-	if (secret)
-		OPENSSL_cleanse(secret, strlen(secret));
-	free(secret);
-	free(hash);
+	secret_free(secret, hash);
 	return rc;
 }
 
@@ -393,8 +380,7 @@ apim_subscribe_keys_revoke(struct apim_ctx *ctx, struct apim_args *a)
 		json_object_set(r, "consumerKey", json_object_get(o, "consumerKey"));
 		json_object_set_new(r, "keyType", json_string(type));
 		json_object_set_new(r, "revokedTokens", json_integer(revoked));
-		apim_out_json(stdout, r, 0);
-		json_decref(r);
+		apim_out_emit(r);
 	}
 	json_decref(o);
 	return 0;

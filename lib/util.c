@@ -382,3 +382,21 @@ apim_strv_len(char *const *v)
 		n++;
 	return n;
 }
+
+char *
+apim_strv_join(char *const *v, const char *sep)
+{
+	size_t i, n = 1;
+	char *s;
+
+	for (i = 0; v && v[i]; i++)
+		n += strlen(v[i]) + strlen(sep);
+	s = apim_xmalloc(n);
+	*s = '\0';
+	for (i = 0; v && v[i]; i++) {
+		if (i)
+			strcat(s, sep);
+		strcat(s, v[i]);
+	}
+	return s;
+}

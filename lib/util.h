@@ -39,6 +39,8 @@ const char *apim_actor(const char *as);
 char **apim_split_csv(const char *s);
 void apim_strv_free(char **v);
 size_t apim_strv_len(char *const *v);
+/* The strings of v joined with sep, as a new string. */
+char *apim_strv_join(char *const *v, const char *sep);
 char *apim_strdup(const char *s);	/* aborts on out-of-memory */
 void *apim_xmalloc(size_t n);
 

@@ -106,7 +106,7 @@ setup() {
 @test "a file that is not a store exits 65; an impossible path exits 73" {
 	echo 'not a database' > junk.db
 	run -65 apim-publish --db junk.db list
-	[ "$output" = "apim-publish: junk.db: file is not a database" ]
+	[ "$output" = "apim-publish: cannot open store 'junk.db': file is not a database" ]
 	[ "$(cat junk.db)" = 'not a database' ]
 	touch plainfile
 	run -73 apim-publish --db plainfile/sub/apim.db list
