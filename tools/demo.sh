@@ -1,12 +1,14 @@
 #!/bin/sh
-# demo.sh: the Publisher tour that `make demo` runs.  A throw-away store; every
-# command is printed before it runs; stops at the first failure.
+# demo.sh: the tour that `make demo` runs: the Publisher, then a consumer in the
+# Developer Portal, then the Key Manager over real HTTP.  A throw-away store;
+# every command is printed before it runs; stops at the first failure.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/apim-demo.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+srv=
+trap '[ -z "$srv" ] || kill "$srv" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 export PATH="${APIM_BUILD:-$top/build}/bin:$PATH"
-export APIM_DB="$tmp/apim.db" APIM_CONF=/dev/null
+export APIM_DB="$tmp/apim.db" APIM_CONF=/dev/null APIM_KEYDIR="$tmp/keys"
 export USER="${USER:-demo}"
 
 say() { printf '\n# %s\n' "$*"; }
@@ -20,6 +22,28 @@ run() {
 		esac
 	done
 	printf '\n'
+	"$@"
+}
+
+# runto FILE CMD...: the same, with the command's output kept in FILE.
+runto() {
+	f=$1
+	shift
+	printf '$'
+	for w in "$@"; do
+		case $w in
+		*[\ {}*]*) printf " '%s'" "$w" ;;
+		*) printf ' %s' "$w" ;;
+		esac
+	done
+	printf ' > %s\n' "${f##*/}"
+	"$@" > "$f"
+}
+
+# shown 'TEXT' CMD...: print TEXT (the command with $variables unexpanded), run CMD.
+shown() {
+	printf '$ %s\n' "$1"
+	shift
 	"$@"
 }
 
@@ -85,5 +109,85 @@ run apim-publish show --json PetStore:2.0.0
 
 say "History of the old version"
 run apim-publish history PetStore:1.0.0
+
+say "A consumer, bob, finds the published APIs (CREATED and deprecated ones are marked or hidden)"
+run apim-subscribe --as bob apis
+
+say "bob creates an application and subscribes it to PetStore 2.0.0 at the Gold tier"
+run apim-subscribe --as bob app create mobile --tier 50PerMin --description 'Pet app'
+run apim-subscribe --as bob subscribe mobile PetStore:2.0.0 --tier Gold
+run apim-subscribe --as bob subscriptions
+
+say "A tier the API does not offer is refused (exit 65), and nothing changes"
+printf '$ apim-subscribe --as bob subscribe mobile PetStore:2.0.0 --tier Platinum\n'
+if apim-subscribe --as bob subscribe mobile PetStore:2.0.0 --tier Platinum 2>&1; then
+	echo "demo: the subscription should have been refused" >&2
+	exit 70
+else
+	echo "(exit $?)"
+fi
+
+say "bob generates OAuth 2.0 client credentials; the secret is shown this once"
+runto "$tmp/keys.json" apim-subscribe --as bob --json keys generate mobile \
+    --grant-types client_credentials,refresh_token
+jq . "$tmp/keys.json"
+ck=$(jq -r .consumerKey "$tmp/keys.json")
+cs=$(jq -r .consumerSecret "$tmp/keys.json")
+echo "(ck and cs below are these two)"
+say "The store holds only a slow salted hash of it"
+run sqlite3 "$APIM_DB" 'SELECT consumer_key, substr(secret_hash, 1, 30) || '"'"'...'"'"' FROM client'
+
+say "The Key Manager: a signing key, then the OAuth 2.0 server on a loopback port"
+run apim-token keys generate --alg ES256
+printf '$ apim-token serve --listen 127.0.0.1:0 &\n'
+apim-token serve --listen 127.0.0.1:0 --workers 1 2> "$tmp/serve.err" &
+srv=$!
+i=0
+until addr=$(grep -o 'listening on [0-9.:]*' "$tmp/serve.err" | cut -d' ' -f3) && [ -n "$addr" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { cat "$tmp/serve.err" >&2; exit 69; }
+	sleep 0.05
+done
+echo "listening on $addr"
+
+say "bob's application gets an access token (client_credentials, HTTP Basic)"
+printf '$ %s\n' 'curl -sS -u "$ck:$cs" -d grant_type=client_credentials http://$addr/oauth2/token > token.json'
+curl -sS -u "$ck:$cs" -d grant_type=client_credentials "http://$addr/oauth2/token" \
+    > "$tmp/token.json"
+jq . "$tmp/token.json"
+at=$(jq -r .access_token "$tmp/token.json")
+echo "(at below is the access_token)"
+say "It is a JWT (RFC 9068) carrying WSO2's claims"
+printf '%s' "$at" | cut -d. -f2 | tr '_-' '/+' | { b=$(cat); while [ $(( ${#b} % 4 )) -ne 0 ]; do b="$b="; done; printf '%s' "$b"; } |
+    base64 -d | jq .
+
+say "A wrong secret is refused as RFC 6749 says (401 invalid_client)"
+shown 'curl -sS -u "$ck:wrong" -d grant_type=client_credentials http://$addr/oauth2/token' \
+    curl -sS -u "$ck:wrong" -d grant_type=client_credentials "http://$addr/oauth2/token"
+echo
+
+say "Introspection (RFC 7662), revocation (RFC 7009), introspection again"
+introspect() {
+	shown 'curl -sS -u "$ck:$cs" --data-urlencode "token=$at" http://$addr/oauth2/introspect' \
+	    curl -sS -u "$ck:$cs" --data-urlencode "token=$at" "http://$addr/oauth2/introspect"
+	echo
+}
+introspect
+shown 'curl -sS -o /dev/null -w "%{http_code}\n" -u "$ck:$cs" --data-urlencode "token=$at" http://$addr/oauth2/revoke' \
+    curl -sS -o /dev/null -w '%{http_code}\n' -u "$ck:$cs" --data-urlencode "token=$at" "http://$addr/oauth2/revoke"
+introspect
+echo
+
+say "The public keys for gateways and resource servers"
+run curl -sS "http://$addr/oauth2/jwks"
+echo
+kill "$srv"
+wait "$srv" 2>/dev/null || true
+srv=
+
+say "An API key for the same application, limited to the loopback network"
+runto "$tmp/apikey" apim-subscribe --as bob apikey mobile --validity 3600 \
+    --permitted-ip 127.0.0.0/8
+cut -c1-60 "$tmp/apikey" | sed 's/$/.../'
 
 say "Done: the tour ran against a temporary store, now removed."

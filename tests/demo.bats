@@ -1,0 +1,22 @@
+#!/usr/bin/env bats
+# demo.bats: `make demo`'s tour runs end to end and shows what it claims.
+bats_require_minimum_version 1.5.0
+load helper
+
+@test "the demo tour runs: publish, subscribe, keys, tokens over HTTP, revoke" {
+	run -0 sh "$top/tools/demo.sh"
+	# the refused transition and the refused tier are shown with their codes
+	[[ $output == *"cannot retire API 'PetStore:1.0.0': it is PUBLISHED"*"(exit 1)"* ]]
+	[[ $output == *"does not offer tier 'Platinum'"*"(exit 65)"* ]]
+	# a token was issued, a wrong secret refused, and the token revoked
+	[[ $output == *'"token_type": "Bearer"'* ]]
+	[[ $output == *'{"error":"invalid_client"'* ]]
+	[[ $output == *'{"active":true,'*'{"active":false}'* ]]
+	# the store showed a PBKDF2 hash, never the secret itself
+	[[ $output == *'|pbkdf2-sha256$100000$'* ]]
+	# nothing is left running or lying about
+	! pgrep -f 'apim-token serve --listen 127.0.0.1:0 --workers 1' > /dev/null
+	re='store: ([^)]*)/apim\.db'
+	[[ $output =~ $re ]]
+	[ ! -e "${BASH_REMATCH[1]}" ]
+}
