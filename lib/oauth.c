@@ -51,7 +51,8 @@ struct apim_oauth {
 	sqlite3_stmt *st_client, *st_insert, *st_live;	/* prepared once: hot paths */
 	/* PBKDF2 checks (60 ms each) of secrets not in the cache and of
 	 * passwords: a token bucket, so bad credentials cannot eat the CPU */
-	double slow_rate, slow_left;
+	double slow_rate, slow_left, slow_burst;
+	char retry_after[24];	/* Retry-After of the last 503, in seconds */
 	int64_t slow_ms;
 };
 
@@ -131,6 +132,20 @@ conf_int(const char *key, int def)
 	return *v && *end == '\0' && n > 0 && n < 100000000 ? (int)n : def;
 }
 
+/* A positive rate per second (fractions allowed: 0.1 is one every 10 s). */
+static double
+conf_rate(const char *key, double def)
+{
+	const char *v = apim_conf_get(key, NULL);
+	char *end;
+	double r;
+
+	if (v == NULL)
+		return def;
+	r = strtod(v, &end);
+	return *v && *end == '\0' && r > 0 && r <= 1e6 ? r : def;
+}
+
 struct apim_oauth *
 apim_oauth_new(sqlite3 *db, const char *issuer)
 {
@@ -174,8 +189,10 @@ apim_oauth_new(sqlite3 *db, const char *issuer)
 	o->audience = aud && *aud ? apim_strdup(aud) : NULL;
 	o->lifetime_s = conf_int("token.lifetime", 3600);
 	o->refresh_s = conf_int("token.refresh_lifetime", 86400);
-	o->slow_rate = conf_int("token.verify_rate", 10);
-	o->slow_left = 2 * o->slow_rate;
+	o->slow_rate = conf_rate("token.verify_rate", 10);
+	/* Two seconds' worth, and never less than two checks. */
+	o->slow_burst = 2 * o->slow_rate < 2 ? 2 : 2 * o->slow_rate;
+	o->slow_left = o->slow_burst;
 	o->slow_ms = apim_now_ms();
 	return o;
 }
@@ -484,15 +501,16 @@ slot(const char *key)
 	return h % CACHE_SLOTS;
 }
 
-/* Take one slow check from the bucket (rate per second, burst twice that). */
+/* Take one slow check from the bucket (rate per second, burst of two seconds'
+ * worth but at least two). */
 static int
 slow_take(struct apim_oauth *o)
 {
 	int64_t now = apim_now_ms();
 
 	o->slow_left += (double)(now - o->slow_ms) * o->slow_rate / 1000.0;
-	if (o->slow_left > 2 * o->slow_rate)
-		o->slow_left = 2 * o->slow_rate;
+	if (o->slow_left > o->slow_burst)
+		o->slow_left = o->slow_burst;
 	o->slow_ms = now;
 	if (o->slow_left < 1)
 		return 0;
@@ -501,11 +519,15 @@ slow_take(struct apim_oauth *o)
 }
 
 static void
-throttled(struct apim_oauth_resp *rs)
+throttled(struct apim_oauth *o, struct apim_oauth_resp *rs)
 {
+	double wait = (1 - o->slow_left) / o->slow_rate;
+	long s = (long)wait + ((double)(long)wait < wait);
+
 	oerr(rs, 503, "temporarily_unavailable", "too many credential checks; "
 	    "try again");
-	rs->retry_after = "1";
+	snprintf(o->retry_after, sizeof o->retry_after, "%ld", s < 1 ? 1 : s);
+	rs->retry_after = o->retry_after;
 }
 
 /* Check secret against stored, using the cache of earlier successes: 1 a
@@ -681,7 +703,7 @@ client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (r == -2)
-		throttled(rs);
+		throttled(o, rs);
 	else if (r == -1)
 		server_error(rs);
 	else if (r == 0)
@@ -1239,7 +1261,7 @@ token_endpoint(struct apim_oauth *o, const struct form *f,
 			return;
 		if (!slow_take(o)) {
 			free(sc);
-			throttled(rs);
+			throttled(o, rs);
 			return;
 		}
 		if ((ok = apim_user_verify(o->db, u, p)) != 1) {
