@@ -725,8 +725,12 @@ apim_api_delete(sqlite3 *db, const char *id, int force)
 		goto fail;
 	}
 	if (apim_store_exec(db, "DELETE FROM subscription WHERE api_id = ?", "s", id) == -1 ||
-	    apim_store_exec(db, "DELETE FROM api WHERE id = ?", "s", id) == -1)
+	    (rc = apim_store_exec(db, "DELETE FROM api WHERE id = ?", "s", id)) == -1)
 		goto fail;
+	if (rc == 0) {	/* another process deleted it since we resolved it */
+		apim_err_set(APIM_NO, "no API '%s'", label);
+		goto fail;
+	}
 	return apim_store_commit(db);
 fail:
 	apim_store_rollback(db);

@@ -471,10 +471,11 @@ apim_subscribe_app_delete(struct apim_ctx *ctx, struct apim_args *a)
 	json_t *o;
 
 	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
-	    apim_app_resolve(db, ctx->actor, a->pos[0], id) == -1 ||
 	    apim_store_begin(db) == -1)
 		return -1;
-	if ((revoked = apim_app_revoke_tokens(db, id, NULL, apim_now_ms())) == -1 ||
+	/* resolved inside the transaction: nobody deletes it under us */
+	if (apim_app_resolve(db, ctx->actor, a->pos[0], id) == -1 ||
+	    (revoked = apim_app_revoke_tokens(db, id, NULL, apim_now_ms())) == -1 ||
 	    apim_store_exec(db, "DELETE FROM subscription WHERE app_id = ?", "s", id) == -1 ||
 	    apim_store_exec(db, "DELETE FROM client WHERE app_id = ?", "s", id) == -1 ||
 	    apim_store_exec(db, "DELETE FROM application WHERE id = ?", "s", id) == -1 ||
