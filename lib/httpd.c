@@ -64,6 +64,8 @@ struct reqx {
 	void (*drain_cb)(struct apim_http_conn *, void *);
 	void *drain_arg;
 	size_t drain_low;
+	void (*abort_cb)(struct apim_http_conn *, void *);
+	void *abort_arg;
 	int64_t resp_left;	/* -1: chunked or close-delimited */
 	unsigned head_method:1, body_done:1, handler_called:1, paused:1;
 	unsigned replied:1, reply_done:1, resp_chunked:1, resp_nobody:1;
@@ -345,7 +347,7 @@ apim_http_reply_start(struct apim_http_conn *c, int status,
 		return -1;
 	}
 	x->replied = 1;
-	if (c->dead)
+	if (c->dead || c->closed)
 		return -1;
 	for (i = 0; headers && headers[i] && headers[i + 1]; i += 2)
 		if (!header_ok(headers[i], headers[i + 1]))
@@ -462,6 +464,16 @@ apim_http_on_drain(struct apim_http_conn *c, size_t low,
 	c->x->drain_low = low;
 	if (!c->in_run && !c->dead)
 		conn_run(c);
+}
+
+void
+apim_http_on_abort(struct apim_http_conn *c,
+    void (*cb)(struct apim_http_conn *, void *), void *arg)
+{
+	if (c->x == NULL)
+		return;
+	c->x->abort_cb = cb;
+	c->x->abort_arg = arg;
 }
 
 void
@@ -768,6 +780,20 @@ maybe_finish(struct apim_http_conn *c)
 	return 1;
 }
 
+static size_t
+rbuf_max(const struct apim_http_conn *c)
+{
+	return (c->s->lim.max_line > c->s->lim.max_header_bytes ?
+	    c->s->lim.max_line : c->s->lim.max_header_bytes) + RBUF_MIN;
+}
+
+/* 1 if do_read can take more bytes */
+static int
+rbuf_room(const struct apim_http_conn *c)
+{
+	return c->rlen < c->rcap || c->roff > 0 || c->rcap < rbuf_max(c);
+}
+
 static int
 wants_input(const struct apim_http_conn *c)
 {
@@ -781,6 +807,11 @@ wants_input(const struct apim_http_conn *c)
 		return pending(c) <= OUT_HIGH;
 	case ST_BODY:
 		return !c->x->paused;
+	case ST_WAIT:
+		/* on a socket, notice the client leaving while the handler
+		 * works (pipelined bytes are buffered meanwhile, up to the
+		 * buffer's limit); a pipe's EOF is normal under inetd */
+		return c->is_sock && rbuf_room(c);
 	}
 	return 0;
 }
@@ -789,8 +820,7 @@ wants_input(const struct apim_http_conn *c)
 static int
 do_read(struct apim_http_conn *c)
 {
-	size_t maxcap = (c->s->lim.max_line > c->s->lim.max_header_bytes ?
-	    c->s->lim.max_line : c->s->lim.max_header_bytes) + RBUF_MIN;
+	size_t maxcap = rbuf_max(c);
 	ssize_t r;
 
 	if (c->roff == c->rlen)
@@ -929,8 +959,8 @@ conn_run(struct apim_http_conn *c)
 			break;
 		if (r < 0) {
 			c->rd_eof = 1;
-			if (c->state == ST_LINGER) {
-				conn_close(c);
+			if (c->state == ST_LINGER || c->state == ST_WAIT) {
+				conn_close(c);	/* ST_WAIT: the client left */
 				break;
 			}
 			if (c->state == ST_BODY) {
@@ -1008,6 +1038,12 @@ conn_close(struct apim_http_conn *c)
 		if (x->body_cb && !x->body_done) {
 			x->body_done = 1;
 			x->body_cb(c, NULL, 0, x->body_arg);
+		}
+		if (x->abort_cb && !x->reply_done) {
+			void (*cb)(struct apim_http_conn *, void *) = x->abort_cb;
+
+			x->abort_cb = NULL;
+			cb(c, x->abort_arg);
 		}
 		if (x->drain_cb && !x->reply_done) {
 			void (*cb)(struct apim_http_conn *, void *) = x->drain_cb;

@@ -108,6 +108,15 @@ size_t apim_http_pending(const struct apim_http_conn *c);
 void apim_http_on_drain(struct apim_http_conn *c, size_t low,
     void (*cb)(struct apim_http_conn *c, void *arg), void *arg);
 
+/* Call cb once if the connection closes before the reply is complete (the
+ * client left, a timeout, a write failed), e.g. to cancel a backend transfer.
+ * On a socket, the end of the client's input while the reply is pending counts
+ * as leaving.  After cb, reply calls are harmless no-ops that return -1; one
+ * (apim_http_reply or apim_http_reply_end) is still needed to release c, and
+ * cb may make it itself.  Set it from the handler; cb NULL cancels. */
+void apim_http_on_abort(struct apim_http_conn *c,
+    void (*cb)(struct apim_http_conn *c, void *arg), void *arg);
+
 /* Streaming mode: the request body arrives through cb in pieces (data valid
  * during the call), then once with len 0 at its end: data "" when the body is
  * complete, data NULL when it was cut short (client gone, bad chunk, timeout,

@@ -309,6 +309,41 @@ Content-Length: 0" ]
 	[ "$output" = hello ]
 }
 
+@test "a deferred handler is told at once when its client leaves (abort callback)" {
+	start_echo --listen 127.0.0.1:0
+	run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+	[ "$output" = "aborts 0" ]
+	# a whole /slow answer is not an abort
+	run -0 curl -sS "http://127.0.0.1:$PORT/slow?ms=10"
+	[ "$output" = "slow 10" ]
+	run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+	[ "$output" = "aborts 0" ]
+	# the client leaves 0.3 s into a 60 s wait: seen long before the timer
+	run -28 curl -sS --max-time 0.3 "http://127.0.0.1:$PORT/slow?ms=60000"
+	for i in $(seq 40); do
+		run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+		[ "$output" = "aborts 1" ] && break
+		sleep 0.05
+	done
+	[ "$output" = "aborts 1" ]
+	# raw: request then close, twice more
+	for i in 1 2; do
+		timeout 5 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1"; printf "GET /slow?ms=60000 HTTP/1.1\r\nHost: x\r\n\r\n" >&5; sleep 0.1; exec 5>&-' _ "$PORT"
+	done
+	for i in $(seq 40); do
+		run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+		[ "$output" = "aborts 3" ] && break
+		sleep 0.05
+	done
+	[ "$output" = "aborts 3" ]
+	kill -0 "$SRV"
+}
+
+@test "inetd: a pipe's end of input is not an abort: the deferred answer comes" {
+	run -0 bash -c "printf 'GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n' | http-echo --inetd"
+	[[ "$output" == *$'\r\n\r\nslow 200' ]]
+}
+
 @test "streaming mode: a body cut short reaches the handler as an abort" {
 	start_echo --listen 127.0.0.1:0 --stream
 	run -0 timeout 5 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1"; printf "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc" >&5; exec 5>&-' _ "$PORT"

@@ -1,5 +1,6 @@
 /* http-echo: a test server over lib/httpd in every mode: /echo answers what it
- * parsed, /stream a large response in pieces, /slow?ms=N later from a timer. */
+ * parsed, /stream a large response in pieces, /slow?ms=N later from a timer
+ * (counting clients that leave first: /stats). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,8 +134,11 @@ stream_more(struct apim_http_conn *c, void *arg)
 
 struct slow {
 	struct apim_http_conn *c;
+	struct apim_timer *t;
 	long ms;
 };
+
+static long n_aborts;	/* /slow requests whose client left (see /stats) */
 
 static void
 slow_fire(void *arg)
@@ -144,6 +148,19 @@ slow_fire(void *arg)
 
 	snprintf(body, sizeof(body), "slow %ld\n", s->ms);
 	apim_http_reply(s->c, 200, text_plain, body, strlen(body));
+	free(s);
+}
+
+/* The client left: stop the timer, count it, release c (a no-op reply). */
+static void
+slow_abort(struct apim_http_conn *c, void *arg)
+{
+	struct slow *s = arg;
+
+	apim_loop_timer_cancel(apim_http_loop(c), s->t);
+	n_aborts++;
+	if (apim_http_reply(c, 200, text_plain, "late\n", 5) != -1)
+		abort();	/* replying after an abort must be a no-op */
 	free(s);
 }
 
@@ -199,7 +216,13 @@ handle(struct apim_http_conn *c, const struct apim_http_request *req, void *arg)
 
 		s->c = c;
 		s->ms = qnum(req, "ms", 1000);
-		apim_loop_timer(apim_http_loop(c), s->ms, slow_fire, s);
+		s->t = apim_loop_timer(apim_http_loop(c), s->ms, slow_fire, s);
+		apim_http_on_abort(c, slow_abort, s);
+	} else if (strcmp(req->path, "/stats") == 0) {
+		char body[64];
+
+		snprintf(body, sizeof(body), "aborts %ld\n", n_aborts);
+		apim_http_reply(c, 200, text_plain, body, strlen(body));
 	} else if (strcmp(req->path, "/bad-header") == 0) {
 		/* a handler bug: the server must answer a bare 500 instead */
 		static const char *const evil[] = { "X-Evil",
