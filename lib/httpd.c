@@ -69,7 +69,7 @@ struct reqx {
 	int64_t resp_left;	/* -1: chunked or close-delimited */
 	unsigned head_method:1, body_done:1, handler_called:1, paused:1;
 	unsigned replied:1, reply_done:1, resp_chunked:1, resp_nobody:1;
-	unsigned keep_alive:1;
+	unsigned keep_alive:1, swallow:1;
 };
 
 struct apim_http_conn {
@@ -347,7 +347,7 @@ apim_http_reply_start(struct apim_http_conn *c, int status,
 		return -1;
 	}
 	x->replied = 1;
-	if (c->dead || c->closed)
+	if (c->dead || c->closed || x->swallow)
 		return -1;
 	for (i = 0; headers && headers[i] && headers[i + 1]; i += 2)
 		if (!header_ok(headers[i], headers[i + 1]))
@@ -375,7 +375,7 @@ apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len)
 		apim_err_set(APIM_SOFTWARE, "no reply started");
 		return -1;
 	}
-	if (c->dead || c->closed)
+	if (c->dead || c->closed || x->swallow)
 		return -1;
 	if (x->resp_nobody || len == 0)
 		return 0;
@@ -414,6 +414,11 @@ apim_http_reply_end(struct apim_http_conn *c)
 	if (c->dead || c->closed) {
 		if (!c->in_run)
 			conn_maybe_free(c);
+		return -1;
+	}
+	if (x->swallow) {	/* the server answered instead (413) */
+		if (!c->in_run)
+			conn_run(c);
 		return -1;
 	}
 	if (!x->resp_nobody) {
@@ -608,11 +613,19 @@ body_fail(struct apim_http_conn *c, int status)
 	struct reqx *x = c->x;
 
 	if (x->handler_called) {
+		if (status == 413 && !x->replied) {
+			/* streaming: answer 413 ourselves, drop the handler's reply */
+			x->swallow = 1;
+			error_reply(c, status);
+		}
 		if (x->body_cb && !x->body_done) {
 			x->body_done = 1;
+			c->in_run++;
 			x->body_cb(c, NULL, 0, x->body_arg);
+			c->in_run--;
 		}
-		conn_close(c);
+		if (!x->swallow)
+			conn_close(c);
 		return;
 	}
 	error_reply(c, status);
@@ -625,14 +638,15 @@ body_add(struct apim_http_conn *c, const char *p, size_t n)
 
 	if (n == 0)
 		return 0;
+	if (n > c->s->o->max_body - x->blen) {
+		body_fail(c, 413);
+		return -1;
+	}
 	if (c->s->o->stream) {
+		x->blen += n;	/* counted, not kept */
 		if (x->body_cb)
 			x->body_cb(c, p, n, x->body_arg);
 		return 0;
-	}
-	if (x->blen + n > c->s->o->max_body) {
-		body_fail(c, 413);
-		return -1;
 	}
 	if (x->blen + n + 1 > x->bcap) {
 		size_t cap = x->bcap ? x->bcap : 4096;
@@ -706,7 +720,8 @@ process(struct apim_http_conn *c)
 		c->hscan = 0;
 		c->roff += (uint32_t)r;
 		c->x = reqx_new(c, &h);
-		if (!s->o->stream && h.content_length > (int64_t)s->o->max_body) {
+		if (h.content_length > 0 &&
+		    (uint64_t)h.content_length > (uint64_t)s->o->max_body) {
 			error_reply(c, 413);
 			return 1;
 		}

@@ -63,7 +63,12 @@ struct apim_httpd_opts {
 	size_t max_line;	/* 0 = defaults: 8 KiB */
 	size_t max_headers;	/* 100 */
 	size_t max_header_bytes;	/* 16 KiB */
-	size_t max_body;	/* 1 MiB: larger bodies get 413 (buffered mode only) */
+	size_t max_body;	/* 1 MiB: larger bodies get 413 and a close, in
+				 * both modes (streaming: before the handler
+				 * when Content-Length says so, else when the
+				 * chunks pass it, if the handler has not replied
+				 * yet; its body callback then gets the abort and
+				 * its reply is dropped).  SIZE_MAX: no limit */
 	int header_timeout_ms;	/* 10000: whole head (from its first byte) -> 408 */
 	int read_timeout_ms;	/* 30000: body stalled -> 408 */
 	int write_timeout_ms;	/* 30000: response stalled -> close */
