@@ -1510,8 +1510,9 @@ worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 	s.lfds = lfds;
 	s.nlfds = n;
 	for (i = 0; i < n; i++) {
-		if (apim_loop_add_fd(s.loop, lfds[i], APIM_LOOP_READ,
-		    on_accept, &s) < 0)
+		/* several workers: wake one per connection, not all */
+		if (apim_loop_add_fd(s.loop, lfds[i], APIM_LOOP_READ |
+		    (o->workers > 1 ? APIM_LOOP_EXCLUSIVE : 0), on_accept, &s) < 0)
 			return -1;
 	}
 	if (o->on_worker)

@@ -415,6 +415,15 @@ Content-Length: 0" ]
 	# the --workers 1 from start_echo is overridden by the later option
 	for i in $(seq 20); do [ "$(pgrep -P "$SRV" | wc -l)" -eq 2 ] && break; sleep 0.05; done
 	[ "$(pgrep -P "$SRV" | wc -l)" -eq 2 ]
+	# each worker watches the shared socket with EPOLLEXCLUSIVE (1<<28)
+	for k in $(pgrep -P "$SRV"); do
+		run -0 bash -c "grep -h '^tfd:' /proc/$k/fdinfo/* | awk '{print \$4}'"
+		n=0
+		for ev in "${lines[@]}"; do
+			[ $((0x$ev & 0x10000000)) -eq 0 ] || n=$((n + 1))
+		done
+		[ "$n" -eq 1 ]
+	done
 	for i in 1 2 3 4 5 6; do
 		run -0 curl -sS "http://127.0.0.1:$PORT/echo"
 		[[ "$output" == *"method GET"* ]]
