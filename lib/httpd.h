@@ -79,13 +79,19 @@ struct apim_httpd_opts {
 	 * loop (init: set up timers, other fds); both optional. */
 	void (*on_listen)(const char *addr, void *arg);
 	void (*on_worker)(struct apim_loop *loop, void *arg);
+	int drain_timeout_ms;	/* 10000: graceful shutdown's limit (below) */
 };
 
 /* Fill opts with the defaults (zeroes; the server applies the values above). */
 void apim_httpd_opts_init(struct apim_httpd_opts *o);
 
 /* Serve until stopped: inetd mode returns when its connection closes; listening
- * modes run workers until SIGTERM/SIGINT or apim_loop_stop.  Returns 0, or -1
+ * modes run workers until SIGTERM/SIGINT or apim_loop_stop.  SIGTERM/SIGINT
+ * shut down gracefully: every process closes its listening sockets (new
+ * connections are refused), idle connections are closed, requests in flight
+ * are finished and answered with Connection: close, then the workers and the
+ * parent return 0; after drain_timeout_ms the rest are closed (abort callbacks
+ * run) and they return 0 anyway.  A second signal stops at once.  Returns 0, or -1
  * with the error set (APIM_USAGE bad address, APIM_UNAVAILABLE bind failed,
  * APIM_CONFIG bad TLS files or LISTEN_FDS). */
 int apim_httpd_run(const struct apim_httpd_opts *o);
