@@ -16,8 +16,9 @@
  *   to keep longer.
  * - A struct apim_http_conn *c handed to a handler stays valid until you
  *   complete the reply, even if the client goes away meanwhile (the reply is
- *   then dropped).  So a handler may keep c and answer later, from a timer or
- *   another fd's callback: other connections are served in the meantime.
+ *   then dropped; apim_http_on_abort tells you at once).  So a handler may
+ *   keep c and answer later, from a timer or another fd's callback: other
+ *   connections are served in the meantime.
  *   Every request must get exactly one reply; after it, forget c.
  * - Header arrays passed to reply functions are copied before they return.
  * - Requests on one connection are answered in order: the next pipelined
