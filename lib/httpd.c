@@ -64,10 +64,12 @@ struct reqx {
 	void (*drain_cb)(struct apim_http_conn *, void *);
 	void *drain_arg;
 	size_t drain_low;
+	void (*abort_cb)(struct apim_http_conn *, void *);
+	void *abort_arg;
 	int64_t resp_left;	/* -1: chunked or close-delimited */
 	unsigned head_method:1, body_done:1, handler_called:1, paused:1;
 	unsigned replied:1, reply_done:1, resp_chunked:1, resp_nobody:1;
-	unsigned keep_alive:1;
+	unsigned keep_alive:1, swallow:1;
 };
 
 struct apim_http_conn {
@@ -102,6 +104,8 @@ struct server {
 	int accept_paused;	/* after EMFILE, for 100 ms */
 	int64_t date_sec;
 	char date[30];
+	int draining;		/* SIGTERM: no accepting, close when idle */
+	int64_t drain_until;
 };
 
 static void conn_run(struct apim_http_conn *c);
@@ -308,7 +312,7 @@ write_head(struct apim_http_conn *c, struct reqx *x, int status,
 		} else
 			c->close_after = 1;	/* 1.0: the body ends at close */
 	}
-	if (!x->keep_alive || !x->body_done)
+	if (!x->keep_alive || !x->body_done || c->s->draining)
 		c->close_after = 1;
 	if (c->close_after)
 		out_str(c, "Connection: close\r\n");
@@ -345,7 +349,7 @@ apim_http_reply_start(struct apim_http_conn *c, int status,
 		return -1;
 	}
 	x->replied = 1;
-	if (c->dead)
+	if (c->dead || c->closed || x->swallow)
 		return -1;
 	for (i = 0; headers && headers[i] && headers[i + 1]; i += 2)
 		if (!header_ok(headers[i], headers[i + 1]))
@@ -373,7 +377,7 @@ apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len)
 		apim_err_set(APIM_SOFTWARE, "no reply started");
 		return -1;
 	}
-	if (c->dead || c->closed)
+	if (c->dead || c->closed || x->swallow)
 		return -1;
 	if (x->resp_nobody || len == 0)
 		return 0;
@@ -412,6 +416,11 @@ apim_http_reply_end(struct apim_http_conn *c)
 	if (c->dead || c->closed) {
 		if (!c->in_run)
 			conn_maybe_free(c);
+		return -1;
+	}
+	if (x->swallow) {	/* the server answered instead (413) */
+		if (!c->in_run)
+			conn_run(c);
 		return -1;
 	}
 	if (!x->resp_nobody) {
@@ -462,6 +471,16 @@ apim_http_on_drain(struct apim_http_conn *c, size_t low,
 	c->x->drain_low = low;
 	if (!c->in_run && !c->dead)
 		conn_run(c);
+}
+
+void
+apim_http_on_abort(struct apim_http_conn *c,
+    void (*cb)(struct apim_http_conn *, void *), void *arg)
+{
+	if (c->x == NULL)
+		return;
+	c->x->abort_cb = cb;
+	c->x->abort_arg = arg;
 }
 
 void
@@ -596,11 +615,19 @@ body_fail(struct apim_http_conn *c, int status)
 	struct reqx *x = c->x;
 
 	if (x->handler_called) {
+		if (status == 413 && !x->replied) {
+			/* streaming: answer 413 ourselves, drop the handler's reply */
+			x->swallow = 1;
+			error_reply(c, status);
+		}
 		if (x->body_cb && !x->body_done) {
 			x->body_done = 1;
+			c->in_run++;
 			x->body_cb(c, NULL, 0, x->body_arg);
+			c->in_run--;
 		}
-		conn_close(c);
+		if (!x->swallow)
+			conn_close(c);
 		return;
 	}
 	error_reply(c, status);
@@ -613,14 +640,15 @@ body_add(struct apim_http_conn *c, const char *p, size_t n)
 
 	if (n == 0)
 		return 0;
+	if (n > c->s->o->max_body - x->blen) {
+		body_fail(c, 413);
+		return -1;
+	}
 	if (c->s->o->stream) {
+		x->blen += n;	/* counted, not kept */
 		if (x->body_cb)
 			x->body_cb(c, p, n, x->body_arg);
 		return 0;
-	}
-	if (x->blen + n > c->s->o->max_body) {
-		body_fail(c, 413);
-		return -1;
 	}
 	if (x->blen + n + 1 > x->bcap) {
 		size_t cap = x->bcap ? x->bcap : 4096;
@@ -694,7 +722,8 @@ process(struct apim_http_conn *c)
 		c->hscan = 0;
 		c->roff += (uint32_t)r;
 		c->x = reqx_new(c, &h);
-		if (!s->o->stream && h.content_length > (int64_t)s->o->max_body) {
+		if (h.content_length > 0 &&
+		    (uint64_t)h.content_length > (uint64_t)s->o->max_body) {
 			error_reply(c, 413);
 			return 1;
 		}
@@ -768,6 +797,20 @@ maybe_finish(struct apim_http_conn *c)
 	return 1;
 }
 
+static size_t
+rbuf_max(const struct apim_http_conn *c)
+{
+	return (c->s->lim.max_line > c->s->lim.max_header_bytes ?
+	    c->s->lim.max_line : c->s->lim.max_header_bytes) + RBUF_MIN;
+}
+
+/* 1 if do_read can take more bytes */
+static int
+rbuf_room(const struct apim_http_conn *c)
+{
+	return c->rlen < c->rcap || c->roff > 0 || c->rcap < rbuf_max(c);
+}
+
 static int
 wants_input(const struct apim_http_conn *c)
 {
@@ -781,6 +824,11 @@ wants_input(const struct apim_http_conn *c)
 		return pending(c) <= OUT_HIGH;
 	case ST_BODY:
 		return !c->x->paused;
+	case ST_WAIT:
+		/* on a socket, notice the client leaving while the handler
+		 * works (pipelined bytes are buffered meanwhile, up to the
+		 * buffer's limit); a pipe's EOF is normal under inetd */
+		return c->is_sock && rbuf_room(c);
 	}
 	return 0;
 }
@@ -789,8 +837,7 @@ wants_input(const struct apim_http_conn *c)
 static int
 do_read(struct apim_http_conn *c)
 {
-	size_t maxcap = (c->s->lim.max_line > c->s->lim.max_header_bytes ?
-	    c->s->lim.max_line : c->s->lim.max_header_bytes) + RBUF_MIN;
+	size_t maxcap = rbuf_max(c);
 	ssize_t r;
 
 	if (c->roff == c->rlen)
@@ -847,6 +894,14 @@ set_interest(struct apim_http_conn *c)
 		c->ev_w = out ? APIM_LOOP_WRITE : 0;
 		apim_loop_mod_fd(l, c->wfd, c->ev_w);
 	}
+}
+
+/* Between requests with nothing buffered either way. */
+static int
+conn_idle(const struct apim_http_conn *c)
+{
+	return c->state == ST_HEAD && c->x == NULL && c->roff == c->rlen &&
+	    c->hscan == 0 && pending(c) == 0;
 }
 
 static void
@@ -922,6 +977,10 @@ conn_run(struct apim_http_conn *c)
 			conn_close(c);	/* client done, all answered */
 			break;
 		}
+		if (conn_idle(c) && c->s->draining) {
+			conn_close(c);	/* shutting down: no more requests */
+			break;
+		}
 		if (!wants_input(c))
 			break;
 		r = do_read(c);
@@ -929,8 +988,8 @@ conn_run(struct apim_http_conn *c)
 			break;
 		if (r < 0) {
 			c->rd_eof = 1;
-			if (c->state == ST_LINGER) {
-				conn_close(c);
+			if (c->state == ST_LINGER || c->state == ST_WAIT) {
+				conn_close(c);	/* ST_WAIT: the client left */
 				break;
 			}
 			if (c->state == ST_BODY) {
@@ -1008,6 +1067,12 @@ conn_close(struct apim_http_conn *c)
 		if (x->body_cb && !x->body_done) {
 			x->body_done = 1;
 			x->body_cb(c, NULL, 0, x->body_arg);
+		}
+		if (x->abort_cb && !x->reply_done) {
+			void (*cb)(struct apim_http_conn *, void *) = x->abort_cb;
+
+			x->abort_cb = NULL;
+			cb(c, x->abort_arg);
 		}
 		if (x->drain_cb && !x->reply_done) {
 			void (*cb)(struct apim_http_conn *, void *) = x->drain_cb;
@@ -1110,6 +1175,10 @@ sweep(void *arg)
 				conn_close(c);
 			break;
 		}
+	}
+	if (s->draining && (s->nconns == 0 || now >= s->drain_until)) {
+		apim_loop_stop(s->loop);	/* done, or out of patience */
+		return;
 	}
 	apim_loop_timer(s->loop, 100, sweep, s);
 }
@@ -1223,6 +1292,7 @@ defaults(struct apim_httpd_opts *o)
 	DEF(write_timeout_ms, 30000);
 	DEF(idle_timeout_ms, 60000);
 	DEF(max_conns, 10000);
+	DEF(drain_timeout_ms, 10000);
 #undef DEF
 	if (o->workers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1446,10 +1516,71 @@ run_inetd(const struct apim_httpd_opts *o)
 	return r;
 }
 
+static volatile sig_atomic_t got_sig;
+static int sig_pipe[2] = { -1, -1 };	/* a worker's signal self-pipe */
+
+static void
+on_sig(int sig)
+{
+	int e = errno;
+
+	got_sig = sig;
+	if (sig_pipe[1] >= 0) {
+		ssize_t w = write(sig_pipe[1], "s", 1);
+
+		(void)w;	/* full: a wake-up is pending anyway */
+	}
+	errno = e;
+}
+
+/* Graceful shutdown: stop accepting (closing our copies of the listening
+ * sockets, so new connections are refused once every process has), close
+ * idle connections, let requests in flight finish with Connection: close. */
+static void
+start_drain(struct server *s)
+{
+	struct apim_http_conn *c, *next;
+	int i;
+
+	s->draining = 1;
+	s->drain_until = apim_loop_now(s->loop) + s->o->drain_timeout_ms;
+	for (i = 0; i < s->nlfds; i++) {
+		apim_loop_del_fd(s->loop, s->lfds[i]);
+		close(s->lfds[i]);
+		s->lfds[i] = -1;
+	}
+	s->nlfds = 0;
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (conn_idle(c) || c->state == ST_HANDSHAKE)
+			conn_close(c);
+	}
+}
+
+static void
+on_sig_pipe(int fd, int ev, void *arg)
+{
+	struct server *s = arg;
+	char b[16];
+
+	(void)ev;
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+	if (!got_sig)
+		return;
+	got_sig = 0;
+	if (s->draining)
+		apim_loop_stop(s->loop);	/* asked twice: stop now */
+	else
+		start_drain(s);
+}
+
 static int
 worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 {
 	struct server s;
+	struct sigaction sa, old_term, old_int;
+	sigset_t set;
 	int i, r;
 
 	memset(&s, 0, sizeof(s));
@@ -1459,30 +1590,53 @@ worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 	s.lfds = lfds;
 	s.nlfds = n;
 	for (i = 0; i < n; i++) {
-		if (apim_loop_add_fd(s.loop, lfds[i], APIM_LOOP_READ,
-		    on_accept, &s) < 0)
+		/* several workers: wake one per connection, not all */
+		if (apim_loop_add_fd(s.loop, lfds[i], APIM_LOOP_READ |
+		    (o->workers > 1 ? APIM_LOOP_EXCLUSIVE : 0), on_accept, &s) < 0)
 			return -1;
 	}
+	/* SIGTERM/SIGINT start a graceful shutdown through a self-pipe */
+	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    apim_loop_add_fd(s.loop, sig_pipe[0], APIM_LOOP_READ, on_sig_pipe,
+	    &s) < 0) {
+		apim_err_set(APIM_SOFTWARE, "signal pipe: %s", strerror(errno));
+		server_fini(&s);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, &old_int);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (o->on_worker)
 		o->on_worker(s.loop, o->arg);
 	r = apim_loop_run(s.loop);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	apim_loop_del_fd(s.loop, sig_pipe[0]);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	got_sig = 0;
 	server_fini(&s);
 	return r;
 }
 
-static volatile sig_atomic_t got_sig;
-
 static void
-on_sig(int sig)
+on_chld(int sig)
 {
-	got_sig = sig;
+	(void)sig;
 }
 
 int
 apim_httpd_run(const struct apim_httpd_opts *opts)
 {
 	struct apim_httpd_opts o = *opts;
-	struct sigaction sa;
+	struct sigaction sa, old_term, old_int, old_chld;
+	sigset_t block, oldmask;
 	SSL_CTX *ctx = NULL;
 	int *lfds = NULL, n, i, r = 0;
 	pid_t *kids;
@@ -1537,44 +1691,66 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 		goto out;
 	}
 	/* N workers share the listening sockets; the parent waits and relays
-	 * SIGTERM/SIGINT. */
+	 * SIGTERM/SIGINT (closing its copies of the sockets on the first).
+	 * Signals stay blocked except inside sigsuspend: none is missed. */
 	kids = apim_xmalloc((size_t)o.workers * sizeof(pid_t));
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &oldmask);
 	sa.sa_handler = on_sig;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, &old_int);
+	sa.sa_handler = on_chld;
+	sigaction(SIGCHLD, &sa, &old_chld);
 	fflush(NULL);
 	for (i = 0; i < o.workers; i++) {
 		if ((kids[i] = fork()) == 0) {
-			sa.sa_handler = SIG_DFL;
-			sigaction(SIGTERM, &sa, NULL);
-			sigaction(SIGINT, &sa, NULL);
+			sigset_t chld;
+
+			sigaction(SIGCHLD, &old_chld, NULL);
+			sigemptyset(&chld);
+			sigaddset(&chld, SIGCHLD);
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+			/* TERM/INT stay blocked until the worker's handler is set */
 			_exit(worker(&o, ctx, lfds, n) < 0 ? 70 : 0);
 		}
 	}
 	for (;;) {
-		int st, alive = 0;
-		pid_t p = waitpid(-1, &st, 0);
+		int st, alive = 0, j;
+		pid_t p;
 
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			for (i = 0; i < o.workers; i++)
+				if (kids[i] == p)
+					kids[i] = 0;
 		if (got_sig) {
+			got_sig = 0;
+			for (j = 0; j < n; j++)
+				if (lfds[j] >= 0) {
+					close(lfds[j]);
+					lfds[j] = -1;
+				}
 			for (i = 0; i < o.workers; i++)
 				if (kids[i] > 0)
 					kill(kids[i], SIGTERM);
-			got_sig = 0;
 		}
-		for (i = 0; i < o.workers; i++) {
-			if (kids[i] == p)
-				kids[i] = 0;
+		for (i = 0; i < o.workers; i++)
 			alive += kids[i] > 0;
-		}
-		if (p < 0 && errno == ECHILD)
-			break;
 		if (!alive)
 			break;
+		sigsuspend(&oldmask);
 	}
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	free(kids);
 out:
 	for (i = 0; i < n; i++)
-		close(lfds[i]);
+		if (lfds[i] >= 0)
+			close(lfds[i]);
 	free(lfds);
 	SSL_CTX_free(ctx);
 	return r;

@@ -16,8 +16,9 @@
  *   to keep longer.
  * - A struct apim_http_conn *c handed to a handler stays valid until you
  *   complete the reply, even if the client goes away meanwhile (the reply is
- *   then dropped).  So a handler may keep c and answer later, from a timer or
- *   another fd's callback: other connections are served in the meantime.
+ *   then dropped; apim_http_on_abort tells you at once).  So a handler may
+ *   keep c and answer later, from a timer or another fd's callback: other
+ *   connections are served in the meantime.
  *   Every request must get exactly one reply; after it, forget c.
  * - Header arrays passed to reply functions are copied before they return.
  * - Requests on one connection are answered in order: the next pipelined
@@ -63,7 +64,12 @@ struct apim_httpd_opts {
 	size_t max_line;	/* 0 = defaults: 8 KiB */
 	size_t max_headers;	/* 100 */
 	size_t max_header_bytes;	/* 16 KiB */
-	size_t max_body;	/* 1 MiB: larger bodies get 413 (buffered mode only) */
+	size_t max_body;	/* 1 MiB: larger bodies get 413 and a close, in
+				 * both modes (streaming: before the handler
+				 * when Content-Length says so, else when the
+				 * chunks pass it, if the handler has not replied
+				 * yet; its body callback then gets the abort and
+				 * its reply is dropped).  SIZE_MAX: no limit */
 	int header_timeout_ms;	/* 10000: whole head (from its first byte) -> 408 */
 	int read_timeout_ms;	/* 30000: body stalled -> 408 */
 	int write_timeout_ms;	/* 30000: response stalled -> close */
@@ -74,13 +80,19 @@ struct apim_httpd_opts {
 	 * loop (init: set up timers, other fds); both optional. */
 	void (*on_listen)(const char *addr, void *arg);
 	void (*on_worker)(struct apim_loop *loop, void *arg);
+	int drain_timeout_ms;	/* 10000: graceful shutdown's limit (below) */
 };
 
 /* Fill opts with the defaults (zeroes; the server applies the values above). */
 void apim_httpd_opts_init(struct apim_httpd_opts *o);
 
 /* Serve until stopped: inetd mode returns when its connection closes; listening
- * modes run workers until SIGTERM/SIGINT or apim_loop_stop.  Returns 0, or -1
+ * modes run workers until SIGTERM/SIGINT or apim_loop_stop.  SIGTERM/SIGINT
+ * shut down gracefully: every process closes its listening sockets (new
+ * connections are refused), idle connections are closed, requests in flight
+ * are finished and answered with Connection: close, then the workers and the
+ * parent return 0; after drain_timeout_ms the rest are closed (abort callbacks
+ * run) and they return 0 anyway.  A second signal stops at once.  Returns 0, or -1
  * with the error set (APIM_USAGE bad address, APIM_UNAVAILABLE bind failed,
  * APIM_CONFIG bad TLS files or LISTEN_FDS). */
 int apim_httpd_run(const struct apim_httpd_opts *o);
@@ -106,6 +118,15 @@ size_t apim_http_pending(const struct apim_http_conn *c);
 /* Call cb once when the pending output drops to at most low bytes (0: all
  * sent).  Replaces an earlier one; cb NULL cancels. */
 void apim_http_on_drain(struct apim_http_conn *c, size_t low,
+    void (*cb)(struct apim_http_conn *c, void *arg), void *arg);
+
+/* Call cb once if the connection closes before the reply is complete (the
+ * client left, a timeout, a write failed), e.g. to cancel a backend transfer.
+ * On a socket, the end of the client's input while the reply is pending counts
+ * as leaving.  After cb, reply calls are harmless no-ops that return -1; one
+ * (apim_http_reply or apim_http_reply_end) is still needed to release c, and
+ * cb may make it itself.  Set it from the handler; cb NULL cancels. */
+void apim_http_on_abort(struct apim_http_conn *c,
     void (*cb)(struct apim_http_conn *c, void *arg), void *arg);
 
 /* Streaming mode: the request body arrives through cb in pieces (data valid

@@ -18,6 +18,7 @@ struct watch {
 	unsigned active:1;	/* a watch exists */
 	unsigned in_epoll:1;
 	unsigned always:1;	/* epoll refused the fd: report it ready */
+	unsigned excl:1;	/* EPOLLEXCLUSIVE (re-added on every change) */
 };
 
 struct apim_timer {
@@ -112,12 +113,31 @@ sync_fd(struct apim_loop *l, int fd)
 	memset(&ev, 0, sizeof(ev));
 	ev.data.fd = fd;
 	ev.events = ep_events(w->events);
-	if (w->events == 0) {
+	if (w->events == 0 || (w->excl && w->in_epoll)) {
+		/* EPOLLEXCLUSIVE allows no EPOLL_CTL_MOD: delete, add again */
 		if (w->in_epoll)
 			epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
 		w->in_epoll = 0;
-		return 0;
+		if (w->events == 0)
+			return 0;
 	}
+#ifdef EPOLLEXCLUSIVE
+	if (w->excl) {
+		/* the kernel takes only these flags with it (no EPOLLRDHUP) */
+		ev.events = (w->events & APIM_LOOP_READ ? EPOLLIN : 0) |
+		    (w->events & APIM_LOOP_WRITE ? EPOLLOUT : 0) | EPOLLEXCLUSIVE;
+		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) == 0) {
+			w->in_epoll = 1;
+			return 0;
+		}
+		if (errno != EINVAL)
+			goto fail;
+		w->excl = 0;	/* before Linux 4.5: share the wake-ups */
+		ev.events = ep_events(w->events);
+	}
+#else
+	w->excl = 0;
+#endif
 	if (epoll_ctl(l->ep, w->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
 	    fd, &ev) == 0) {
 		w->in_epoll = 1;
@@ -128,6 +148,9 @@ sync_fd(struct apim_loop *l, int fd)
 		l->nalways++;
 		return 0;
 	}
+#ifdef EPOLLEXCLUSIVE
+fail:
+#endif
 	apim_err_set(APIM_SOFTWARE, "epoll_ctl fd %d: %s", fd, strerror(errno));
 	return -1;
 }
@@ -161,7 +184,8 @@ apim_loop_add_fd(struct apim_loop *l, int fd, int events,
 	memset(&l->w[fd], 0, sizeof(l->w[fd]));
 	l->w[fd].cb = cb;
 	l->w[fd].arg = arg;
-	l->w[fd].events = events;
+	l->w[fd].excl = (events & APIM_LOOP_EXCLUSIVE) != 0;
+	l->w[fd].events = events & ~APIM_LOOP_EXCLUSIVE;
 	l->w[fd].active = 1;
 	if (sync_fd(l, fd) < 0) {
 		l->w[fd].active = 0;
@@ -177,6 +201,7 @@ apim_loop_mod_fd(struct apim_loop *l, int fd, int events)
 		apim_err_set(APIM_SOFTWARE, "fd %d is not watched", fd);
 		return -1;
 	}
+	events &= ~APIM_LOOP_EXCLUSIVE;
 	if (l->w[fd].events == events)
 		return 0;
 	l->w[fd].events = events;

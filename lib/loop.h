@@ -11,6 +11,10 @@ struct apim_timer;
 #define APIM_LOOP_READ 1
 #define APIM_LOOP_WRITE 2
 #define APIM_LOOP_ERROR 4	/* reported only: hang-up or error */
+/* At apim_loop_add_fd only: where several processes watch one fd (a shared
+ * listening socket), wake one of them, not all (EPOLLEXCLUSIVE; silently
+ * ignored where the kernel lacks it).  Kept across apim_loop_mod_fd. */
+#define APIM_LOOP_EXCLUSIVE 8
 
 /* Watch fd (one watch per fd) for events; cb gets the ready events.  Regular
  * files are always ready.  0, or -1 with the error set. */

@@ -37,6 +37,27 @@ tcp_raw() {
 # Status code of the first response in $output.
 status_of() { printf '%s\n' "$output" | head -1 | cut -d' ' -f2; }
 
+# Wait until the server side holds N connections on $PORT, all read empty
+# (so their requests are in the server's hands, not in a socket queue).
+wait_held() {
+	local i
+	for i in $(seq 200); do
+		[ "$(ss -Htn state established "( sport = :$PORT )" | awk '$1 == 0' | wc -l)" -eq "$1" ] &&
+		    [ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" -eq "$1" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# Wait (up to 5 s) for process $1, a child of this shell; fail unless it exits 0.
+wait_exit0() {
+	local i rc=0
+	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$1" 2>/dev/null || return 1
+	wait "$1" || rc=$?
+	[ "$rc" -eq 0 ]
+}
+
 @test "parser unit checks: prefixes, trimming, limits, split chunks, dates" {
 	run -0 http-parse
 	[ "$output" = ok ]
@@ -251,6 +272,31 @@ body 300000" ]
 	[ "$output" = 200 ]
 }
 
+@test "streaming mode enforces max_body too: 413 by Content-Length and by chunks" {
+	start_echo --listen 127.0.0.1:0 --stream --max-body 100000
+	head -c 100001 /dev/zero >"$BATS_TEST_TMPDIR/big"
+	head -c 100000 /dev/zero >"$BATS_TEST_TMPDIR/ok"
+	run -0 curl -sS -o /dev/null -w '%{http_code}' --data-binary @"$BATS_TEST_TMPDIR/big" "http://127.0.0.1:$PORT/echo"
+	[ "$output" = 413 ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data-binary @"$BATS_TEST_TMPDIR/big" "http://127.0.0.1:$PORT/echo"
+	[ "$output" = 413 ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data-binary @"$BATS_TEST_TMPDIR/ok" "http://127.0.0.1:$PORT/echo"
+	[ "$output" = 200 ]
+	run -0 curl -sS -o /dev/null -w '%{http_code}' --data-binary @"$BATS_TEST_TMPDIR/ok" "http://127.0.0.1:$PORT/echo"
+	[ "$output" = 200 ]
+	# raw chunks past the limit: one 413 with Connection: close (not the
+	# handler's 400), then the server closes though the client keeps sending
+	{ printf 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'
+	  printf '186a0\r\n'; head -c 100000 /dev/zero; printf '\r\n'
+	  printf '1\r\nx\r\n'; } >"$BATS_TEST_TMPDIR/req"
+	run -0 tcp_raw "$BATS_TEST_TMPDIR/req"
+	[ "$(status_of)" = 413 ]
+	[[ "$output" == *$'Connection: close\r\n'* ]]
+	[ "$(printf '%s\n' "$output" | grep -c '^HTTP/1.1')" -eq 1 ]
+	run -0 curl -sS --data-binary hello "http://127.0.0.1:$PORT/echo"
+	[[ "$output" == *$'body 5\nhello' ]]
+}
+
 @test "limits answer with Connection: close and close (raw 414)" {
 	start_echo --listen 127.0.0.1:0
 	f="$BATS_TEST_TMPDIR/long.req"
@@ -309,12 +355,105 @@ Content-Length: 0" ]
 	[ "$output" = hello ]
 }
 
+@test "a deferred handler is told at once when its client leaves (abort callback)" {
+	start_echo --listen 127.0.0.1:0
+	run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+	[ "$output" = "aborts 0
+waiting 0" ]
+	# a whole /slow answer is not an abort
+	run -0 curl -sS "http://127.0.0.1:$PORT/slow?ms=10"
+	[ "$output" = "slow 10" ]
+	run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+	[ "$output" = "aborts 0
+waiting 0" ]
+	# the client leaves 0.3 s into a 60 s wait: seen long before the timer
+	run -28 curl -sS --max-time 0.3 "http://127.0.0.1:$PORT/slow?ms=60000"
+	for i in $(seq 40); do
+		run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+		[ "$output" = "aborts 1
+waiting 0" ] && break
+		sleep 0.05
+	done
+	[ "$output" = "aborts 1
+waiting 0" ]
+	# raw: request then close, twice more
+	for i in 1 2; do
+		timeout 5 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1"; printf "GET /slow?ms=60000 HTTP/1.1\r\nHost: x\r\n\r\n" >&5; sleep 0.1; exec 5>&-' _ "$PORT"
+	done
+	for i in $(seq 40); do
+		run -0 curl -sS "http://127.0.0.1:$PORT/stats"
+		[ "$output" = "aborts 3
+waiting 0" ] && break
+		sleep 0.05
+	done
+	[ "$output" = "aborts 3
+waiting 0" ]
+	kill -0 "$SRV"
+}
+
+@test "inetd: a pipe's end of input is not an abort: the deferred answer comes" {
+	run -0 bash -c "printf 'GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n' | http-echo --inetd"
+	[[ "$output" == *$'\r\n\r\nslow 200' ]]
+}
+
 @test "streaming mode: a body cut short reaches the handler as an abort" {
 	start_echo --listen 127.0.0.1:0 --stream
 	run -0 timeout 5 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1"; printf "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc" >&5; exec 5>&-' _ "$PORT"
 	sleep 0.2
 	run -0 curl -sS --data-binary hello "http://127.0.0.1:$PORT/echo"
 	[[ "$output" == *$'body 5\nhello' ]]
+}
+
+@test "SIGTERM (1 and 2 workers): in-flight answered with Connection: close, idle closed, new refused, exit 0" {
+	for w in 1 2; do
+		start_echo --listen 127.0.0.1:0 --workers "$w"
+		# an idle keep-alive connection: one request answered, left open
+		exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+		printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >&5
+		curl -sS -i "http://127.0.0.1:$PORT/slow?ms=800" >"$BATS_TEST_TMPDIR/slow" 2>&1 &
+		cpid=$!
+		wait_held 2
+		kill -TERM "$SRV"
+		# new connections are refused (once the signal is handled)
+		for i in $(seq 100); do
+			run curl -sS --max-time 3 "http://127.0.0.1:$PORT/"
+			[ "$status" -eq 7 ] && break
+			sleep 0.02
+		done
+		[ "$status" -eq 7 ]
+		# the idle connection is closed at once, not after the drain timeout
+		run -0 timeout 3 cat <&5
+		exec 5<&-
+		[[ "$output" == *$'\r\n\r\nhello' ]]
+		# the request in flight gets its whole answer, then the server exits 0
+		wait "$cpid"
+		run -0 tr -d '\r' <"$BATS_TEST_TMPDIR/slow"
+		[ "${lines[0]}" = "HTTP/1.1 200 OK" ]
+		[[ "$output" == *$'\nConnection: close\n'* ]]
+		[[ "$output" == *$'\n\nslow 800' ]]
+		wait_exit0 "$SRV"
+	done
+}
+
+@test "SIGTERM: the drain timeout ends a request that takes too long, still exit 0" {
+	start_echo --listen 127.0.0.1:0 --drain-timeout 300
+	curl -sS "http://127.0.0.1:$PORT/slow?ms=20000" >"$BATS_TEST_TMPDIR/slow" 2>&1 &
+	cpid=$!
+	wait_held 1
+	kill -TERM "$SRV"
+	wait_exit0 "$SRV"
+	rc=0; wait "$cpid" || rc=$?
+	[ "$rc" -eq 52 ]	# empty reply: closed before any answer
+}
+
+@test "SIGTERM twice stops at once" {
+	start_echo --listen 127.0.0.1:0
+	curl -sS "http://127.0.0.1:$PORT/slow?ms=20000" >/dev/null 2>&1 &
+	wait_held 1
+	kill -TERM "$SRV"
+	sleep 0.2
+	kill -TERM "$SRV"
+	wait_exit0 "$SRV"
 }
 
 @test "systemd socket activation: LISTEN_FDS on fd 3" {
@@ -355,6 +494,15 @@ Content-Length: 0" ]
 	# the --workers 1 from start_echo is overridden by the later option
 	for i in $(seq 20); do [ "$(pgrep -P "$SRV" | wc -l)" -eq 2 ] && break; sleep 0.05; done
 	[ "$(pgrep -P "$SRV" | wc -l)" -eq 2 ]
+	# each worker watches the shared socket with EPOLLEXCLUSIVE (1<<28)
+	for k in $(pgrep -P "$SRV"); do
+		run -0 bash -c "grep -h '^tfd:' /proc/$k/fdinfo/* | awk '{print \$4}'"
+		n=0
+		for ev in "${lines[@]}"; do
+			[ $((0x$ev & 0x10000000)) -eq 0 ] || n=$((n + 1))
+		done
+		[ "$n" -eq 1 ]
+	done
 	for i in 1 2 3 4 5 6; do
 		run -0 curl -sS "http://127.0.0.1:$PORT/echo"
 		[[ "$output" == *"method GET"* ]]

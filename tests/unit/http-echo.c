@@ -1,5 +1,6 @@
 /* http-echo: a test server over lib/httpd in every mode: /echo answers what it
- * parsed, /stream a large response in pieces, /slow?ms=N later from a timer. */
+ * parsed, /stream a large response in pieces, /slow?ms=N later from a timer
+ * (counting clients that leave first: /stats). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,8 +134,12 @@ stream_more(struct apim_http_conn *c, void *arg)
 
 struct slow {
 	struct apim_http_conn *c;
+	struct apim_timer *t;
 	long ms;
 };
+
+static long n_aborts;	/* /slow requests whose client left (see /stats) */
+static long n_waiting;	/* /slow requests not answered yet */
 
 static void
 slow_fire(void *arg)
@@ -143,7 +148,22 @@ slow_fire(void *arg)
 	char body[64];
 
 	snprintf(body, sizeof(body), "slow %ld\n", s->ms);
+	n_waiting--;
 	apim_http_reply(s->c, 200, text_plain, body, strlen(body));
+	free(s);
+}
+
+/* The client left: stop the timer, count it, release c (a no-op reply). */
+static void
+slow_abort(struct apim_http_conn *c, void *arg)
+{
+	struct slow *s = arg;
+
+	apim_loop_timer_cancel(apim_http_loop(c), s->t);
+	n_aborts++;
+	n_waiting--;
+	if (apim_http_reply(c, 200, text_plain, "late\n", 5) != -1)
+		abort();	/* replying after an abort must be a no-op */
 	free(s);
 }
 
@@ -199,7 +219,15 @@ handle(struct apim_http_conn *c, const struct apim_http_request *req, void *arg)
 
 		s->c = c;
 		s->ms = qnum(req, "ms", 1000);
-		apim_loop_timer(apim_http_loop(c), s->ms, slow_fire, s);
+		n_waiting++;
+		s->t = apim_loop_timer(apim_http_loop(c), s->ms, slow_fire, s);
+		apim_http_on_abort(c, slow_abort, s);
+	} else if (strcmp(req->path, "/stats") == 0) {
+		char body[64];
+
+		snprintf(body, sizeof(body), "aborts %ld\nwaiting %ld\n",
+		    n_aborts, n_waiting);
+		apim_http_reply(c, 200, text_plain, body, strlen(body));
 	} else if (strcmp(req->path, "/bad-header") == 0) {
 		/* a handler bug: the server must answer a bare 500 instead */
 		static const char *const evil[] = { "X-Evil",
@@ -231,7 +259,8 @@ usage(void)
 	    "       [--max-body N] [--max-line N] [--max-headers N] "
 	    "[--max-header-bytes N]\n"
 	    "       [--header-timeout MS] [--read-timeout MS] "
-	    "[--write-timeout MS] [--idle-timeout MS]\n");
+	    "[--write-timeout MS] [--idle-timeout MS]\n"
+	    "       [--drain-timeout MS]\n");
 	exit(APIM_USAGE);
 }
 
@@ -253,6 +282,7 @@ main(int argc, char **argv)
 		{ "read-timeout", required_argument, NULL, 'R' },
 		{ "write-timeout", required_argument, NULL, 'W' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
+		{ "drain-timeout", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct apim_httpd_opts o;
@@ -278,6 +308,7 @@ main(int argc, char **argv)
 		case 'R': o.read_timeout_ms = atoi(optarg); break;
 		case 'W': o.write_timeout_ms = atoi(optarg); break;
 		case 'I': o.idle_timeout_ms = atoi(optarg); break;
+		case 'D': o.drain_timeout_ms = atoi(optarg); break;
 		default: usage();
 		}
 	}

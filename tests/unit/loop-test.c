@@ -1,5 +1,5 @@
 /* loop-test: lib/loop's timers (order, cancel), fd watches (pipe, regular
- * file) and stop, checked in one run; prints "ok" or what went wrong. */
+ * file, exclusive) and stop, checked in one run; prints "ok" or what went wrong. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +86,24 @@ main(void)
 	}
 	apim_loop_del_fd(L, pfd[0]);
 	apim_loop_del_fd(L, ffd);
+	/* an exclusive watch survives interest changes (delete and add again) */
+	trace[0] = '\0';
+	if (apim_loop_add_fd(L, pfd[0], APIM_LOOP_READ | APIM_LOOP_EXCLUSIVE,
+	    on_pipe, NULL) < 0 || apim_loop_mod_fd(L, pfd[0], 0) < 0 ||
+	    apim_loop_mod_fd(L, pfd[0], APIM_LOOP_READ) < 0 ||
+	    apim_loop_mod_fd(L, pfd[0], APIM_LOOP_READ | APIM_LOOP_WRITE) < 0 ||
+	    apim_loop_mod_fd(L, pfd[0], APIM_LOOP_READ) < 0 ||
+	    write(pfd[1], "y", 1) != 1) {
+		printf("exclusive watch refused\n");
+		return 1;
+	}
+	apim_loop_timer(L, 20, on_stop, NULL);
+	apim_loop_run(L);
+	if (strcmp(trace, "read stop") != 0) {
+		printf("exclusive trace '%s'\n", trace);
+		return 1;
+	}
+	apim_loop_del_fd(L, pfd[0]);
 	apim_loop_free(L);
 	printf("ok\n");
 	return 0;
