@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "util.h"
 
 const struct apim_http_limits apim_http_limits_default = {
 	.max_line = 8192,
@@ -47,18 +48,6 @@ static int
 eqi(const char *s, size_t n, const char *lit)
 {
 	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The request line buf[0..n) without CRLF. */
@@ -339,7 +328,7 @@ apim_http_chunked_decode(struct apim_http_chunked *d,
 		}
 		case C_SIZE0:
 		case C_SIZE:
-			if ((hv = hexval(c)) >= 0) {
+			if ((hv = apim_hexval(c)) >= 0) {
 				if (d->size > (UINT64_C(1) << 59))
 					goto bad;	/* overflow */
 				d->size = d->size * 16 + (uint64_t)hv;

@@ -245,18 +245,6 @@ kept(struct apim_oauth *o, sqlite3_stmt **slot, const char *sql)
 
 /* --- forms --- */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode s[0..n) ('+' is a space, %XX a byte); NULL if malformed or if it holds
  * a NUL byte. */
 static char *
@@ -271,8 +259,8 @@ urldecode(const char *s, size_t n)
 		else if (s[i] == '%') {
 			int h, l;
 
-			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 ||
-			    (l = hexval(s[i + 2])) < 0 || (h == 0 && l == 0))
+			if (i + 2 >= n || (h = apim_hexval(s[i + 1])) < 0 ||
+			    (l = apim_hexval(s[i + 2])) < 0 || (h == 0 && l == 0))
 				goto bad;
 			*p++ = (char)(h << 4 | l);
 			i += 2;

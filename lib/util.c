@@ -180,6 +180,18 @@ apim_b64url_decode(const char *in, size_t n, unsigned char *out)
 	return (long)o;
 }
 
+int
+apim_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void
 apim_sha256_hex(const void *s, size_t n, char out[65])
 {

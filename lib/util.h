@@ -16,6 +16,8 @@ char *apim_random_b64url(size_t nbytes);
 size_t apim_b64url_encode(const unsigned char *in, size_t n, char *out);
 /* Decode base64url (padding optional); returns bytes written or -1. out holds 3*n/4+3. */
 long apim_b64url_decode(const char *in, size_t n, unsigned char *out);
+/* The value of one hex digit (0-9, a-f, A-F), or -1. */
+int apim_hexval(int c);
 /* SHA-256 of s as 64 lowercase hex characters into out[65]. */
 void apim_sha256_hex(const void *s, size_t n, char out[65]);
 /* Constant-time comparison of two byte strings; 1 if equal. */
