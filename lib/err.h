@@ -18,6 +18,12 @@ enum apim_exit {
 	APIM_CONFIG = 78,
 };
 
+/*
+ * Out of memory is not reported through the error slot: allocation helpers
+ * (apim_xmalloc, apim_strdup, lib/buf) print "PROG: out of memory" and abort(),
+ * so callers never check for it.  Use them rather than bare malloc/realloc.
+ */
+
 /* Record an error: its exit code and a printf-style message (no newline). */
 void apim_err_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
