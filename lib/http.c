@@ -4,6 +4,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "http.h"
 #include "util.h"
 
@@ -148,6 +151,95 @@ parse_connection(const char *v, size_t n, int *close, int *keep)
 	}
 }
 
+/* RFC 3986 unreserved / sub-delims (the characters of a reg-name besides
+ * pct-encoded). */
+static int
+regchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != 0 && strchr("-._~!$&'()*+,;=", c));
+}
+
+static int
+hexdig(unsigned char c)
+{
+	return apim_hexval(c) >= 0;
+}
+
+/* 1 if v[0..n) is an IP-literal's inside: IPv6address or IPvFuture. */
+static int
+ip_literal(const char *v, size_t n)
+{
+	char tmp[64];
+	unsigned char a6[16];
+	size_t i;
+
+	if (n > 1 && (v[0] == 'v' || v[0] == 'V')) {	/* "v" 1*HEXDIG "." 1*(...) */
+		for (i = 1; i < n && hexdig((unsigned char)v[i]); i++)
+			;
+		if (i == 1 || i >= n - 1 || v[i] != '.')
+			return 0;
+		for (i++; i < n; i++)
+			if (!regchar((unsigned char)v[i]) && v[i] != ':')
+				return 0;
+		return 1;
+	}
+	if (n == 0 || n >= sizeof(tmp))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!hexdig((unsigned char)v[i]) && v[i] != ':' && v[i] != '.')
+			return 0;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	return inet_pton(AF_INET6, tmp, a6) == 1;
+}
+
+/* 1 if v[0..n) is a valid Host value (RFC 9110 section 7.2: uri-host
+ * [ ":" port ]): a reg-name (which covers IPv4) or a bracketed IP-literal,
+ * then an optional port of 1-5 digits up to 65535.  An empty value is
+ * allowed (RFC 9112 section 3.2, a target without authority); an empty host
+ * before a port is not. */
+static int
+host_valid(const char *v, size_t n)
+{
+	size_t i = 0, p;
+	unsigned port = 0;
+
+	if (n == 0)
+		return 1;
+	if (v[0] == '[') {
+		const char *e = memchr(v, ']', n);
+
+		if (e == NULL || !ip_literal(v + 1, (size_t)(e - v - 1)))
+			return 0;
+		i = (size_t)(e - v) + 1;
+	} else {
+		while (i < n && v[i] != ':') {
+			if (v[i] == '%') {
+				if (i + 2 >= n || !hexdig((unsigned char)v[i + 1]) ||
+				    !hexdig((unsigned char)v[i + 2]))
+					return 0;
+				i += 3;
+			} else if (regchar((unsigned char)v[i]))
+				i++;
+			else
+				return 0;
+		}
+		if (i == 0)
+			return 0;
+	}
+	if (i == n)
+		return 1;
+	if (v[i] != ':' || n - i - 1 == 0 || n - i - 1 > 5)
+		return 0;
+	for (p = i + 1; p < n; p++) {
+		if (v[p] < '0' || v[p] > '9')
+			return 0;
+		port = port * 10 + (unsigned)(v[p] - '0');
+	}
+	return port <= 65535;
+}
+
 long
 apim_http_parse_head(const char *buf, size_t len,
     const struct apim_http_limits *lim, struct apim_http_field *fields,
@@ -158,6 +250,7 @@ apim_http_parse_head(const char *buf, size_t len,
 	int other = 0, close = 0, keep = 0, expect_bad = 0;
 	long r;
 	int64_t cl = -1;
+	size_t scan;
 
 	if (lim == NULL)
 		lim = &apim_http_limits_default;
@@ -166,9 +259,12 @@ apim_http_parse_head(const char *buf, size_t len,
 	h->content_length = -1;
 
 	/* request line: CRLF-terminated, no bare CR or LF, no NUL */
-	nl = memchr(buf, '\n', len < lim->max_line ? len : lim->max_line);
+	/* Only the first max_line bytes decide, so the answer is the same
+	 * however the bytes arrive: a NUL there is 400, no LF there is 414. */
+	scan = len < lim->max_line ? len : lim->max_line;
+	nl = memchr(buf, '\n', scan);
 	if (nl == NULL) {
-		if (memchr(buf, '\0', len) != NULL)
+		if (memchr(buf, '\0', scan) != NULL)
 			return -400;
 		return len >= lim->max_line ? -414 : APIM_HTTP_PARTIAL;
 	}
@@ -242,6 +338,8 @@ apim_http_parse_head(const char *buf, size_t len,
 					return -400;
 			} else if (eqi(n, nn, "Host")) {
 				hosts++;
+				if (!host_valid(v, vn))
+					return -400;
 			} else if (eqi(n, nn, "Connection")) {
 				parse_connection(v, vn, &close, &keep);
 			} else if (eqi(n, nn, "Expect")) {
@@ -328,6 +426,11 @@ apim_http_chunked_decode(struct apim_http_chunked *d,
 		}
 		case C_SIZE0:
 		case C_SIZE:
+			/* the whole size line, leading zeros and extensions
+			 * included, is bounded (a size of a million zeros is
+			 * no size) */
+			if (c != '\r' && ++d->line > lim->max_chunk_ext)
+				goto bad;
 			if ((hv = apim_hexval(c)) >= 0) {
 				if (d->size > (UINT64_C(1) << 59))
 					goto bad;	/* overflow */
@@ -342,12 +445,11 @@ apim_http_chunked_decode(struct apim_http_chunked *d,
 			} else if (c == ';' || c == ' ' || c == '\t') {
 				d->state = C_EXT;
 				d->ext = c == ';';
-				d->line = 1;
 			} else
 				goto bad;
 			break;
 		case C_EXT:
-			if (++d->line > lim->max_chunk_ext)
+			if (c != '\r' && ++d->line > lim->max_chunk_ext)
 				goto bad;
 			if (c == '\r') {
 				if (!d->ext)
@@ -376,6 +478,7 @@ apim_http_chunked_decode(struct apim_http_chunked *d,
 				goto bad;
 			d->state = C_SIZE0;
 			d->size = 0;
+			d->line = 0;
 			break;
 		case C_TRAILER:
 			if (c == '\r') {
@@ -387,11 +490,11 @@ apim_http_chunked_decode(struct apim_http_chunked *d,
 			d->state = C_TLINE;
 			d->ext = 0;	/* colon seen */
 			if (++d->trailer > lim->max_header_bytes)
-				return -431;
+				goto big;
 			break;
 		case C_TLINE:
 			if (++d->trailer > lim->max_header_bytes)
-				return -431;
+				goto big;
 			if (c == '\r') {
 				if (!d->ext)
 					goto bad;
@@ -422,6 +525,9 @@ apim_http_chunked_decode(struct apim_http_chunked *d,
 bad:
 	*used = i;
 	return -400;
+big:
+	*used = i;
+	return -431;
 }
 
 const char *

@@ -12,9 +12,11 @@ struct apim_http_limits {
 	size_t max_line;	/* request line bytes (incl. CRLF); longer: 414 */
 	size_t max_headers;	/* header fields; more: 431 */
 	size_t max_header_bytes;	/* whole head; more: 431 (also bounds trailers) */
-	size_t max_chunk_ext;	/* chunk-size line bytes after the size; more: 400 */
+	size_t max_chunk_ext;	/* chunk-size line bytes before its CRLF (size
+				 * digits, leading zeros included, and
+				 * extensions); more: 400 */
 };
-/* 8 KiB line, 100 fields, 16 KiB head, 256-byte chunk extensions. */
+/* 8 KiB line, 100 fields, 16 KiB head, 256-byte chunk-size lines. */
 extern const struct apim_http_limits apim_http_limits_default;
 
 struct apim_http_field {
@@ -42,7 +44,10 @@ struct apim_http_head {
  * -400 malformed or ambiguous framing (obs-fold, bare CR or LF, NUL, space
  * before a colon, both Content-Length and Transfer-Encoding, duplicate or
  * malformed Content-Length, Transfer-Encoding not ending in chunked, missing or
- * repeated Host in 1.1), -414 request line too long, -417 unknown Expect,
+ * repeated Host in 1.1, a Host that is not uri-host [":" port]), -414 request
+ * line too long (no LF within lim->max_line bytes; only those bytes are looked
+ * at, so the answer does not depend on how the bytes arrived: a NUL among them
+ * is 400), -417 unknown Expect,
  * -431 too many or too large fields, -501 a transfer coding other than
  * chunked before it, -505 a version other than HTTP/1.0 and 1.1. */
 long apim_http_parse_head(const char *buf, size_t len,
@@ -63,11 +68,13 @@ struct apim_http_chunked {
 	int ext;		/* inside a chunk extension */
 };
 void apim_http_chunked_init(struct apim_http_chunked *d);
-/* Decode from in[0..len).  *used is set to the bytes consumed; when body data
+/* Decode from in[0..len).  *used is set, on every return, to the bytes
+ * consumed (on an error: those before the offending byte); when body data
  * was found, *data and *dlen point to it inside in (at most one run per call, so
  * call again with the rest).  Returns 1 when the last chunk and the trailers are
  * complete, 0 when more input is wanted (or the call stopped after a data run),
- * or -400 (bad size, missing CRLF, oversized extension, bad trailer) or -431
+ * or -400 (bad size, a size line over lim->max_chunk_ext, missing CRLF, bad
+ * trailer) or -431
  * (trailers over lim->max_header_bytes). */
 int apim_http_chunked_decode(struct apim_http_chunked *d,
     const struct apim_http_limits *lim, const char *in, size_t len,
