@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "conf.h"
 #include "err.h"
 #include "store.h"
+#include "text.h"
 #include "util.h"
 
 static const char global_spec[] = "db=,as=,json,help";
@@ -46,7 +48,7 @@ apim_args_parse(struct apim_args *a, int argc, char **argv, const char *spec)
 
 	memset(a, 0, sizeof *a);
 	for (i = 0; i < argc; i++) {
-		char *arg = argv[i], *eq;
+		char *arg = argv[i], *eq, safe[80];
 		const char *name, *val = NULL;
 		size_t nlen;
 
@@ -59,6 +61,12 @@ apim_args_parse(struct apim_args *a, int argc, char **argv, const char *spec)
 				apim_err_set(APIM_USAGE, "too many arguments");
 				return -1;
 			}
+			if (!apim_utf8_valid(arg, strlen(arg))) {
+				apim_err_set(APIM_DATAERR, "invalid argument '%s': "
+				    "not valid UTF-8", apim_text_safe(arg, safe,
+				    sizeof safe));
+				return -1;
+			}
 			a->pos[a->npos++] = arg;
 			continue;
 		}
@@ -69,7 +77,12 @@ apim_args_parse(struct apim_args *a, int argc, char **argv, const char *spec)
 		if (kind == 0)
 			kind = spec_kind(global_spec, name, nlen);
 		if (kind == 0) {
-			apim_err_set(APIM_USAGE, "unknown option '--%.*s'", (int)nlen, name);
+			char *o = apim_strdup(name);
+
+			o[nlen] = '\0';
+			apim_err_set(APIM_USAGE, "unknown option '--%s'",
+			    apim_text_safe(o, safe, sizeof safe));
+			free(o);
 			return -1;
 		}
 		if (kind == 1) {
@@ -85,6 +98,12 @@ apim_args_parse(struct apim_args *a, int argc, char **argv, const char *spec)
 		else {
 			apim_err_set(APIM_USAGE, "option '--%.*s' needs a value",
 			    (int)nlen, name);
+			return -1;
+		}
+		if (val && !apim_utf8_valid(val, strlen(val))) {
+			apim_err_set(APIM_DATAERR, "invalid value for '--%.*s' '%s': "
+			    "not valid UTF-8", (int)nlen, name,
+			    apim_text_safe(val, safe, sizeof safe));
 			return -1;
 		}
 		if (kind == 2) {
@@ -135,14 +154,13 @@ apim_args_all(const struct apim_args *a, const char *name, int *n)
 	char **v;
 	int i, k = 0, cap = 8;
 
-	v = apim_xmalloc((size_t)cap * sizeof *v);
+	v = apim_xreallocarray(NULL, (size_t)cap, sizeof *v);
 	for (i = 0; i < a->nopt; i++) {
 		if (strcmp(a->opt[i].name, name) != 0 || a->opt[i].val == NULL)
 			continue;
 		if (k + 1 >= cap) {
 			cap *= 2;
-			if ((v = realloc(v, (size_t)cap * sizeof *v)) == NULL)
-				abort();
+			v = apim_xreallocarray(v, (size_t)cap, sizeof *v);
 		}
 		v[k++] = (char *)a->opt[i].val;
 	}
@@ -160,7 +178,10 @@ apim_args_npos(const struct apim_args *a, int min, int max)
 		return -1;
 	}
 	if (max >= 0 && a->npos > max) {
-		apim_err_set(APIM_USAGE, "unexpected argument '%s'", a->pos[max]);
+		char safe[80];
+
+		apim_err_set(APIM_USAGE, "unexpected argument '%s'",
+		    apim_text_safe(a->pos[max], safe, sizeof safe));
 		return -1;
 	}
 	return 0;
@@ -270,7 +291,10 @@ apim_cli_main(const char *prog, const char *summary,
 		break;
 	}
 	if (i < argc && argv[i][0] == '-') {
-		apim_warnx("unknown option '%s'", argv[i]);
+		char safe[80];
+
+		apim_warnx("unknown option '%s'", apim_text_safe(argv[i], safe,
+		    sizeof safe));
 		print_usage(stderr, prog, NULL, cmds);
 		return APIM_USAGE;
 	}
@@ -286,14 +310,18 @@ apim_cli_main(const char *prog, const char *summary,
 			best = c;
 		}
 	if (best == NULL) {
-		apim_warnx("unknown command '%s'", words[0]);
+		char safe[80];
+
+		apim_warnx("unknown command '%s'", apim_text_safe(words[0], safe,
+		    sizeof safe));
 		print_usage(stderr, prog, NULL, cmds);
 		return APIM_USAGE;
 	}
 	rest = argv + i + bestk;
 	nrest = argc - i - bestk;
 	if (apim_args_parse(&a, nrest, rest, best->spec) == -1)
-		return apim_cli_usage(best, "%s", apim_err_msg());
+		return apim_err_code() == APIM_USAGE ?
+		    apim_cli_usage(best, "%s", apim_err_msg()) : apim_err_report();
 	if (apim_args_has(&a, "help")) {
 		printf("usage: %s %s\n", prog, best->usage);
 		return 0;
@@ -306,6 +334,10 @@ apim_cli_main(const char *prog, const char *summary,
 		ctx.as = apim_args_get(&a, "as");
 	ctx.db_path = apim_conf_db(dbflag);
 	ctx.actor = apim_actor(ctx.as);
+	/* the actor is stored as an owner or provider: checked like a name */
+	if (apim_text_check("user name", ctx.actor, APIM_NAME_MAX, 0) == -1 ||
+	    apim_text_check("store path", ctx.db_path, 0, 0) == -1)
+		return apim_err_report();
 	apim_err_clear();
 	rc = best->fn(&ctx, &a);
 	if (rc == -1) {

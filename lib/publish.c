@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "conf.h"
 #include "err.h"
 #include "lifecycle.h"
 #include "out.h"
@@ -402,7 +403,7 @@ apim_publish_doc_add(struct apim_ctx *ctx, struct apim_args *a)
 	const char *inl = apim_args_get(a, "inline"), *file = apim_args_get(a, "file");
 	const char *url = apim_args_get(a, "url"), *base;
 	char id[37], *content = NULL;
-	size_t len = 0;
+	size_t len = 0, max;
 	int rc;
 
 	if (apim_args_npos(a, 1, 1) == -1)
@@ -415,14 +416,25 @@ apim_publish_doc_add(struct apim_ctx *ctx, struct apim_args *a)
 		return usage("%s", "give one of --inline, --file or --url");
 	if (api_arg(ctx, a, 1, 1, id) == -1)
 		return -1;
+	if (apim_conf_size("max_document", APIM_DOCUMENT_MAX, &max) == -1)
+		return -1;
 	if (file) {
-		if ((content = apim_file_read(file, &len)) == NULL)
+		if ((content = apim_file_read_max(file, max, &len)) == NULL) {
+			if (apim_err_code() == APIM_DATAERR)
+				apim_err_set(APIM_DATAERR, "document '%s' is larger "
+				    "than %zu bytes (max_document in apim.conf)", file, max);
 			return -1;
+		}
 		base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 		rc = apim_api_doc_add(ctx->db, id, apim_args_get(a, "name"),
 		    apim_args_get(a, "type"), "FILE", content, len, base, NULL);
 		free(content);
 		return rc;
+	}
+	if (inl && strlen(inl) > max) {
+		apim_err_set(APIM_DATAERR, "document '%s' is larger than %zu bytes "
+		    "(max_document in apim.conf)", apim_args_get(a, "name"), max);
+		return -1;
 	}
 	if (inl)
 		return apim_api_doc_add(ctx->db, id, apim_args_get(a, "name"),

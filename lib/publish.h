@@ -7,6 +7,11 @@
 
 #include "cli.h"
 
+/* Default input limits (bytes), raised or lowered by apim.conf's
+ * max_definition (import) and max_document (doc add --file/--inline). */
+#define APIM_DEFINITION_MAX	((size_t)64 << 20)
+#define APIM_DOCUMENT_MAX	((size_t)64 << 20)
+
 /* The API fields given as flags (--name, --context, --version, --endpoint,
  * --sandbox-endpoint, --tiers, --policy, --tag, --visibility, --roles,
  * --description, --auth) as a partial API object (lib/api.h); a new reference.

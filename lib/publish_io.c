@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "conf.h"
 #include "err.h"
 #include "openapi.h"
 #include "out.h"
@@ -50,15 +51,21 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 {
 	const char *file, *name;
 	char *buf;
-	size_t len;
+	size_t len, max;
 	json_t *doc, *api, *flags;
 
 	if (apim_args_npos(a, 1, 1) == -1)
 		return -1;
 	file = a->pos[0];
 	name = strcmp(file, "-") == 0 ? "stdin" : file;
-	if ((buf = apim_file_read(file, &len)) == NULL)
+	if (apim_conf_size("max_definition", APIM_DEFINITION_MAX, &max) == -1)
 		return -1;
+	if ((buf = apim_file_read_max(file, max, &len)) == NULL) {
+		if (apim_err_code() == APIM_DATAERR)
+			apim_err_set(APIM_DATAERR, "definition '%s' is larger than "
+			    "%zu bytes (max_definition in apim.conf)", name, max);
+		return -1;
+	}
 	doc = apim_openapi_load(buf, len, name);
 	free(buf);
 	if (doc == NULL)

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "buf.h"
 #include "err.h"
 #include "util.h"
 
@@ -234,11 +235,12 @@ apim_time_iso(int64_t ms, char out[32])
 }
 
 char *
-apim_file_read(const char *path, size_t *lenp)
+apim_file_read_max(const char *path, size_t max, size_t *lenp)
 {
+	struct apim_buf b = APIM_BUF_INIT;
 	FILE *f;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, r;
+	size_t r, want;
+	int err;
 
 	if (strcmp(path, "-") == 0)
 		f = stdin;
@@ -247,35 +249,43 @@ apim_file_read(const char *path, size_t *lenp)
 		    strerror(errno));
 		return NULL;
 	}
+	/* read at most max + 1 bytes: one more than allowed proves "too big"
+	 * without reading the rest (of /dev/zero, say) */
 	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 65536;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				free(buf);
-				apim_err_set(APIM_SOFTWARE, "out of memory");
-				goto fail;
-			}
-			buf = nb;
+		apim_buf_reserve(&b, 65536);
+		want = b.cap - b.len - 1;
+		if (want > max + 1 - b.len)
+			want = max + 1 - b.len;
+		r = fread(b.data + b.len, 1, want, f);
+		b.len += r;
+		if (b.len > max) {
+			apim_err_set(APIM_DATAERR, "'%s' is larger than %zu bytes",
+			    path, max);
+			goto fail;
 		}
-		r = fread(buf + len, 1, cap - len, f);
-		len += r;
 		if (r == 0)
 			break;
 	}
 	if (ferror(f)) {
+		err = errno;
 		apim_err_set(APIM_IOERR, "cannot read '%s': %s", path,
-		    strerror(errno));
-		free(buf);
-		buf = NULL;
+		    strerror(err));
 		goto fail;
 	}
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
-fail:
 	if (f != stdin)
 		fclose(f);
-	return buf;
+	return apim_buf_detach(&b, lenp);
+fail:
+	apim_buf_free(&b);
+	if (f != stdin)
+		fclose(f);
+	return NULL;
+}
+
+char *
+apim_file_read(const char *path, size_t *lenp)
+{
+	return apim_file_read_max(path, APIM_FILE_MAX, lenp);
 }
 
 int

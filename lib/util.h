@@ -28,7 +28,12 @@ int64_t apim_now_ms(void);
 /* RFC 3339 UTC ("2026-11-27T19:26:53.123Z") into out[32]. */
 void apim_time_iso(int64_t ms, char out[32]);
 
-/* Read a whole file ("-" is stdin) into a NUL-terminated buffer; NULL on error. */
+#define APIM_FILE_MAX ((size_t)64 << 20)	/* apim_file_read's limit: 64 MiB */
+/* Read a whole file ("-" is stdin) into a NUL-terminated buffer (free it); NULL
+ * on error: APIM_NOINPUT cannot open, APIM_IOERR cannot read, APIM_DATAERR
+ * larger than max bytes (found after reading max + 1, never the whole file). */
+char *apim_file_read_max(const char *path, size_t max, size_t *len);
+/* apim_file_read_max with APIM_FILE_MAX. */
 char *apim_file_read(const char *path, size_t *len);
 /* Write data to path atomically (temp file, fsync, rename) with the given mode. */
 int apim_file_write_atomic(const char *path, const void *data, size_t n, int mode);
