@@ -10,6 +10,8 @@
 #include "err.h"
 #include "lifecycle.h"
 #include "store.h"
+#include "text.h"
+#include "url.h"
 #include "util.h"
 
 int
@@ -69,10 +71,12 @@ word_valid(const char *what, const char *s)
 {
 	const unsigned char *p;
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL)
 		return bad("missing %s", what);
-	if (strlen(s) > 200)
-		return bad("%s is too long", what);
+	if (*s == '\0')
+		return bad("invalid %s '': empty", what);
+	if (apim_text_check(what, s, APIM_NAME_MAX, 0) == -1)
+		return -1;
 	for (p = (const unsigned char *)s; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || *p == ':' || *p == '/') {
 			apim_err_set(APIM_DATAERR, "%s '%s' may not contain spaces, ':' "
@@ -89,19 +93,63 @@ pchar(int c)
 	return isalnum(c) || strchr("-._~!$&'()+,;=:@%", c) != NULL;
 }
 
+/* RFC 3986 unreserved: the characters of a context segment. */
+static int
+unreserved(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* 1 if the segment s[0..n) is "." or "..", written plainly or with %2e. */
+static int
+dot_segment(const char *s, size_t n)
+{
+	size_t i = 0, dots = 0;
+
+	while (i < n) {
+		if (s[i] == '.')
+			i++;
+		else if (n - i >= 3 && s[i] == '%' && s[i + 1] == '2' &&
+		    (s[i + 2] == 'e' || s[i + 2] == 'E'))
+			i += 3;
+		else
+			return 0;
+		dots++;
+	}
+	return dots == 1 || dots == 2;
+}
+
+/*
+ * A context: '/' then segments of unreserved characters (or the "{version}"
+ * template within a segment), separated by single '/'; no empty segment, no
+ * trailing '/', no "." or ".." segment; at most APIM_CONTEXT_MAX bytes.
+ */
 static int
 context_valid(const char *s)
 {
-	const char *p;
+	const char *p, *seg;
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL)
 		return bad("missing %s", "context");
+	if (apim_text_check("context", s, APIM_CONTEXT_MAX, 0) == -1)
+		return -1;
 	if (s[0] != '/' || s[1] == '\0')
 		return bad("context '%s' must start with '/' and name a path", s);
-	for (p = s + 1; *p; p++)
-		if (!(pchar((unsigned char)*p) || (*p == '/' && p[-1] != '/' && p[1]) ||
-		    *p == '{' || *p == '}'))
+	for (seg = p = s + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			if (p == seg)
+				return bad("malformed context '%s': an empty segment", s);
+			if (dot_segment(seg, (size_t)(p - seg)))
+				return bad("malformed context '%s': a '.' or '..' "
+				    "segment", s);
+			if (*p == '\0')
+				break;
+			seg = p + 1;
+		} else if (*p == '{' && strncmp(p, "{version}", 9) == 0)
+			p += 8;
+		else if (!unreserved((unsigned char)*p))
 			return bad("malformed context '%s'", s);
+	}
 	return 0;
 }
 
@@ -111,9 +159,23 @@ apim_api_template_valid(const char *t)
 	const char *p;
 	int inparam = 0;
 
-	if (t == NULL || t[0] != '/')
-		return bad("malformed template '%s': it must start with '/'", t ? t : "");
+	if (t == NULL)
+		return bad("missing %s", "template");
+	if (apim_text_check("template", t, APIM_TEMPLATE_MAX, 0) == -1)
+		return -1;
+	if (t[0] != '/')
+		return bad("malformed template '%s': it must start with '/'", t);
 	for (p = t + 1; *p; p++) {
+		if (p[-1] == '/') {	/* a segment starts: not "." or ".." */
+			size_t n = strcspn(p, "/");
+
+			if (dot_segment(p, n))
+				return bad("malformed template '%s': a '.' or '..' "
+				    "segment", t);
+		}
+		if (*p == '%' && !(isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])))
+			return bad("malformed template '%s': a bad %%-escape", t);
 		if (inparam) {
 			if (*p == '}') {
 				if (p[-1] == '{')
@@ -160,16 +222,19 @@ static int
 url_valid(const char *what, const char *u)
 {
 	if (u == NULL || *u == '\0') {
-		apim_err_set(APIM_DATAERR, "missing %s", what);
+		apim_err_set(APIM_DATAERR, u ? "invalid %s '': empty" : "missing %s",
+		    what);
 		return -1;
 	}
+	if (apim_text_check(what, u, APIM_URL_MAX, 0) == -1)
+		return -1;
 	if ((strncmp(u, "http://", 7) != 0 || u[7] == '\0') &&
 	    (strncmp(u, "https://", 8) != 0 || u[8] == '\0')) {
 		apim_err_set(APIM_DATAERR, "%s '%s' must be an http:// or https:// URL",
 		    what, u);
 		return -1;
 	}
-	return 0;
+	return apim_url_check(what, u);
 }
 
 /* An optional array of non-empty strings; -1 if present and not that. */
@@ -183,10 +248,32 @@ strings_valid(const json_t *o, const char *key)
 		return 0;
 	if (!json_is_array(a))
 		return bad("'%s' must be an array of strings", key);
-	json_array_foreach(a, i, v)
+	json_array_foreach(a, i, v) {
 		if (!json_is_string(v) || json_string_length(v) == 0)
 			return bad("'%s' must be an array of non-empty strings", key);
+		if (json_string_length(v) != strlen(json_string_value(v)))
+			return bad("'%s' may not contain NUL", key);
+		if (apim_text_check(key, json_string_value(v), APIM_NAME_MAX, 0) == -1)
+			return -1;
+	}
 	return 0;
+}
+
+/* An optional string member checked at the door: -1 if present and not a
+ * string, not UTF-8, over max bytes or with control characters. */
+static int
+text_valid(const json_t *o, const char *key, const char *what, size_t max,
+    int flags)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return bad("'%s' must be a string", key);
+	if (json_string_length(v) != strlen(json_string_value(v)))
+		return bad("'%s' may not contain NUL", key);
+	return apim_text_check(what, json_string_value(v), max, flags);
 }
 
 /* An optional string member; "" if absent or null, NULL if of another type. */
@@ -220,9 +307,15 @@ op_valid(const json_t *op, char verb[8])
 
 	if (!json_is_object(op))
 		return bad("%s", "each operation must be an object");
-	if ((v = json_object_get(op, "verb")) == NULL || !json_is_string(v))
+	if ((v = json_object_get(op, "verb")) == NULL)
 		return bad("%s", "an operation has no verb");
+	if (text_valid(op, "verb", "verb", 16, 0) == -1)
+		return -1;
 	if (apim_api_verb(json_string_value(v), verb) == -1)
+		return -1;
+	if (text_valid(op, "target", "template", APIM_TEMPLATE_MAX, 0) == -1 ||
+	    text_valid(op, "authType", "auth type", APIM_NAME_MAX, 0) == -1 ||
+	    text_valid(op, "throttlingPolicy", "tier", APIM_NAME_MAX, 0) == -1)
 		return -1;
 	if ((t = json_string_value(json_object_get(op, "target"))) == NULL)
 		return bad("%s", "an operation has no target");
@@ -251,6 +344,15 @@ api_valid(sqlite3 *db, const json_t *api, const char *self)
 
 	if (!json_is_object(api))
 		return bad("%s", "an API must be a JSON object");
+	if (text_valid(api, "name", "name", APIM_NAME_MAX, 0) == -1 ||
+	    text_valid(api, "version", "version", APIM_NAME_MAX, 0) == -1 ||
+	    text_valid(api, "context", "context", APIM_CONTEXT_MAX, 0) == -1 ||
+	    text_valid(api, "provider", "provider", APIM_NAME_MAX, 0) == -1 ||
+	    text_valid(api, "description", "description", APIM_DESCRIPTION_MAX,
+	    APIM_TEXT_MULTILINE) == -1 ||
+	    text_valid(api, "apiThrottlingPolicy", "policy", APIM_NAME_MAX, 0) == -1 ||
+	    text_valid(api, "visibility", "visibility", APIM_NAME_MAX, 0) == -1)
+		return -1;
 	name = json_string_value(json_object_get(api, "name"));
 	version = json_string_value(json_object_get(api, "version"));
 	context = json_string_value(json_object_get(api, "context"));
@@ -887,8 +989,22 @@ apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
 	char did[37];
 	int i, ok = 0, rc;
 
-	if (name == NULL || *name == '\0')
+	if (name == NULL)
 		return bad("missing %s", "document name");
+	if (*name == '\0')
+		return bad("invalid %s '': empty", "document name");
+	if (apim_text_check("document name", name, APIM_NAME_MAX, 0) == -1 ||
+	    apim_text_check("document type", type, APIM_NAME_MAX, 0) == -1 ||
+	    apim_text_check("file name", file_name, APIM_NAME_MAX, 0) == -1)
+		return -1;
+	if (content && strcmp(source, "INLINE") == 0 &&
+	    (strlen(content) != len || apim_text_check("document content",
+	    content, 0, APIM_TEXT_MULTILINE) == -1)) {
+		if (strlen(content) != len)
+			apim_err_set(APIM_DATAERR, "invalid document content: "
+			    "contains a NUL byte");
+		return -1;
+	}
 	for (i = 0; doc_types[i]; i++)
 		if (type && strcmp(type, doc_types[i]) == 0)
 			ok = 1;

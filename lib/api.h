@@ -21,6 +21,12 @@
  * by any of the API's securityScheme); throttlingPolicy null = no resource tier.
  */
 
+/* Length limits (bytes) besides lib/text.h's: contexts, resource templates,
+ * and API descriptions (OpenAPI info.description is often long Markdown). */
+#define APIM_CONTEXT_MAX	256
+#define APIM_TEMPLATE_MAX	1024
+#define APIM_DESCRIPTION_MAX	65536
+
 /* Resolve an API reference: a UUID id or "NAME:VERSION".  0 and id filled, or
  * -1 with APIM_NO and "no API 'REF'". */
 int apim_api_resolve(sqlite3 *db, const char *ref, char id[37]);
@@ -51,7 +57,9 @@ json_t *apim_api_list(sqlite3 *db, const char *state, const char *tag);
  * -1 with APIM_DATAERR otherwise. */
 int apim_api_verb(const char *verb, char out[8]);
 /* 0 if tmpl is a resource template: '/' then segments of URL path characters
- * and {param} groups, optionally ending in "/" "*"; -1 with APIM_DATAERR. */
+ * and {param} groups, optionally ending in "/" "*", with no "." or ".."
+ * segment (plain or %2e), no control characters, at most APIM_TEMPLATE_MAX
+ * bytes; -1 with APIM_DATAERR. */
 int apim_api_template_valid(const char *tmpl);
 /* Add one operation {target, verb, authType, throttlingPolicy, scopes}; a
  * duplicate verb+template is APIM_DATAERR. */

@@ -11,6 +11,8 @@
 #include "out.h"
 #include "store.h"
 #include "subscribe.h"
+#include "text.h"
+#include "url.h"
 #include "util.h"
 
 /* The states a consumer may see; only PUBLISHED takes new subscriptions. */
@@ -262,18 +264,40 @@ check_app_fields(struct apim_args *a, const char **token_type)
 			return -1;
 		}
 	}
+	if (apim_text_check("description", apim_args_get(a, "description"),
+	    APIM_TEXT_MAX, APIM_TEXT_MULTILINE) == -1)
+		return -1;
+	if ((v = apim_args_get(a, "callback-url")) && *v &&
+	    apim_text_check("callback URL", v, APIM_URL_MAX, 0) == -1)
+		return -1;
 	if ((v = apim_args_get(a, "callback-url")) && *v &&
 	    strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
 		apim_err_set(APIM_DATAERR, "callback URL '%s' is not an http or https URL", v);
 		return -1;
 	}
+	if (v && *v && apim_url_check("callback URL", v) == -1)
+		return -1;
 	attrs = apim_args_all(a, "attr", &n);
-	for (i = 0; i < n; i++)
-		if (strchr(attrs[i], '=') == NULL || attrs[i][0] == '=') {
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(attrs[i], '=');
+		char *key;
+		int bad;
+
+		if (eq == NULL || attrs[i][0] == '=') {
 			apim_err_set(APIM_USAGE, "attribute '%s' is not KEY=VALUE", attrs[i]);
 			free(attrs);
 			return -1;
 		}
+		key = apim_strdup(attrs[i]);
+		key[eq - attrs[i]] = '\0';
+		bad = apim_text_check("attribute name", key, APIM_NAME_MAX, 0) == -1 ||
+		    apim_text_check("attribute value", eq + 1, APIM_TEXT_MAX, 0) == -1;
+		free(key);
+		if (bad) {
+			free(attrs);
+			return -1;
+		}
+	}
 	free(attrs);
 	return 0;
 }
@@ -326,19 +350,11 @@ name_taken(sqlite3 *db, const char *owner, const char *name, const char *self)
 static int
 valid_name(const char *name)
 {
-	const unsigned char *p;
-
 	if (*name == '\0') {
 		apim_err_set(APIM_DATAERR, "an application name cannot be empty");
 		return 0;
 	}
-	for (p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f) {
-			apim_err_set(APIM_DATAERR, "application name '%s' has a control"
-			    " character", name);
-			return 0;
-		}
-	return 1;
+	return apim_text_check("application name", name, APIM_NAME_MAX, 0) == 0;
 }
 
 int
