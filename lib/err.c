@@ -21,18 +21,18 @@ apim_err_set(int code, const char *fmt, ...)
 	vsnprintf(tmp, sizeof tmp, fmt, ap);	/* args may point at err_buf */
 	va_end(ap);
 	/* a message never carries raw control characters (C0, DEL, C1) to a
-	 * terminal or a log: they are written as \xNN */
-	for (i = 0; tmp[i] && o + 8 < sizeof err_buf; i++) {
+	 * terminal or a log; values checked at the door are already quoted
+	 * with apim_text_safe, so this is the last resort: each becomes '?' */
+	for (i = 0; tmp[i] && o + 1 < sizeof err_buf; i++) {
 		unsigned char c = (unsigned char)tmp[i];
 
-		if (c < 0x20 || c == 0x7f || (c == 0xc2 &&
-		    (unsigned char)tmp[i + 1] >= 0x80 &&
-		    (unsigned char)tmp[i + 1] <= 0x9f)) {
-			if (c == 0xc2)
-				c = (unsigned char)tmp[++i];
-			o += (size_t)snprintf(err_buf + o, 5, "\\x%02x", c);
-		} else
-			err_buf[o++] = (char)c;
+		if (c == 0xc2 && (unsigned char)tmp[i + 1] >= 0x80 &&
+		    (unsigned char)tmp[i + 1] <= 0x9f) {
+			i++;
+			c = '?';
+		} else if (c < 0x20 || c == 0x7f)
+			c = '?';
+		err_buf[o++] = (char)c;
 	}
 	err_buf[o] = '\0';
 	err_code = code;
