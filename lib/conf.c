@@ -76,10 +76,16 @@ apim_conf_load(void)
 			    path, lineno, APIM_CONF_LINE_MAX);
 			goto fail;
 		}
+		/* the line is not quoted back: a value may be a secret */
+		if (!apim_utf8_valid(k, strlen(k))) {
+			apim_err_set(APIM_CONFIG, "%s:%d: not valid UTF-8", path,
+			    lineno);
+			goto fail;
+		}
 		if (apim_text_check("line", k, 0, APIM_TEXT_MULTILINE) == -1 ||
-		    (strchr(k, '\r') && apim_text_check("line", k, 0, 0) == -1)) {
-			snprintf(msg, sizeof msg, "%s", apim_err_msg());
-			apim_err_set(APIM_CONFIG, "%s:%d: %s", path, lineno, msg);
+		    strchr(k, '\r') || strchr(k, '\n')) {
+			apim_err_set(APIM_CONFIG, "%s:%d: contains a control "
+			    "character", path, lineno);
 			goto fail;
 		}
 		if ((eq = strchr(k, '=')) == NULL) {
