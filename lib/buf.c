@@ -90,10 +90,13 @@ void
 apim_buf_vaddf(struct apim_buf *b, const char *fmt, va_list ap)
 {
 	va_list aq;
+	char probe[1];
 	int n;
 
+	if (fmt == NULL)
+		return;
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(probe, sizeof probe, fmt, aq);
 	va_end(aq);
 	if (n < 0)
 		oom();
