@@ -58,6 +58,10 @@ struct reqx {
 	char *body;
 	size_t blen, bcap;
 	int64_t body_left;	/* Content-Length bytes still to read */
+	uint64_t raw;		/* body bytes read, chunk framing included */
+	int64_t t_body;		/* when the body began (end of the head) */
+	int64_t t_paused;	/* when apim_http_body_pause stopped it */
+	int64_t paused_ms;	/* time spent paused, not held against it */
 	struct apim_http_chunked ch;
 	void (*body_cb)(struct apim_http_conn *, const char *, size_t, void *);
 	void *body_arg;
@@ -499,6 +503,10 @@ apim_http_body_pause(struct apim_http_conn *c, int paused)
 {
 	if (c->x == NULL)
 		return;
+	if (paused && !c->x->paused)
+		c->x->t_paused = apim_loop_now(c->s->loop);
+	else if (!paused && c->x->paused)
+		c->x->paused_ms += apim_loop_now(c->s->loop) - c->x->t_paused;
 	c->x->paused = paused ? 1 : 0;
 	if (!paused && !c->in_run && !c->dead)
 		conn_run(c);
@@ -615,8 +623,9 @@ body_fail(struct apim_http_conn *c, int status)
 	struct reqx *x = c->x;
 
 	if (x->handler_called) {
-		if (status == 413 && !x->replied) {
-			/* streaming: answer 413 ourselves, drop the handler's reply */
+		if ((status == 413 || status == 408) && !x->replied) {
+			/* streaming: answer the limit ourselves, drop the
+			 * handler's reply */
 			x->swallow = 1;
 			error_reply(c, status);
 		}
@@ -631,6 +640,39 @@ body_fail(struct apim_http_conn *c, int status)
 		return;
 	}
 	error_reply(c, status);
+}
+
+/* The most a chunked body may take on the wire: max_body of data plus an
+ * allowance for its framing (size lines, extensions, CRLFs, trailers) of
+ * max_body / 16 + 4 KiB, so that framing cannot grow without bound. */
+static uint64_t
+wire_max(size_t max_body)
+{
+	uint64_t m = (uint64_t)max_body, slack = m / 16 + 4096;
+
+	if (max_body == SIZE_MAX || m > UINT64_MAX - slack)
+		return UINT64_MAX;
+	return m + slack;
+}
+
+/* 1 if the body is past its deadline: body_timeout_ms from the end of the
+ * head, plus 1 s per body_min_rate bytes received, not counting pauses. */
+static int
+body_late(const struct apim_http_conn *c, int64_t now)
+{
+	const struct reqx *x = c->x;
+	const struct apim_httpd_opts *o = c->s->o;
+	int64_t limit = (int64_t)o->body_timeout_ms + x->paused_ms;
+
+	if (x->paused)
+		return 0;
+	if (o->body_min_rate > 0) {
+		uint64_t ext = x->raw / (uint64_t)o->body_min_rate;
+
+		limit += ext > (uint64_t)INT32_MAX ? (int64_t)INT32_MAX * 1000 :
+		    (int64_t)ext * 1000;
+	}
+	return now - x->t_body > limit;
 }
 
 static int
@@ -730,7 +772,7 @@ process(struct apim_http_conn *c)
 		if (h.expect_continue && !c->x->body_done &&
 		    c->roff == c->rlen)
 			out_str(c, "HTTP/1.1 100 Continue\r\n\r\n");
-		c->t_read = apim_loop_now(s->loop);
+		c->t_read = c->x->t_body = apim_loop_now(s->loop);
 		c->state = ST_BODY;
 		if (s->o->stream)
 			call_handler(c);
@@ -750,20 +792,28 @@ process(struct apim_http_conn *c)
 				n = (uint32_t)x->body_left;
 			c->roff += n;
 			x->body_left -= n;
+			x->raw += n;
 			if (body_add(c, in, n) < 0)
 				return 1;
 			if (c->x == x && x->body_left == 0 && c->state == ST_BODY)
 				body_end(c);
 			return 1;
 		} else {
-			const char *d;
-			size_t used, dn;
+			const char *d = NULL;
+			size_t used = 0, dn = 0;
 			int r = apim_http_chunked_decode(&x->ch, &s->lim, in,
 			    avail, &used, &d, &dn);
 
-			c->roff += (uint32_t)used;
 			if (r < 0) {
 				body_fail(c, -r);
+				return 1;
+			}
+			if (used > avail)
+				used = avail;
+			c->roff += (uint32_t)used;
+			x->raw += used;
+			if (x->raw > wire_max(s->o->max_body)) {
+				body_fail(c, 413);	/* framing past the limit */
 				return 1;
 			}
 			if (body_add(c, d, dn) < 0)
@@ -1161,7 +1211,8 @@ sweep(void *arg)
 				conn_close(c);
 			break;
 		case ST_BODY:
-			if (!c->x->paused && now - c->t_read > o->read_timeout_ms) {
+			if (!c->x->paused && (now - c->t_read >
+			    o->read_timeout_ms || body_late(c, now))) {
 				if (c->x->handler_called)
 					body_fail(c, 408);
 				else {
@@ -1293,6 +1344,8 @@ defaults(struct apim_httpd_opts *o)
 	DEF(idle_timeout_ms, 60000);
 	DEF(max_conns, 10000);
 	DEF(drain_timeout_ms, 10000);
+	DEF(body_timeout_ms, 60000);
+	DEF(body_min_rate, 1024);
 #undef DEF
 	if (o->workers <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -81,6 +81,13 @@ struct apim_httpd_opts {
 	void (*on_listen)(const char *addr, void *arg);
 	void (*on_worker)(struct apim_loop *loop, void *arg);
 	int drain_timeout_ms;	/* 10000: graceful shutdown's limit (below) */
+	/* The whole request body (Content-Length or chunked, framing included)
+	 * must arrive within body_timeout_ms of the end of the head, extended by
+	 * 1 s for every body_min_rate bytes received; time spent paused by
+	 * apim_http_body_pause does not count.  Past it: 408 and a close, as for
+	 * read_timeout_ms (which bounds each stall on its own). */
+	int body_timeout_ms;	/* 60000 */
+	int body_min_rate;	/* 1024 bytes/s; -1: no extension */
 };
 
 /* Fill opts with the defaults (zeroes; the server applies the values above). */
