@@ -165,3 +165,24 @@ wait_read() {
 	exec 5<&-
 	[ "$(status_of)" = 414 ]
 }
+
+@test "streaming mode: apim_http_body_pause holds the body back without losing a byte" {
+	start_echo --listen 127.0.0.1:0 --stream
+	head -c 100000 /dev/urandom >"$BATS_TEST_TMPDIR/up"
+	# the handler pauses the body for 100 ms after each of its first 4 pieces
+	run -0 curl -sS -o "$BATS_TEST_TMPDIR/got" -w '%{http_code}' --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$PORT/echo?pause=100&n=4"
+	[ "$output" = 200 ]
+	run -0 bash -c 'tail -c 100000 "$1" | cmp - "$2"' _ "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/up"
+}
+
+@test "streaming mode: time the handler holds the body back is not held against the deadline" {
+	start_echo --listen 127.0.0.1:0 --stream --body-timeout 2000 --body-min-rate -1
+	# 25 bytes, one every 0.1 s (about 2.5 s in all); the handler holds the
+	# body back for 0.8 s twice, so it is read for about 0.9 s of that
+	run -0 timeout 10 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1"
+		printf "POST /echo?pause=800&n=2 HTTP/1.1\r\nHost: x\r\nContent-Length: 25\r\nConnection: close\r\n\r\n" >&5
+		for i in $(seq 25); do printf x >&5; sleep 0.1; done
+		cat <&5' _ "$PORT"
+	[ "$(status_of)" = 200 ]
+	[[ "$output" == *$'body 25\nxxxxxxxxxxxxxxxxxxxxxxxxx' ]]
+}

@@ -1,6 +1,7 @@
 /* http-echo: a test server over lib/httpd in every mode: /echo answers what it
  * parsed, /stream a large response in pieces, /slow?ms=N later from a timer
- * (counting clients that leave first: /stats). */
+ * (counting clients that leave first: /stats); with --stream, /echo?pause=MS&n=N
+ * holds the body back for MS after each of its first N pieces. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +143,19 @@ struct collect {
 	struct apim_buf b;
 	const struct apim_http_request *req;
 	long pieces;
+	struct apim_http_conn *c;
+	long pause_ms, pause_n;	/* back-pressure: ?pause=MS&n=N */
+	struct apim_timer *t;
 };
+
+static void
+collect_resume(void *arg)
+{
+	struct collect *k = arg;
+
+	k->t = NULL;
+	apim_http_body_pause(k->c, 0);	/* may end the body and free k */
+}
 
 static void
 collect_body(struct apim_http_conn *c, const char *data, size_t len, void *arg)
@@ -150,12 +163,20 @@ collect_body(struct apim_http_conn *c, const char *data, size_t len, void *arg)
 	struct collect *k = arg;
 
 	if (data == NULL) {	/* cut short: release c */
+		if (k->t)
+			apim_loop_timer_cancel(apim_http_loop(c), k->t);
 		apim_http_reply(c, 400, NULL, NULL, 0);
 	} else if (len == 0) {
 		echo_reply(c, k->req, k->b.data ? k->b.data : "", k->b.len);
 	} else {
 		apim_buf_add(&k->b, data, len);
 		k->pieces++;
+		if (k->pause_n > 0) {
+			k->pause_n--;
+			apim_http_body_pause(c, 1);
+			k->t = apim_loop_timer(apim_http_loop(c), k->pause_ms,
+			    collect_resume, k);
+		}
 		return;
 	}
 	apim_buf_free(&k->b);
@@ -171,6 +192,9 @@ handle(struct apim_http_conn *c, const struct apim_http_request *req, void *arg)
 			struct collect *k = calloc(1, sizeof(*k));
 
 			k->req = req;
+			k->c = c;
+			k->pause_ms = qnum(req, "pause", 0);
+			k->pause_n = k->pause_ms > 0 ? qnum(req, "n", 1) : 0;
 			apim_http_body(c, collect_body, k);
 			return;
 		}
