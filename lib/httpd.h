@@ -69,7 +69,11 @@ struct apim_httpd_opts {
 				 * when Content-Length says so, else when the
 				 * chunks pass it, if the handler has not replied
 				 * yet; its body callback then gets the abort and
-				 * its reply is dropped).  SIZE_MAX: no limit */
+				 * its reply is dropped).  Chunk framing counts
+				 * too: a chunked body may take max_body +
+				 * max_body/16 + 4 KiB on the wire, size lines,
+				 * extensions and trailers included.
+				 * SIZE_MAX: no limit */
 	int header_timeout_ms;	/* 10000: whole head (from its first byte) -> 408 */
 	int read_timeout_ms;	/* 30000: body stalled -> 408 */
 	int write_timeout_ms;	/* 30000: response stalled -> close */
