@@ -28,6 +28,8 @@ httpd_out_add(struct apim_http_conn *c, const void *p, size_t n)
 
 	if (c->closed || n == 0)
 		return;
+	if (o->cap == 0)	/* a whole small answer in one allocation */
+		apim_buf_reserve(o, n > OUT_FIRST - 1 ? n : OUT_FIRST - 1);
 	if (c->woff == o->len) {
 		apim_buf_reset(o);
 		c->woff = 0;
@@ -301,6 +303,15 @@ body_add(struct apim_http_conn *c, const char *p, size_t n)
 		if (x->body_cb)
 			x->body_cb(c, p, n, x->body_arg);
 		return 0;
+	}
+	if (x->body.cap == 0) {
+		/* the whole body at once when its length is known, up to
+		 * BODY_FIRST (a length is only a claim) */
+		size_t first = x->r.content_length <= 0 ? RBUF_MIN - 1 :
+		    x->r.content_length < BODY_FIRST ?
+		    (size_t)x->r.content_length : BODY_FIRST;
+
+		apim_buf_reserve(&x->body, first > n ? first : n);
 	}
 	apim_buf_add(&x->body, p, n);
 	x->blen += n;

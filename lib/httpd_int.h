@@ -23,7 +23,9 @@ enum {
 
 #define RBUF_MIN 4096		/* read buffer: first size, and read size */
 #define OUT_HIGH (256 * 1024)	/* stop reading pipelined requests above this */
+#define OUT_FIRST 1024		/* output buffer: first size */
 #define OUT_KEEP (64 * 1024)	/* free larger output buffers once flushed */
+#define BODY_FIRST (64 * 1024)	/* body buffer: most reserved up front */
 #define LINGER_MS 2000
 
 /* One request in progress: the parsed head, copied; the body; reply state. */
