@@ -69,7 +69,11 @@ struct apim_httpd_opts {
 				 * when Content-Length says so, else when the
 				 * chunks pass it, if the handler has not replied
 				 * yet; its body callback then gets the abort and
-				 * its reply is dropped).  SIZE_MAX: no limit */
+				 * its reply is dropped).  Chunk framing counts
+				 * too: a chunked body may take max_body +
+				 * max_body/16 + 4 KiB on the wire, size lines,
+				 * extensions and trailers included.
+				 * SIZE_MAX: no limit */
 	int header_timeout_ms;	/* 10000: whole head (from its first byte) -> 408 */
 	int read_timeout_ms;	/* 30000: body stalled -> 408 */
 	int write_timeout_ms;	/* 30000: response stalled -> close */
@@ -81,6 +85,13 @@ struct apim_httpd_opts {
 	void (*on_listen)(const char *addr, void *arg);
 	void (*on_worker)(struct apim_loop *loop, void *arg);
 	int drain_timeout_ms;	/* 10000: graceful shutdown's limit (below) */
+	/* The whole request body (Content-Length or chunked, framing included)
+	 * must arrive within body_timeout_ms of the end of the head, extended by
+	 * 1 s for every body_min_rate bytes received; time spent paused by
+	 * apim_http_body_pause does not count.  Past it: 408 and a close, as for
+	 * read_timeout_ms (which bounds each stall on its own). */
+	int body_timeout_ms;	/* 60000 */
+	int body_min_rate;	/* 1024 bytes/s; -1: no extension */
 };
 
 /* Fill opts with the defaults (zeroes; the server applies the values above). */

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
 #include "err.h"
 #include "lifecycle.h"
 #include "store.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "openapi.h"
 #include "util.h"
@@ -147,8 +148,7 @@ server_url(struct mapper *m, const json_t *doc)
 {
 	json_t *servers = json_object_get(doc, "servers"), *s0, *vars;
 	const char *u, *p, *e;
-	char *out;
-	size_t n = 0, cap;
+	struct apim_buf out = APIM_BUF_INIT;
 
 	if (servers == NULL || json_is_null(servers))
 		return NULL;
@@ -164,8 +164,6 @@ server_url(struct mapper *m, const json_t *doc)
 	}
 	u = json_string_value(json_object_get(s0, "url"));
 	vars = json_object_get(s0, "variables");
-	cap = strlen(u) + 1;
-	out = apim_xmalloc(cap);
 	for (p = u; *p; ) {
 		const char *val = NULL;
 
@@ -176,24 +174,17 @@ server_url(struct mapper *m, const json_t *doc)
 			if (val == NULL) {
 				bad(m, "'servers[0].url' variable '%.*s' has no default",
 				    (int)(e - p - 1), p + 1);
-				free(out);
+				apim_buf_free(&out);
 				return NULL;
 			}
 			p = e + 1;
 		}
-		if (val) {
-			size_t l = strlen(val);
-
-			cap += l;
-			if ((out = realloc(out, cap)) == NULL)
-				abort();
-			memcpy(out + n, val, l);
-			n += l;
-		} else
-			out[n++] = *p++;
+		if (val)
+			apim_buf_adds(&out, val);
+		else
+			apim_buf_addc(&out, *p++);
 	}
-	out[n] = '\0';
-	return out;
+	return apim_buf_detach(&out, NULL);
 }
 
 /* x-wso2-*-endpoints: {urls: [U, ...]}, a string, or a list of strings. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "out.h"
 #include "store.h"
 #include "util.h"
@@ -37,7 +38,8 @@ apim_table_new(const char *const *headers)
 		t->ncols++;
 	t->nrows = 0;
 	t->cap = 16;
-	t->cells = apim_xmalloc((size_t)t->cap * (size_t)t->ncols * sizeof(char *));
+	t->cells = apim_xreallocarray(NULL, (size_t)t->cap * (size_t)t->ncols,
+	    sizeof(char *));
 	apim_table_add(t, headers);
 	return t;
 }
@@ -49,10 +51,8 @@ apim_table_add(struct apim_table *t, const char *const *cells)
 
 	if (t->nrows + 1 > t->cap) {
 		t->cap *= 2;
-		t->cells = realloc(t->cells, (size_t)t->cap * (size_t)t->ncols *
-		    sizeof(char *));
-		if (t->cells == NULL)
-			abort();
+		t->cells = apim_xreallocarray(t->cells, (size_t)t->cap *
+		    (size_t)t->ncols, sizeof(char *));
 	}
 	for (i = 0; i < t->ncols; i++)
 		t->cells[t->nrows * t->ncols + i] =
@@ -63,11 +63,9 @@ apim_table_add(struct apim_table *t, const char *const *cells)
 void
 apim_table_print(struct apim_table *t, FILE *f)
 {
-	size_t *w = calloc((size_t)t->ncols, sizeof *w);
+	size_t *w = apim_xcalloc((size_t)t->ncols, sizeof *w);
 	int r, c;
 
-	if (w == NULL)
-		abort();
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++) {
 			size_t l = strlen(t->cells[r * t->ncols + c]);

@@ -1,48 +1,18 @@
 /* http-echo: a test server over lib/httpd in every mode: /echo answers what it
  * parsed, /stream a large response in pieces, /slow?ms=N later from a timer
- * (counting clients that leave first: /stats). */
+ * (counting clients that leave first: /stats); with --stream, /echo?pause=MS&n=N
+ * holds the body back for MS after each of its first N pieces. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "httpd.h"
 #include "util.h"
 
 static int stream_mode;
-
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *q;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		q = apim_xmalloc(cap);
-		if (b->n)
-			memcpy(q, b->p, b->n);
-		free(b->p);
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
 
 /* A query parameter as a number, or def. */
 static long
@@ -67,35 +37,35 @@ static void
 echo_reply(struct apim_http_conn *c, const struct apim_http_request *req,
     const char *body, size_t len)
 {
-	struct buf b = { 0 };
+	struct apim_buf b = APIM_BUF_INIT;
 	char line[64];
 	size_t i;
 
-	buf_str(&b, "method ");
-	buf_str(&b, req->method);
-	buf_str(&b, "\ntarget ");
-	buf_str(&b, req->target);
-	buf_str(&b, "\npath ");
-	buf_str(&b, req->path);
-	buf_str(&b, "\nquery ");
-	buf_str(&b, req->query ? req->query : "-");
+	apim_buf_adds(&b, "method ");
+	apim_buf_adds(&b, req->method);
+	apim_buf_adds(&b, "\ntarget ");
+	apim_buf_adds(&b, req->target);
+	apim_buf_adds(&b, "\npath ");
+	apim_buf_adds(&b, req->path);
+	apim_buf_adds(&b, "\nquery ");
+	apim_buf_adds(&b, req->query ? req->query : "-");
 	snprintf(line, sizeof(line), "\nversion HTTP/1.%d\npeer ", req->minor);
-	buf_str(&b, line);
-	buf_str(&b, req->peer[0] ? req->peer : "-");
+	apim_buf_adds(&b, line);
+	apim_buf_adds(&b, req->peer[0] ? req->peer : "-");
 	snprintf(line, sizeof(line), "\ntls %d\n", req->tls);
-	buf_str(&b, line);
+	apim_buf_adds(&b, line);
 	for (i = 0; i < req->nheaders; i++) {
-		buf_str(&b, "header ");
-		buf_str(&b, req->names[i]);
-		buf_str(&b, ": ");
-		buf_str(&b, req->values[i]);
-		buf_str(&b, "\n");
+		apim_buf_adds(&b, "header ");
+		apim_buf_adds(&b, req->names[i]);
+		apim_buf_adds(&b, ": ");
+		apim_buf_adds(&b, req->values[i]);
+		apim_buf_adds(&b, "\n");
 	}
 	snprintf(line, sizeof(line), "body %zu\n", len);
-	buf_str(&b, line);
-	buf_add(&b, body, len);
-	apim_http_reply(c, 200, text_plain, b.p, b.n);
-	free(b.p);
+	apim_buf_adds(&b, line);
+	apim_buf_add(&b, body, len);
+	apim_http_reply(c, 200, text_plain, b.data, b.len);
+	apim_buf_free(&b);
 }
 
 /* --- /stream: N bytes in 16 KiB pieces, waiting for the socket to drain --- */
@@ -170,10 +140,22 @@ slow_abort(struct apim_http_conn *c, void *arg)
 /* --- streaming-mode /echo: collect the pieces --- */
 
 struct collect {
-	struct buf b;
+	struct apim_buf b;
 	const struct apim_http_request *req;
 	long pieces;
+	struct apim_http_conn *c;
+	long pause_ms, pause_n;	/* back-pressure: ?pause=MS&n=N */
+	struct apim_timer *t;
 };
+
+static void
+collect_resume(void *arg)
+{
+	struct collect *k = arg;
+
+	k->t = NULL;
+	apim_http_body_pause(k->c, 0);	/* may end the body and free k */
+}
 
 static void
 collect_body(struct apim_http_conn *c, const char *data, size_t len, void *arg)
@@ -181,15 +163,23 @@ collect_body(struct apim_http_conn *c, const char *data, size_t len, void *arg)
 	struct collect *k = arg;
 
 	if (data == NULL) {	/* cut short: release c */
+		if (k->t)
+			apim_loop_timer_cancel(apim_http_loop(c), k->t);
 		apim_http_reply(c, 400, NULL, NULL, 0);
 	} else if (len == 0) {
-		echo_reply(c, k->req, k->b.p ? k->b.p : "", k->b.n);
+		echo_reply(c, k->req, k->b.data ? k->b.data : "", k->b.len);
 	} else {
-		buf_add(&k->b, data, len);
+		apim_buf_add(&k->b, data, len);
 		k->pieces++;
+		if (k->pause_n > 0) {
+			k->pause_n--;
+			apim_http_body_pause(c, 1);
+			k->t = apim_loop_timer(apim_http_loop(c), k->pause_ms,
+			    collect_resume, k);
+		}
 		return;
 	}
-	free(k->b.p);
+	apim_buf_free(&k->b);
 	free(k);
 }
 
@@ -202,6 +192,9 @@ handle(struct apim_http_conn *c, const struct apim_http_request *req, void *arg)
 			struct collect *k = calloc(1, sizeof(*k));
 
 			k->req = req;
+			k->c = c;
+			k->pause_ms = qnum(req, "pause", 0);
+			k->pause_n = k->pause_ms > 0 ? qnum(req, "n", 1) : 0;
 			apim_http_body(c, collect_body, k);
 			return;
 		}
@@ -260,7 +253,8 @@ usage(void)
 	    "[--max-header-bytes N]\n"
 	    "       [--header-timeout MS] [--read-timeout MS] "
 	    "[--write-timeout MS] [--idle-timeout MS]\n"
-	    "       [--drain-timeout MS]\n");
+	    "       [--drain-timeout MS] [--body-timeout MS] "
+	    "[--body-min-rate BYTES]\n");
 	exit(APIM_USAGE);
 }
 
@@ -283,6 +277,8 @@ main(int argc, char **argv)
 		{ "write-timeout", required_argument, NULL, 'W' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "drain-timeout", required_argument, NULL, 'D' },
+		{ "body-timeout", required_argument, NULL, 'b' },
+		{ "body-min-rate", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct apim_httpd_opts o;
@@ -309,6 +305,8 @@ main(int argc, char **argv)
 		case 'W': o.write_timeout_ms = atoi(optarg); break;
 		case 'I': o.idle_timeout_ms = atoi(optarg); break;
 		case 'D': o.drain_timeout_ms = atoi(optarg); break;
+		case 'b': o.body_timeout_ms = atoi(optarg); break;
+		case 'r': o.body_min_rate = atoi(optarg); break;
 		default: usage();
 		}
 	}
