@@ -93,7 +93,10 @@ const char *const *apim_event_fields(void);
 
 /* RFC 3339 text to ms since the epoch; -1 if malformed. */
 int64_t apim_event_time_parse(const char *s);
-/* ms since the epoch as "2026-11-27T19:26:53.123Z" into out[25]; returns 24. */
+/* ms since the epoch as "2026-11-27T19:26:53.123Z" into out[25]; returns 24.
+ * A thin call of apim_time_iso (lib/util.h): negative ms are before 1970.
+ * (apim_event_format writes a negative requestTimestamp as the epoch, since
+ * readers refuse years before 1970.) */
 int apim_event_time_format(int64_t ms, char *out);
 
 /*
