@@ -14,7 +14,7 @@
 #include "event_impl.h"
 #include "util.h"
 
-#define F(n, k, m) { n, k, offsetof(struct apim_event, m) }
+#define F(n, k, m) { n, sizeof n - 1, k, offsetof(struct apim_event, m) }
 const struct apim_event_field apim_event_schema[] = {
 	F("schemaVersion", K_INT, schema_version),
 	F("eventType", K_TYPE, event_type),

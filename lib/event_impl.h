@@ -11,6 +11,7 @@ enum apim_event_kind { K_STR, K_INT, K_CODE, K_TS, K_TYPE, K_KEYTYPE };
 
 struct apim_event_field {
 	const char *name;
+	size_t len;		/* strlen(name) */
 	enum apim_event_kind kind;
 	size_t off;
 };

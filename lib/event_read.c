@@ -1,16 +1,23 @@
 /* event_read: apim-events(5) lines in: a strict parser of one flat JSON
- * object that allocates nothing, and the line reader that owns its buffers
- * and the JSON object it makes on demand. */
+ * object that allocates nothing, and the line reader (read(2) in blocks, lines
+ * up to APIM_EVENT_READ_MAX) that owns its buffers and the JSON object it
+ * makes on demand. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "err.h"
 #include "event.h"
 #include "event_impl.h"
+#include "buf.h"
 #include "util.h"
 
 /* ---- the parser: one flat JSON object, no allocation ---- */
@@ -32,6 +39,8 @@ jfail(struct jp *j, const char *what)
 static inline void
 jws(struct jp *j)
 {
+	if (j->p < j->end && (unsigned char)*j->p > ' ')
+		return;		/* the usual case: no white space */
 	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
 	    *j->p == '\n' || *j->p == '\r'))
 		j->p++;
@@ -59,44 +68,95 @@ hex4(const char *p, unsigned *v)
 	return 0;
 }
 
+/* Nonzero if any of the 8 bytes in w needs a closer look in a string: a
+ * quotation mark, a backslash, a control character or a non-ASCII byte. */
+static inline uint64_t
+special8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) |
+	    (w & high);
+}
+
+static inline int
+plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 /* Decode the string at j->p (its opening quote) to j->out + j->used, with a
  * NUL; *s and *n get it.  j->used is not advanced: the caller keeps it or not.
- * Decoded text is never longer than its encoding, so out cannot overflow. */
+ * Decoded text is never longer than its encoding, so out cannot overflow.
+ * Runs of plain ASCII are found 8 bytes at a time and copied in one go. */
 static int
 jstr(struct jp *j, const char **s, size_t *n)
 {
 	char *o = j->out + j->used;
+	const char *p = j->p + 1, *end = j->end, *run;
 	unsigned cp, lo;
 	size_t l;
 
-	j->p++;
 	for (;;) {
 		unsigned char c;
 
-		if (j->p >= j->end)
+		run = p;
+#ifdef __SSE2__
+		/* 16 bytes at a time: a signed compare with 0x20 catches control
+		 * characters and every non-ASCII byte at once */
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i sp = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+			int m = _mm_movemask_epi8(sp);
+
+			if (m) {
+				p += __builtin_ctz((unsigned)m);
+				break;
+			}
+			p += 16;
+		}
+#endif
+		for (;;) {
+			uint64_t w;
+
+			if (end - p < 8)
+				break;
+			memcpy(&w, p, 8);
+			if (special8(w))
+				break;
+			p += 8;
+		}
+		while (p < end && plain((unsigned char)*p))
+			p++;
+		if (p > run) {
+			memcpy(o, run, (size_t)(p - run));
+			o += p - run;
+		}
+		j->p = p;
+		if (p >= end)
 			return jfail(j, "unterminated string");
-		c = (unsigned char)*j->p;
+		c = (unsigned char)*p;
 		if (c == '"')
 			break;
 		if (c < 0x20)
 			return jfail(j, "control character in a string");
-		if (c < 0x80 && c != '\\') {
-			*o++ = (char)c;
-			j->p++;
-			continue;
-		}
 		if (c >= 0x80) {
-			l = apim_event_utf8_len((const unsigned char *)j->p, (size_t)(j->end - j->p));
+			l = apim_event_utf8_len((const unsigned char *)p, (size_t)(end - p));
 			if (l == 0)
 				return jfail(j, "invalid UTF-8");
-			memcpy(o, j->p, l);
+			memcpy(o, p, l);
 			o += l;
-			j->p += l;
+			p += l;
 			continue;
 		}
-		if (j->end - j->p < 2)
+		/* a backslash */
+		if (end - p < 2)
 			return jfail(j, "unterminated string");
-		switch (j->p[1]) {
+		switch (p[1]) {
 		case '"': *o++ = '"'; break;
 		case '\\': *o++ = '\\'; break;
 		case '/': *o++ = '/'; break;
@@ -106,15 +166,16 @@ jstr(struct jp *j, const char **s, size_t *n)
 		case 'r': *o++ = '\r'; break;
 		case 't': *o++ = '\t'; break;
 		case 'u':
-			if (j->end - j->p < 6 || hex4(j->p + 2, &cp) == -1)
+			if (end - p < 6 || hex4(p + 2, &cp) == -1)
 				return jfail(j, "invalid \\u escape");
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (j->end - j->p < 12 || j->p[6] != '\\' ||
-				    j->p[7] != 'u' || hex4(j->p + 8, &lo) == -1 ||
+				if (end - p < 12 || p[6] != '\\' ||
+				    p[7] != 'u' || hex4(p + 8, &lo) == -1 ||
 				    lo < 0xdc00 || lo > 0xdfff)
 					return jfail(j, "unpaired UTF-16 surrogate");
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				j->p += 6;
+				p += 6;
+				j->p = p;
 			} else if (cp >= 0xdc00 && cp <= 0xdfff)
 				return jfail(j, "unpaired UTF-16 surrogate");
 			if (cp == 0)
@@ -134,14 +195,14 @@ jstr(struct jp *j, const char **s, size_t *n)
 				*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
 				*o++ = (char)(0x80 | (cp & 0x3f));
 			}
-			j->p += 4;
+			p += 4;
 			break;
 		default:
 			return jfail(j, "invalid escape");
 		}
-		j->p += 2;
+		p += 2;
 	}
-	j->p++;
+	j->p = p + 1;
 	*o = '\0';
 	*s = j->out + j->used;
 	*n = (size_t)(o - *s);
@@ -360,15 +421,18 @@ parse_line(const char *line, size_t len, struct apim_event *ev, char *out)
 	struct jp j = { line, line, line + len, out, 0 };
 	const struct apim_event_field *f;
 	const char *key;
-	size_t klen;
+	size_t klen, hint = 0, k;
 	uint64_t seen = 0;
+	/* every field absent until given */
+	static const struct apim_event blank = {
+		.schema_version = -1, .event_type = -1, .request_ms = -1,
+		.proxy_response_code = -1, .target_response_code = -1,
+		.response_latency = -1, .backend_latency = -1,
+		.request_mediation_latency = -1, .response_mediation_latency = -1,
+		.request_bytes = -1, .response_bytes = -1, .error_code = -1,
+	};
 
-	memset(ev, 0, sizeof *ev);
-	for (f = apim_event_schema; f < apim_event_schema + apim_event_nschema; f++)
-		if (f->kind == K_INT || f->kind == K_CODE)
-			*I64_AT(ev, f) = APIM_EVENT_NONE;
-	ev->event_type = -1;		/* until given */
-	ev->request_ms = -1;
+	*ev = blank;
 	jws(&j);
 	if (j.p >= j.end || *j.p != '{') {
 		if (jskip(&j, 0) == -1)
@@ -388,9 +452,26 @@ parse_line(const char *line, size_t len, struct apim_event *ev, char *out)
 			jws(&j);
 			if (j.p >= j.end || *j.p != '"')
 				return jfail(&j, "string expected");
-			if (jstr(&j, &key, &klen) == -1)
-				return -1;
-			f = apim_event_field_findn(key, klen);
+			/* Writers put fields in schema order: try the next few
+			 * in place, where a plain key's bytes are its name. */
+			f = NULL;
+			for (k = hint; k < hint + 4 && k < apim_event_nschema; k++) {
+				size_t nl = apim_event_schema[k].len;
+
+				if ((size_t)(j.end - j.p) > nl + 1 && j.p[nl + 1] == '"' &&
+				    memcmp(j.p + 1, apim_event_schema[k].name, nl) == 0) {
+					f = &apim_event_schema[k];
+					j.p += nl + 2;
+					break;
+				}
+			}
+			if (f == NULL) {
+				if (jstr(&j, &key, &klen) == -1)
+					return -1;
+				f = apim_event_field_findn(key, klen);
+			}
+			if (f)
+				hint = (size_t)(f - apim_event_schema) + 1;
 			jws(&j);
 			if (j.p >= j.end || *j.p != ':')
 				return jfail(&j, "':' expected");
@@ -462,13 +543,21 @@ apim_event_parse(const char *line, size_t len, struct apim_event *out,
 
 struct apim_event_reader {
 	FILE *f;
+	int fd;
 	int owned;
-	char *line;		/* the current line, getline's */
-	size_t cap, len;
+	int follow;		/* keep an unfinished last line for later */
+	int eof;
+	char *buf;		/* input; lines are buf[start..end) */
+	size_t cap, start, end, scan;
+	const char *line;	/* the current line (in buf) */
+	size_t len;
+	int skipping;		/* dropping the rest of an over-long line */
+	int torn;		/* the last bad line was an unterminated last line */
 	char *strs;		/* its decoded strings */
 	size_t strcap;
 	json_t *obj;		/* the line as JSON, made on demand */
 	long lineno, good, bad;
+	long long offset;	/* bytes consumed from fd */
 };
 
 /* The reason quotes the line; keep its control characters off the terminal. */
@@ -492,6 +581,9 @@ apim_event_reader_new(FILE *f)
 
 	memset(r, 0, sizeof *r);
 	r->f = f;
+	r->fd = fileno(f);
+	r->cap = 1 << 20;
+	r->buf = apim_xmalloc(r->cap);
 	return r;
 }
 
@@ -521,49 +613,184 @@ apim_event_reader_free(struct apim_event_reader *r)
 	if (r->owned)
 		fclose(r->f);
 	json_decref(r->obj);
-	free(r->line);
+	free(r->buf);
 	free(r->strs);
 	free(r);
+}
+
+void
+apim_event_reader_follow(struct apim_event_reader *r, int on)
+{
+	r->follow = on;
+}
+
+int
+apim_event_reader_fd(const struct apim_event_reader *r)
+{
+	return r->fd;
+}
+
+long long
+apim_event_reader_offset(const struct apim_event_reader *r)
+{
+	return r->offset;
+}
+
+int
+apim_event_reader_rewind(struct apim_event_reader *r)
+{
+	if (lseek(r->fd, 0, SEEK_SET) == -1) {
+		apim_err_set(APIM_IOERR, "cannot rewind events: %s", strerror(errno));
+		return -1;
+	}
+	r->start = r->end = r->scan = 0;
+	r->offset = 0;
+	r->skipping = 0;
+	r->eof = 0;
+	r->line = NULL;
+	r->len = 0;
+	return 0;
+}
+
+int
+apim_event_reader_torn(const struct apim_event_reader *r)
+{
+	return r->torn;
+}
+
+/* More input into buf: 1 some, 0 end of input, -1 error. */
+static int
+fill(struct apim_event_reader *r)
+{
+	ssize_t n;
+
+	if (r->start > 0) {		/* keep the unfinished line at the front */
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->scan -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		if (r->cap < APIM_EVENT_READ_MAX + 1) {
+			r->cap *= 2;
+			r->buf = apim_xreallocarray(r->buf, r->cap, 1);
+		} else {		/* over the limit: drop what we have */
+			r->skipping = 1;
+			r->offset += (long long)r->end;
+			r->start = r->end = r->scan = 0;
+		}
+	}
+	do
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		apim_err_set(APIM_IOERR, "cannot read events: %s", strerror(errno));
+		return -1;
+	}
+	r->end += (size_t)n;
+	return n > 0;
+}
+
+/* The next line in r->line/r->len, without its newline: 1 a line, 0 end of
+ * input (for now, when following), -2 a read error.  *last is set when the
+ * line had no newline (end of input). */
+static int
+next_line(struct apim_event_reader *r, int *last)
+{
+	char *nl;
+	int rc;
+
+	*last = 0;
+	for (;;) {
+		nl = r->scan < r->end ? memchr(r->buf + r->scan, '\n',
+		    r->end - r->scan) : NULL;
+		if (nl) {
+			size_t e = (size_t)(nl - r->buf);
+
+			r->line = r->buf + r->start;
+			r->len = e - r->start;
+			r->offset += (long long)(e + 1 - r->start);
+			r->start = r->scan = e + 1;
+			r->lineno++;
+			if (r->skipping || r->len > APIM_EVENT_READ_MAX) {
+				r->skipping = 0;
+				r->len = (size_t)-1;	/* over-long */
+			}
+			return 1;
+		}
+		r->scan = r->end;
+		if (r->eof && !r->follow)
+			rc = 0;
+		else if ((rc = fill(r)) == -1)
+			return -2;
+		if (rc == 1)
+			continue;
+		r->eof = 1;
+		if (r->follow)
+			return 0;	/* the unfinished line waits for the rest */
+		if (r->end > r->start || r->skipping) {
+			r->line = r->buf + r->start;
+			r->len = r->end - r->start;
+			r->offset += (long long)r->len;
+			r->start = r->scan = r->end;
+			r->lineno++;
+			*last = 1;
+			if (r->skipping) {
+				r->skipping = 0;
+				r->len = (size_t)-1;
+			}
+			return 1;
+		}
+		return 0;
+	}
 }
 
 int
 apim_event_read(struct apim_event_reader *r, struct apim_event *ev)
 {
-	ssize_t n;
-	size_t i;
+	size_t i, n;
+	int last, rc;
 
 	json_decref(r->obj);
 	r->obj = NULL;
+	r->torn = 0;
+	if (r->follow)
+		r->eof = 0;
 	for (;;) {
-		errno = 0;
-		if ((n = getline(&r->line, &r->cap, r->f)) == -1) {
-			if (ferror(r->f)) {
-				apim_err_set(APIM_IOERR, "cannot read events: %s",
-				    strerror(errno ? errno : EIO));
-				return -2;
-			}
-			return 0;
+		if ((rc = next_line(r, &last)) != 1) {
+			r->line = NULL;
+			r->len = 0;
+			return rc;
 		}
-		r->lineno++;
-		while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+		if (r->len == (size_t)-1) {
+			r->line = NULL;
+			r->len = 0;
+			r->bad++;
+			apim_err_set(APIM_DATAERR, "line longer than %d bytes",
+			    APIM_EVENT_READ_MAX);
+			return -1;
+		}
+		n = r->len;
+		while (n > 0 && r->line[n - 1] == '\r')
 			n--;
-		for (i = 0; i < (size_t)n; i++)
+		for (i = 0; i < n; i++)
 			if (r->line[i] != ' ' && r->line[i] != '\t')
 				break;
-		if (i == (size_t)n)
+		if (i == n)
 			continue;	/* blank */
-		r->len = (size_t)n;
-		if (r->strcap < r->len + 1) {
+		r->len = n;
+		if (r->strcap < n + 1) {
 			free(r->strs);
-			r->strcap = r->len + 1 < 4096 ? 4096 : r->len + 1;
+			r->strcap = n + 1 < 4096 ? 4096 : n + 1;
 			r->strs = apim_xmalloc(r->strcap);
 		}
-		if (parse_line(r->line, r->len, ev, r->strs) == 0) {
+		if (parse_line(r->line, n, ev, r->strs) == 0) {
 			r->good++;
 			return 1;
 		}
 		r->len = 0;		/* no JSON for a bad line */
 		r->bad++;
+		r->torn = last;
 		clean_reason();
 		return -1;
 	}
