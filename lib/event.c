@@ -113,15 +113,31 @@ apim_event_field_findn(const char *name, size_t n)
 
 /* ---- fields by name ---- */
 
+int
+apim_event_field_index(const char *name)
+{
+	const struct apim_event_field *f = field_find(name);
+
+	return f ? (int)(f - apim_event_schema) : -1;
+}
+
 const char *
 apim_event_get(const struct apim_event *ev, const char *name, char *buf,
     size_t cap)
 {
-	const struct apim_event_field *f = field_find(name);
+	return apim_event_get_at(ev, apim_event_field_index(name), buf, cap);
+}
+
+const char *
+apim_event_get_at(const struct apim_event *ev, int index, char *buf,
+    size_t cap)
+{
+	const struct apim_event_field *f;
 	int64_t v;
 
-	if (f == NULL || cap < 32)
+	if (index < 0 || (size_t)index >= NFIELDS || cap < 32)
 		return NULL;
+	f = &apim_event_schema[index];
 	switch (f->kind) {
 	case K_STR:
 	case K_KEYTYPE:

@@ -85,6 +85,11 @@ int apim_event_parse(const char *line, size_t len, struct apim_event *out,
  * absent or unknown. */
 const char *apim_event_get(const struct apim_event *ev, const char *name,
     char *buf, size_t cap);
+/* The index of the field called name in apim_event_fields(), or -1; and
+ * apim_event_get by that index (no look-up per event). */
+int apim_event_field_index(const char *name);
+const char *apim_event_get_at(const struct apim_event *ev, int index,
+    char *buf, size_t cap);
 /* Set the field called name from text (integers in decimal, requestTimestamp
  * in RFC 3339, eventType "response" or "fault").  value is borrowed.  0, or -1
  * with the error set (APIM_USAGE unknown field, APIM_DATAERR bad value). */

@@ -23,9 +23,7 @@
 /* ---- the parser: one flat JSON object, no allocation ---- */
 
 struct jp {
-	const char *start, *p, *end;
-	char *out;		/* decoded strings; holds len + 1 bytes */
-	size_t used;
+	char *start, *p, *end;	/* a copy of the line, decoded in place */
 };
 
 static int
@@ -86,22 +84,22 @@ plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* Decode the string at j->p (its opening quote) to j->out + j->used, with a
- * NUL; *s and *n get it.  j->used is not advanced: the caller keeps it or not.
- * Decoded text is never longer than its encoding, so out cannot overflow.
- * Runs of plain ASCII are found 8 bytes at a time and copied in one go. */
+/* Decode the string at j->p (its opening quote) in place, with a NUL where
+ * it ends; *s and *n get it.  A string without escapes stays where it is
+ * and only its closing quote becomes the NUL; escapes shift what follows
+ * them left, never past the closing quote. */
 static int
 jstr(struct jp *j, const char **s, size_t *n)
 {
-	char *o = j->out + j->used;
-	const char *p = j->p + 1, *end = j->end, *run;
+	char *p = j->p + 1, *end = j->end, *o = NULL;
 	unsigned cp, lo;
 	size_t l;
 
+	*s = p;
 	for (;;) {
 		unsigned char c;
+		char *run = p;
 
-		run = p;
 #ifdef __SSE2__
 		/* 16 bytes at a time: a signed compare with 0x20 catches control
 		 * characters and every non-ASCII byte at once */
@@ -132,8 +130,8 @@ jstr(struct jp *j, const char **s, size_t *n)
 		}
 		while (p < end && plain((unsigned char)*p))
 			p++;
-		if (p > run) {
-			memcpy(o, run, (size_t)(p - run));
+		if (o && p > run) {
+			memmove(o, run, (size_t)(p - run));
 			o += p - run;
 		}
 		j->p = p;
@@ -148,12 +146,16 @@ jstr(struct jp *j, const char **s, size_t *n)
 			l = apim_event_utf8_len((const unsigned char *)p, (size_t)(end - p));
 			if (l == 0)
 				return jfail(j, "invalid UTF-8");
-			memcpy(o, p, l);
-			o += l;
+			if (o) {
+				memmove(o, p, l);
+				o += l;
+			}
 			p += l;
 			continue;
 		}
-		/* a backslash */
+		/* a backslash: from here on, decoded text goes to o */
+		if (o == NULL)
+			o = p;
 		if (end - p < 2)
 			return jfail(j, "unterminated string");
 		switch (p[1]) {
@@ -180,6 +182,7 @@ jstr(struct jp *j, const char **s, size_t *n)
 				return jfail(j, "unpaired UTF-16 surrogate");
 			if (cp == 0)
 				return jfail(j, "\\u0000 in a string");
+			/* at most as long as the escape it replaces */
 			if (cp < 0x80)
 				*o++ = (char)cp;
 			else if (cp < 0x800) {
@@ -202,10 +205,11 @@ jstr(struct jp *j, const char **s, size_t *n)
 		}
 		p += 2;
 	}
-	j->p = p + 1;
+	if (o == NULL)
+		o = p;
 	*o = '\0';
-	*s = j->out + j->used;
 	*n = (size_t)(o - *s);
+	j->p = p + 1;
 	return 0;
 }
 
@@ -385,7 +389,6 @@ parse_value(struct jp *j, const struct apim_event_field *f, struct apim_event *e
 		/* FALLTHROUGH */
 	case K_STR:
 		*STR_AT(ev, f) = s;
-		j->used += n + 1;
 		return 0;
 	case K_TS:
 		if ((ev->request_ms = apim_event_time_parse(s)) < 0) {
@@ -414,11 +417,32 @@ type:
 	return -1;
 }
 
-/* Parse line[0..len) into ev; strings go to out (len + 1 bytes). */
+/* Same bytes: n <= 24, one to three 8-byte words, the last overlapping. */
+static inline int
+same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	if (n < 8)
+		return memcmp(a, b, n) == 0;
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
+/* Parse line[0..len) into ev; the line is copied to out (len + 1 bytes),
+ * where its strings are decoded. */
 static int
 parse_line(const char *line, size_t len, struct apim_event *ev, char *out)
 {
-	struct jp j = { line, line, line + len, out, 0 };
+	struct jp j = { out, out, out + len };
 	const struct apim_event_field *f;
 	const char *key;
 	size_t klen, hint = 0, k;
@@ -433,6 +457,8 @@ parse_line(const char *line, size_t len, struct apim_event *ev, char *out)
 	};
 
 	*ev = blank;
+	memcpy(out, line, len);
+	out[len] = '\0';
 	jws(&j);
 	if (j.p >= j.end || *j.p != '{') {
 		if (jskip(&j, 0) == -1)
@@ -459,7 +485,7 @@ parse_line(const char *line, size_t len, struct apim_event *ev, char *out)
 				size_t nl = apim_event_schema[k].len;
 
 				if ((size_t)(j.end - j.p) > nl + 1 && j.p[nl + 1] == '"' &&
-				    memcmp(j.p + 1, apim_event_schema[k].name, nl) == 0) {
+				    same(j.p + 1, apim_event_schema[k].name, nl)) {
 					f = &apim_event_schema[k];
 					j.p += nl + 2;
 					break;
