@@ -20,7 +20,7 @@
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS source ("
     " id TEXT PRIMARY KEY, label TEXT NOT NULL, events INTEGER NOT NULL,"
-    " first_ms INTEGER, last_ms INTEGER, ingested_ms INTEGER NOT NULL);"
+    " first_ms INTEGER, last_ms INTEGER);"
     "CREATE TABLE IF NOT EXISTS rollup ("
     " source TEXT NOT NULL, minute INTEGER NOT NULL,"
     " api TEXT NOT NULL, app TEXT NOT NULL,"		/* '' when absent */
@@ -340,9 +340,8 @@ apim_stats_db_commit(struct apim_stats_db *d, struct apim_stats_db_summary *out)
 	if (d->have_source) {
 		if (flush(d) == -1 || write_ips(d) == -1 ||
 		    apim_store_exec(d->db, "INSERT INTO source (id, label, events, "
-		    "first_ms, last_ms, ingested_ms) VALUES (?, ?, ?, ?, ?, ?)",
-		    "ssIIII", d->source, d->label, (int64_t)d->events, d->first_ms,
-		    d->last_ms, apim_now_ms()) == -1)
+		    "first_ms, last_ms) VALUES (?, ?, ?, ?, ?)", "ssIII", d->source,
+		    d->label, (int64_t)d->events, d->first_ms, d->last_ms) == -1)
 			goto fail;
 	}
 	if (apim_store_commit(d->db) == -1)

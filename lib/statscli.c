@@ -290,7 +290,10 @@ common_opts(struct apim_args *a, struct apim_stats_opts *o, struct run *r)
 		if (apim_text_check("--where", v, APIM_TEXT_MAX, 0) == -1)
 			return -1;
 		if ((r->where = apim_expr_parse(v, &col)) == NULL) {
-			apim_err_set(APIM_USAGE, "bad --where: %s", apim_err_msg());
+			char msg[512];
+
+			snprintf(msg, sizeof msg, "%s", apim_err_msg());
+			apim_err_set(APIM_USAGE, "bad --where: %s", msg);
 			return -1;
 		}
 		o->where = where_cb;
