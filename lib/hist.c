@@ -58,15 +58,55 @@ apim_hist_free(struct apim_hist *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* Bucket k of chunk c (which exists). */
+static inline uint64_t
+get(const struct apim_hist *h, int c, int k)
+{
+	return h->wide ? ((const uint32_t *)h->chunk[c])[k] :
+	    ((const uint16_t *)h->chunk[c])[k];
+}
+
+/* Counters start 16 bits wide; the first that would overflow makes them
+ * all 32 bits. */
+static void
+widen(struct apim_hist *h)
+{
+	int c, k;
+
+	for (c = 0; c < APIM_HIST_CHUNKS; c++) {
+		uint32_t *w;
+
+		if (h->chunk[c] == NULL)
+			continue;
+		w = apim_xcalloc(APIM_HIST_CHUNK, sizeof *w);
+		for (k = 0; k < APIM_HIST_CHUNK; k++)
+			w[k] = ((uint16_t *)h->chunk[c])[k];
+		free(h->chunk[c]);
+		h->chunk[c] = w;
+	}
+	h->wide = 1;
+}
+
 static void
 add_n(struct apim_hist *h, int i, uint64_t n)
 {
-	uint32_t **c = &h->chunk[i / APIM_HIST_CHUNK], *b;
+	void **c = &h->chunk[i / APIM_HIST_CHUNK];
+	int k = i % APIM_HIST_CHUNK;
+	uint64_t v;
 
 	if (*c == NULL)
-		*c = apim_xcalloc(APIM_HIST_CHUNK, sizeof **c);
-	b = &(*c)[i % APIM_HIST_CHUNK];
-	*b = *b + n > UINT32_MAX ? UINT32_MAX : (uint32_t)(*b + n);
+		*c = apim_xcalloc(APIM_HIST_CHUNK, h->wide ? 4 : 2);
+	if (!h->wide) {
+		uint16_t *b = &((uint16_t *)*c)[k];
+
+		if (*b + n <= UINT16_MAX) {
+			*b = (uint16_t)(*b + n);
+			return;
+		}
+		widen(h);
+	}
+	v = ((uint32_t *)*c)[k] + n;
+	((uint32_t *)*c)[k] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
 static void
@@ -102,9 +142,9 @@ apim_hist_merge(struct apim_hist *dst, const struct apim_hist *src)
 	for (c = 0; c < APIM_HIST_CHUNKS; c++)
 		if (src->chunk[c])
 			for (k = 0; k < APIM_HIST_CHUNK; k++)
-				if (src->chunk[c][k])
+				if (get(src, c, k))
 					add_n(dst, c * APIM_HIST_CHUNK + k,
-					    src->chunk[c][k]);
+					    get(src, c, k));
 }
 
 int64_t
@@ -128,7 +168,7 @@ apim_hist_quantile(const struct apim_hist *h, double q)
 		if (h->chunk[c] == NULL)
 			continue;
 		for (k = 0; k < APIM_HIST_CHUNK; k++) {
-			seen += h->chunk[c][k];
+			seen += get(h, c, k);
 			if (seen >= rank) {
 				v = floor(point_of(c * APIM_HIST_CHUNK + k) + 0.5);
 				if (v < (double)h->min)
@@ -150,7 +190,7 @@ apim_hist_bytes(const struct apim_hist *h)
 
 	for (c = 0; c < APIM_HIST_CHUNKS; c++)
 		if (h->chunk[c])
-			n += APIM_HIST_CHUNK * sizeof *h->chunk[c];
+			n += APIM_HIST_CHUNK * (h->wide ? 4 : 2);
 	return n;
 }
 
@@ -165,9 +205,9 @@ apim_hist_encode(const struct apim_hist *h)
 	for (c = 0; c < APIM_HIST_CHUNKS; c++)
 		if (h->chunk[c])
 			for (k = 0; k < APIM_HIST_CHUNK; k++)
-				if (h->chunk[c][k])
-					apim_buf_addf(&b, " %d:%" PRIu32,
-					    c * APIM_HIST_CHUNK + k, h->chunk[c][k]);
+				if (get(h, c, k))
+					apim_buf_addf(&b, " %d:%" PRIu64,
+					    c * APIM_HIST_CHUNK + k, get(h, c, k));
 	return apim_buf_detach(&b, NULL);
 }
 

@@ -15,17 +15,21 @@
  * within 0.75% of any value in it; rounded to an integer it stays within 1%,
  * and it is clamped to the exact minimum and maximum.  Buckets are
  * allocated 64 at a time as values arrive, so memory follows the spread of
- * the values (about 2 KB for values between 0 and 30 s in ms), never their
- * number.  A bucket counts up to 2^32 - 1 values and then saturates.
+ * the values (at most 1 KB for values between 0 and 30 s in ms, 2 KB once
+ * a bucket passes 65535 values), never their number.  A bucket counts up
+ * to 2^32 - 1 values and then saturates.
  */
 #define APIM_HIST_CHUNK		64
-#define APIM_HIST_CHUNKS	43	/* 43 * 64 buckets reach past 2^63 */
+#define APIM_HIST_CHUNKS	24	/* 24 * 64 buckets: up to 1.6e11 (5 years
+					 * in ms); larger values share the last
+					 * bucket (min and max stay exact) */
 
 struct apim_hist {
 	uint64_t count;		/* values added */
 	int64_t min, max;	/* exact; meaningless while count is 0 */
 	double sum;		/* for the mean */
-	uint32_t *chunk[APIM_HIST_CHUNKS];
+	int wide;		/* counters are 32 bits, else 16 */
+	void *chunk[APIM_HIST_CHUNKS];
 };
 
 void apim_hist_init(struct apim_hist *h);

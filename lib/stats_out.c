@@ -116,16 +116,15 @@ every_text(int64_t e, char *buf, size_t cap)
 	return buf;
 }
 
-json_t *
-apim_stats_json(struct apim_stats *s, const struct apim_stats_meta *m)
+/* The report's head: everything but the groups. */
+static json_t *
+head_json(struct apim_stats *s, const struct apim_stats_meta *m)
 {
 	const struct apim_stats_cnt *t = apim_stats_totals(s);
-	json_t *o = json_object(), *by = json_array(), *gs, *g, *key;
-	struct apim_stats_group **v;
+	json_t *o = json_object(), *by = json_array();
 	const char *const *names;
-	size_t n, i;
 	int nby, k;
-	int64_t e = apim_stats_every(s), span = span_of(s);
+	int64_t e = apim_stats_every(s);
 	char tmp[32];
 
 	json_object_set_new(o, "events", json_integer((json_int_t)t->requests));
@@ -141,35 +140,93 @@ apim_stats_json(struct apim_stats *s, const struct apim_stats_meta *m)
 		json_array_append_new(by, json_string(names[k]));
 	json_object_set_new(o, "by", by);
 	json_object_set_new(o, "totals", cnt_json(t, 0));
-	if (nby == 0 && e <= 0)
+	return o;
+}
+
+static json_t *
+group_json(struct apim_stats *s, const struct apim_stats_group *g, int64_t span)
+{
+	const char *const *names;
+	json_t *o = cnt_json(&g->c, span), *key;
+	int nby, k;
+
+	names = apim_stats_by(s, &nby);
+	if (apim_stats_every(s) > 0)
+		json_object_set_new(o, "time", time_json(g->bucket));
+	if (nby > 0) {
+		key = json_object();
+		for (k = 0; k < nby; k++)
+			json_object_set_new(key, names[k], g->values[k] ?
+			    json_string(g->values[k]) : json_null());
+		json_object_set_new(o, "key", key);
+	}
+	return o;
+}
+
+static int
+grouped(struct apim_stats *s)
+{
+	int nby;
+
+	apim_stats_by(s, &nby);
+	return nby > 0 || apim_stats_every(s) > 0;
+}
+
+json_t *
+apim_stats_json(struct apim_stats *s, const struct apim_stats_meta *m)
+{
+	json_t *o = head_json(s, m), *gs;
+	struct apim_stats_group **v;
+	size_t n, i;
+	int64_t span = span_of(s);
+
+	if (!grouped(s))
 		return o;
 	gs = json_array();
 	v = apim_stats_groups(s, &n);
-	for (i = 0; i < n; i++) {
-		g = cnt_json(&v[i]->c, span);
-		if (e > 0)
-			json_object_set_new(g, "time", time_json(v[i]->bucket));
-		if (nby > 0) {
-			key = json_object();
-			for (k = 0; k < nby; k++)
-				json_object_set_new(key, names[k], v[i]->values[k] ?
-				    json_string(v[i]->values[k]) : json_null());
-			json_object_set_new(g, "key", key);
-		}
-		json_array_append_new(gs, g);
-	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(gs, group_json(s, v[i], span));
 	json_object_set_new(o, "groups", gs);
 	return o;
 }
 
+#define JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* One line; the groups are written one at a time, so that memory does not
+ * grow with them. */
 int
 apim_stats_print_json(FILE *f, struct apim_stats *s, const struct apim_stats_meta *m)
 {
-	json_t *o = apim_stats_json(s, m);
+	json_t *o = head_json(s, m), *g;
+	struct apim_stats_group **v;
+	char *text;
+	size_t n, i, len;
+	int64_t span = span_of(s);
 
-	json_dumpf(o, f, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(15));
-	fputc('\n', f);
+	text = json_dumps(o, JSON_FLAGS);
 	json_decref(o);
+	if (text == NULL) {
+		apim_err_set(APIM_SOFTWARE, "cannot make the report's JSON");
+		return -1;
+	}
+	len = strlen(text);
+	if (!grouped(s)) {
+		fprintf(f, "%s\n", text);
+		free(text);
+		return done(f);
+	}
+	fwrite(text, 1, len - 1, f);	/* without its closing brace */
+	free(text);
+	fputs(",\"groups\":[", f);
+	v = apim_stats_groups(s, &n);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		g = group_json(s, v[i], span);
+		json_dumpf(g, f, JSON_FLAGS);
+		json_decref(g);
+	}
+	fputs("]}\n", f);
 	return done(f);
 }
 
