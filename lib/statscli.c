@@ -306,8 +306,6 @@ common_opts(struct apim_args *a, struct apim_stats_opts *o, struct run *r)
 
 /* ---- following a file ---- */
 
-static volatile int stop_follow;
-
 /* Follow path: the report every interval ms (and at the end, after max_ms
  * if > 0, for tests and cron), through rotation (a new file at the path)
  * and truncation (the file shorter than what was read). */
@@ -334,6 +332,8 @@ follow(struct run *r, const char *path, int64_t interval, int64_t max_ms,
 		}
 		now = apim_now_ms();
 		if (now >= next) {
+			if (fmt == F_TABLE && out == NULL && isatty(1))
+				fputs("\033[H\033[2J", stdout);	/* a fresh screen */
 			if (emit(r, fmt, out) == -1) {
 				apim_event_reader_free(rd);
 				return apim_err_report();
@@ -362,8 +362,6 @@ follow(struct run *r, const char *path, int64_t interval, int64_t max_ms,
 			}
 		}
 		poll(NULL, 0, 100);
-		if (stop_follow)
-			break;
 	}
 	apim_event_reader_free(rd);
 	return 0;
@@ -456,7 +454,8 @@ apim_statscli_report(struct apim_ctx *ctx, struct apim_args *a)
 		if ((r.db = apim_stats_db_open(db_path(ctx, a, dbp, sizeof dbp), 0)) == NULL)
 			goto fail_report;
 		for (i = 0; i < r.nall; i++)
-			if (apim_stats_db_report(r.db, r.all[i], &o,
+			if (r.all[i] != r.v.faults &&	/* no errorType in rollups */
+			    apim_stats_db_report(r.db, r.all[i], &o,
 			    r.all[i] == r.v.throttled) == -1) {
 				apim_stats_db_close(r.db);
 				goto fail_report;

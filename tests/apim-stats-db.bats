@@ -59,6 +59,9 @@ PCT='def pct(p): sort as $a | ($a | length) as $n | $a[([((p * $n) - 1e-9 | ceil
 	a=$(apim-stats report --json --since 2026-11-27T01:00:00Z --until 2026-11-27T02:00:00Z ev | jq -c 'del(.read)')
 	b=$(apim-stats report --json --since 2026-11-27T01:00:00Z --until 2026-11-27T02:00:00Z --from-db | jq -c 'del(.read)')
 	[ "$a" = "$b" ]
+	# the HTML page from rollups too
+	apim-stats report --from-db --html -o r.html
+	[ "$(grep -c '<svg' r.html)" -eq 7 ]
 	run -64 apim-stats report --from-db --by userName
 	[ "${lines[0]}" = "apim-stats: with --from-db, --by takes only apiName and applicationName" ]
 	run -66 apim-stats report --from-db --stats-db nosuch.db
