@@ -36,6 +36,7 @@ struct run {
 	struct apim_expr *where;
 	int strict;
 	int progress;		/* stderr is a terminal */
+	int shown;		/* a progress line is on it */
 	int64_t last_progress;
 	uint64_t lines;
 	struct apim_stats_db *db;	/* ingest: rollups go here */
@@ -56,18 +57,16 @@ progress(struct run *r, int final)
 	if (!r->progress)
 		return;
 	if (final) {
-		if (r->last_progress)
+		if (r->shown)
 			fputs("\r\033[K", stderr);
+		r->shown = 0;
 		return;
 	}
 	now = apim_now_ms();
-	if (now - r->last_progress < 500)
+	if (now - r->last_progress < 500)	/* quiet for short inputs too */
 		return;
-	if (r->last_progress == 0) {	/* quiet for the first half second */
-		r->last_progress = now;
-		return;
-	}
 	r->last_progress = now;
+	r->shown = 1;
 	fprintf(stderr, "\r%s: %" PRIu64 " events read, %" PRIu64 " bad lines",
 	    apim_prog(), r->meta.read, r->meta.bad);
 }
@@ -301,6 +300,7 @@ common_opts(struct apim_args *a, struct apim_stats_opts *o, struct run *r)
 	}
 	r->strict = apim_args_has(a, "strict");
 	r->progress = isatty(2);
+	r->last_progress = apim_now_ms();
 	return 0;
 }
 

@@ -307,6 +307,19 @@ good() { grep correlationId "$1"; }
 	[ -z "$stderr" ]
 }
 
+@test "progress on stderr when it is a terminal, erased at the end" {
+	command -v script > /dev/null || skip "no script(1) for a terminal"
+	gen --count 70000 --seed 1 > a
+	gen --count 70000 --seed 2 > b
+	mkfifo slow
+	# input that takes a while: a pause between two halves
+	{ cat a; sleep 0.7; cat b; } > slow &
+	script -qec "apim-stats --json slow > out" /dev/null < /dev/null > tty
+	wait
+	[ "$(jq .events out)" -eq 140000 ]
+	grep -qE $'^\rapim-stats: (65536|131072) events read, 0 bad lines.*\r\e\\[K$' tty
+}
+
 # Wait up to 10 s for the last JSON report in FILE to have N events.
 wait_events() {
 	local i
