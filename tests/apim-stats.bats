@@ -43,6 +43,8 @@ def same($o; $e): $o.requests == $e.requests and $o.status == $e.status
 gen() { gen-events "$@"; }
 
 setup() { cd "$BATS_TEST_TMPDIR"; }
+# a --follow left running by a failed test
+teardown() { [ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true; }
 
 # The good events of a file (gen-events' bad lines have no correlationId).
 good() { grep correlationId "$1"; }
