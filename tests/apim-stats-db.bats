@@ -31,6 +31,17 @@ PCT='def pct(p): sort as $a | ($a | length) as $n | $a[([((p * $n) - 1e-9 | ceil
 	[ -s "$BATS_TEST_TMPDIR/apim-stats.db" ]
 }
 
+@test "ingest --strict with a bad line stores nothing" {
+	gen-events --count 200 --seed 1 > ev
+	apim-stats ingest ev
+	sqlite3 stats.db .dump > before.sql
+	{ gen-events --count 300 --seed 2; echo 'not an event'; } > bad
+	run -65 apim-stats ingest --strict bad
+	[ "$output" = "apim-stats: bad:301: not JSON: invalid value at column 1" ]
+	sqlite3 stats.db .dump > after.sql
+	cmp before.sql after.sql
+}
+
 @test "a file that grew, or was rotated, counts each event once; other files add up" {
 	gen-events --count 400 --seed 2 > ev
 	apim-stats ingest ev

@@ -240,6 +240,17 @@ good() { grep correlationId "$1"; }
 	[ "${#stderr_lines[@]}" -eq 1 ]
 }
 
+@test "an over-long line is a bad line; lines across the reader's blocks are whole" {
+	gen --count 3000 --seed 14 > ev		# 2.4 MB: several 1 MiB blocks
+	{ head -1000 ev; head -c 1100000 /dev/zero | tr '\0' x; echo; tail -2000 ev; } > long
+	run --separate-stderr apim-stats --json long
+	[ "$status" -eq 0 ]
+	[ "${stderr_lines[0]}" = "apim-stats: long:1001: line longer than 1048576 bytes" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$(echo "$output" | jq -c '[.events, .badLines]')" = '[3000,1]' ]
+	[ "$(apim-stats --json --by correlationId ev | jq '.groups | length')" -eq 3000 ]
+}
+
 @test "empty input, blank lines and stdin" {
 	: > empty
 	run --separate-stderr apim-stats --json empty
