@@ -12,6 +12,7 @@
 #define APIM_EVENT_SCHEMA	1	/* schemaVersion this build writes and reads */
 #define APIM_EVENT_STR_MAX	1024	/* string values are cut to this many bytes */
 #define APIM_EVENT_LINE_MAX	16384	/* apim_event_write's buffer */
+#define APIM_EVENT_READ_MAX	1048576	/* a longer line is a bad line */
 
 enum apim_event_type { APIM_EVENT_RESPONSE = 0, APIM_EVENT_FAULT = 1 };
 
@@ -84,6 +85,11 @@ int apim_event_parse(const char *line, size_t len, struct apim_event *out,
  * absent or unknown. */
 const char *apim_event_get(const struct apim_event *ev, const char *name,
     char *buf, size_t cap);
+/* The index of the field called name in apim_event_fields(), or -1; and
+ * apim_event_get by that index (no look-up per event). */
+int apim_event_field_index(const char *name);
+const char *apim_event_get_at(const struct apim_event *ev, int index,
+    char *buf, size_t cap);
 /* Set the field called name from text (integers in decimal, requestTimestamp
  * in RFC 3339, eventType "response" or "fault").  value is borrowed.  0, or -1
  * with the error set (APIM_USAGE unknown field, APIM_DATAERR bad value). */
@@ -93,13 +99,19 @@ const char *const *apim_event_fields(void);
 
 /* RFC 3339 text to ms since the epoch; -1 if malformed. */
 int64_t apim_event_time_parse(const char *s);
-/* ms since the epoch as "2026-11-27T19:26:53.123Z" into out[25]; returns 24. */
+/* ms since the epoch as "2026-11-27T19:26:53.123Z" into out[25]; returns 24.
+ * A thin call of apim_time_iso (lib/util.h): negative ms are before 1970.
+ * (apim_event_format writes a negative requestTimestamp as the epoch, since
+ * readers refuse years before 1970.) */
 int apim_event_time_format(int64_t ms, char *out);
 
 /*
- * A reader over a FILE *: one event per call, skipping blank lines.  The
- * reader owns the FILE * only if it opened it; the event's strings and the
- * JSON object live until the next apim_event_read or apim_event_reader_free.
+ * A reader over a FILE *: one event per call, skipping blank lines.  It reads
+ * the FILE's descriptor directly, in blocks (so nothing else should read the
+ * FILE).  The reader owns the FILE * only if it opened it; the event's
+ * strings and the JSON object live until the next apim_event_read or
+ * apim_event_reader_free.  A line longer than APIM_EVENT_READ_MAX bytes is a
+ * bad line.
  */
 struct apim_event_reader;
 struct apim_event_reader *apim_event_reader_new(FILE *f);
@@ -114,6 +126,20 @@ int apim_event_read(struct apim_event_reader *r, struct apim_event *ev);
 /* The last event read as a JSON object, unknown fields included: parsed on
  * first call (jansson), borrowed until the next read; NULL if none. */
 json_t *apim_event_reader_json(struct apim_event_reader *r);
+/* Following a file that grows: at the end of input, a last line without
+ * its newline is kept until the rest arrives (apim_event_read returns 0),
+ * and every later apim_event_read tries to read again. */
+void apim_event_reader_follow(struct apim_event_reader *r, int on);
+/* After a bad line (-1): 1 if it was a last line without a newline at the
+ * end of input, which apim-events(5) calls torn (a writer may be in the
+ * middle of it); callers may accept it rather than count it. */
+int apim_event_reader_torn(const struct apim_event_reader *r);
+/* The descriptor read, and the bytes of it consumed as lines so far. */
+int apim_event_reader_fd(const struct apim_event_reader *r);
+long long apim_event_reader_offset(const struct apim_event_reader *r);
+/* Start again at the file's beginning (after a truncation): lseek to 0 and
+ * forget any unfinished line.  0, or -1 with the error set (APIM_IOERR). */
+int apim_event_reader_rewind(struct apim_event_reader *r);
 /* Number of the line last returned (1-based). */
 long apim_event_reader_lineno(const struct apim_event_reader *r);
 /* Good events and bad lines seen so far. */

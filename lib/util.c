@@ -222,16 +222,73 @@ apim_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Civil date of day z since 1970-01-01 (proleptic Gregorian; Howard
+ * Hinnant's days-to-civil arithmetic, which floors for negative days). */
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* The one RFC 3339 formatter.  Times before the epoch are real instants
+ * (floored: -1 ms is 1969-12-31T23:59:59.999Z); RFC 3339 has four-digit
+ * years, so ms is clamped to 0000-01-01T00:00:00.000Z ..
+ * 9999-12-31T23:59:59.999Z. */
+#define ISO_MIN (-62167219200000LL)	/* 0000-01-01T00:00:00.000Z */
+#define ISO_MAX (253402300799999LL)	/* 9999-12-31T23:59:59.999Z */
 void
 apim_time_iso(int64_t ms, char out[32])
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
+	int64_t days, rem, secs;
+	int y, mo, d, msec;
 
-	gmtime_r(&t, &tm);
-	if (strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		strcpy(out, "0000-00-00T00:00:00");
-	snprintf(out + 19, 13, ".%03dZ", (int)((ms % 1000 + 1000) % 1000));
+	if (ms < ISO_MIN)
+		ms = ISO_MIN;
+	if (ms > ISO_MAX)
+		ms = ISO_MAX;
+	days = ms / 86400000;
+	rem = ms % 86400000;
+	if (rem < 0) {
+		rem += 86400000;
+		days--;
+	}
+	secs = rem / 1000;
+	msec = (int)(rem % 1000);
+	civil_from_days(days, &y, &mo, &d);
+	put2(out, y / 100);
+	put2(out + 2, y % 100);
+	out[4] = '-';
+	put2(out + 5, mo);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+	put2(out + 11, (int)(secs / 3600));
+	out[13] = ':';
+	put2(out + 14, (int)(secs / 60 % 60));
+	out[16] = ':';
+	put2(out + 17, (int)(secs % 60));
+	out[19] = '.';
+	out[20] = (char)('0' + msec / 100);
+	put2(out + 21, msec % 100);
+	out[23] = 'Z';
+	out[24] = '\0';
 }
 
 char *

@@ -25,7 +25,9 @@ int apim_ct_equal(const void *a, size_t an, const void *b, size_t bn);
 
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t apim_now_ms(void);
-/* RFC 3339 UTC ("2026-11-27T19:26:53.123Z") into out[32]. */
+/* RFC 3339 UTC with milliseconds ("2026-11-27T19:26:53.123Z", 24 bytes and
+ * a NUL) into out[32]; the one formatter.  Negative ms are times before 1970
+ * (floored); ms is clamped to the years 0000..9999. */
 void apim_time_iso(int64_t ms, char out[32]);
 
 #define APIM_FILE_MAX ((size_t)64 << 20)	/* apim_file_read's limit: 64 MiB */
