@@ -10,6 +10,7 @@
 #include "err.h"
 #include "out.h"
 #include "store.h"
+#include "sub.h"
 #include "subscribe.h"
 #include "util.h"
 
@@ -497,19 +498,8 @@ static int
 find_sub(sqlite3 *db, const char *app, const char *api, char sub[APIM_ID_MAX],
     char *tier, size_t tn)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	st = apim_store_prep(db, "SELECT id, tier FROM subscription WHERE app_id = ?"
-	    " AND api_id = ?", "ss", app, api);
-	if (st == NULL)
-		return -1;
-	if ((rc = apim_store_step(db, st)) == 1) {
-		snprintf(sub, APIM_ID_MAX, "%s", apim_store_text(st, 0));
-		snprintf(tier, tn, "%s", apim_store_text(st, 1));
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return apim_sub_find(db, app, api, sub, tier, NULL,
+	    tn < APIM_ID_MAX ? tn : APIM_ID_MAX);
 }
 
 int
