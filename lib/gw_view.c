@@ -22,7 +22,6 @@ struct gw_view {
 	size_t napis;
 	int loaded;		/* apis hold everything (not lazy) */
 	struct gw_map *apps, *subs, *kids;
-	void (*eps_free)(void *);
 };
 
 static char *
@@ -70,10 +69,8 @@ apis_free(struct gw_view *v)
 			apim_strv_free(a->res[j].scopes);
 		}
 		free(a->res);
-		for (j = 0; j < 2; j++)
-			if (a->eps[j] && v->eps_free)
-				v->eps_free(a->eps[j]);
 		json_decref(a->endpoint_config);
+		free(a->endpoint_key);
 		free(a->id);
 		free(a->name);
 		free(a->version);
@@ -108,12 +105,6 @@ gw_view_new(const char *path, int lazy)
 	v->subs = gw_map_new(sub_free);
 	v->kids = gw_map_new(free);
 	return v;
-}
-
-void
-gw_view_set_eps_free(struct gw_view *v, void (*fn)(void *))
-{
-	v->eps_free = fn;
 }
 
 void
@@ -257,6 +248,8 @@ load_apis(struct gw_view *v, const char *path)
 		if (a->endpoint == NULL)
 			a->endpoint = apim_strdup("");
 		a->endpoint_config = endpoint_config(a);
+		a->endpoint_key = json_dumps(a->endpoint_config, JSON_COMPACT |
+		    JSON_SORT_KEYS);
 	}
 	sqlite3_finalize(st);
 	if (rc == -1)

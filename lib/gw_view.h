@@ -29,11 +29,9 @@ struct gw_api {
 	int oauth2, api_key;	/* securityScheme */
 	char *endpoint, *sandbox;	/* backend URLs; sandbox NULL if none */
 	json_t *endpoint_config;	/* WSO2's endpointConfig object */
+	char *endpoint_key;	/* the same as compact text (a cache key) */
 	struct gw_res *res;
 	size_t nres;
-	void *eps[2];		/* the forwarder's endpoint lists (production,
-				 * sandbox), made on first use and freed with
-				 * the view through gw_view_set_eps_free */
 };
 
 struct gw_app {
@@ -52,8 +50,6 @@ struct gw_view;
  * the error set. */
 struct gw_view *gw_view_new(const char *path, int lazy);
 void gw_view_free(struct gw_view *v);
-/* How the forwarder's eps[] are freed (called on reload and free). */
-void gw_view_set_eps_free(struct gw_view *v, void (*fn)(void *));
 
 /* Reload if the store changed since the last check, checking at most every
  * GW_VIEW_CHECK_MS (now_ms: a monotonic clock; force: check now).  0, or -1
