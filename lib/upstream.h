@@ -5,8 +5,7 @@
 
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "endpoints.h"
 #include "httpd.h"
 #include "loop.h"
 
@@ -41,36 +40,6 @@ struct apim_upstream *apim_upstream_new(struct apim_loop *loop,
 /* Cancel every transfer (their done callbacks run, aborted), close backend
  * connections, free.  NULL is allowed. */
 void apim_upstream_free(struct apim_upstream *u);
-
-/*
- * Endpoint lists, from an API's endpointConfig (WSO2's shape):
- *   {"endpoint_type": "http", "production_endpoints": {"url": U},
- *    "sandbox_endpoints": {"url": U}}
- *   {"endpoint_type": "load_balance", "production_endpoints": [{"url": U}, ...],
- *    "sandbox_endpoints": [...]}                   (round robin)
- *   {"endpoint_type": "failover", "production_endpoints": {"url": PRIMARY},
- *    "production_failovers": [{"url": U}, ...],
- *    "sandbox_endpoints": {...}, "sandbox_failovers": [...]}
- * A single {"url"} or a list of them is accepted wherever either may appear.
- * Every URL passes apim_url_check.
- */
-struct apim_endpoints;
-
-#define APIM_ENDPOINTS_HTTP 0		/* one URL */
-#define APIM_ENDPOINTS_LOAD_BALANCE 1
-#define APIM_ENDPOINTS_FAILOVER 2
-
-/* The production (sandbox 0) or sandbox (1) list of endpoint_config: a new
- * list; NULL with the error set (APIM_DATAERR) if it is invalid; NULL with no
- * error (apim_err_code() after apim_err_clear() stays unset) if it has no
- * URL for that key type. */
-struct apim_endpoints *apim_endpoints_new(const json_t *endpoint_config,
-    int sandbox);
-void apim_endpoints_free(struct apim_endpoints *e);
-/* APIM_ENDPOINTS_*, the number of URLs, and URL i (0 = primary). */
-int apim_endpoints_type(const struct apim_endpoints *e);
-size_t apim_endpoints_count(const struct apim_endpoints *e);
-const char *apim_endpoints_url(const struct apim_endpoints *e, size_t i);
 
 struct apim_upstream_req {
 	const char *method;	/* "GET" */
