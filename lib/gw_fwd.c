@@ -16,13 +16,6 @@
 #include "upstream.h"
 #include "util.h"
 
-/* TEMPORARY until lib/upstream.c lands on this branch: weak references, so
- * apim-proxy links and answers 503 instead of forwarding. */
-#pragma weak apim_upstream_new
-#pragma weak apim_upstream_forward
-#pragma weak apim_endpoints_new
-#pragma weak apim_endpoints_free
-
 struct gw_fwd {
 	struct apim_upstream *u;
 	struct gw_view *view;
@@ -36,9 +29,7 @@ gw_fwd_new(struct apim_loop *loop, struct gw_view *view, const struct gw_opts *o
 	struct gw_fwd *f;
 	struct apim_upstream *u;
 
-	if (apim_upstream_new == NULL)
-		u = NULL;
-	else if ((u = apim_upstream_new(loop, NULL)) == NULL)
+	if ((u = apim_upstream_new(loop, NULL)) == NULL)
 		return NULL;
 	f = apim_xcalloc(1, sizeof *f);
 	f->u = u;
@@ -143,11 +134,6 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 	const char *extra[24];
 	size_t i, n = 0;
 
-	if (f->u == NULL) {
-		gw_call_fault(k, 503, 101503, "TARGET_CONNECTIVITY",
-		    "Error connecting to the back end", "no backend client in this build");
-		return;
-	}
 	apim_buf_addc(&key, sandbox ? 'S' : 'P');
 	apim_buf_adds(&key, k->api->endpoint_key ? k->api->endpoint_key : "");
 	if ((eps = gw_map_get(f->eps, key.data)) == NULL) {
