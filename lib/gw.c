@@ -21,6 +21,7 @@
 #include "gw_view.h"
 #include "httpd.h"
 #include "sub.h"
+#include "throttle.h"
 #include "util.h"
 
 #define GW_CHECK_MS 500		/* the worker's timer: events file rotation */
@@ -31,6 +32,7 @@ static struct {
 	struct gw_view *view;
 	struct gw_auth *auth;
 	struct gw_fwd *fwd;
+	struct apim_throttle *thr;
 	struct apim_loop *loop;
 	char node[256];
 	struct {
@@ -157,7 +159,7 @@ fault(struct gw_call *k, int status, int code, const char *type,
 	h[n++] = "application/json; charset=UTF-8";
 	h[n++] = "X-Correlation-ID";
 	h[n++] = k->corr;
-	for (; extra && *extra && n + 2 < 16; extra += 2) {
+	for (; extra && *extra && n + 2 < 20; extra += 2) {
 		h[n++] = extra[0];
 		h[n++] = extra[1];
 	}
@@ -328,6 +330,7 @@ authorize(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
 		return -1;
 	}
 	k->ev.subscription_tier = keep(k, s->tier);
+	k->sub_id = keep(k, s->id);
 	if (p->kind == GW_OAUTH && !gw_auth_scoped(p->scope, r->scopes)) {
 		char d[512];
 
@@ -338,6 +341,105 @@ authorize(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
 		return -1;
 	}
 	return 0;
+}
+
+/* Step 5: the Traffic Manager's layer 1.  0 (RateLimit headers kept in
+ * k->extra), or -1 after a fault (429 or 403). */
+static int
+throttle(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
+    const struct gw_principal *p, const char *sub_id)
+{
+	const struct apim_http_request *req = k->req;
+	struct apim_throttle_req rq;
+	struct apim_throttle_res res;
+	const char **hv, **qv = NULL;
+	char *qcopy = NULL, *q, *e;
+	char ipkey[80], retry[24];
+	size_t i, n = 0;
+	int rc;
+
+	memset(&rq, 0, sizeof rq);
+	rq.api_id = api->id;
+	rq.api_name = api->name;
+	rq.api_version = api->version;
+	rq.api_context = api->context;
+	rq.api_policy = api->policy;
+	rq.verb = req->method;
+	rq.resource = r->tmpl;
+	rq.resource_policy = r->tier;
+	if (p) {
+		rq.app_id = k->ev.application_id;
+		rq.app_name = k->ev.application_name;
+		rq.app_owner = k->ev.application_owner;
+		rq.app_tier = k->app_tier;
+		rq.sub_id = sub_id;
+		rq.sub_tier = k->ev.subscription_tier;
+		rq.user = p->user;
+	} else {
+		/* an open resource: the Unauthenticated tier, per client address */
+		snprintf(ipkey, sizeof ipkey, "ip:%s:%s", req->peer, api->id);
+		rq.sub_id = ipkey;
+		rq.sub_tier = "Unauthenticated";
+	}
+	rq.client_ip = req->peer;
+	hv = apim_xreallocarray(NULL, 2 * req->nheaders + 1, sizeof *hv);
+	for (i = 0; i < req->nheaders; i++) {
+		hv[2 * i] = req->names[i];
+		hv[2 * i + 1] = req->values[i];
+	}
+	hv[2 * req->nheaders] = NULL;
+	rq.headers = hv;
+	if (req->query && *req->query) {
+		qcopy = apim_strdup(req->query);
+		qv = apim_xreallocarray(NULL, 2 * strlen(qcopy) + 2, sizeof *qv);
+		for (q = qcopy; q; q = e) {
+			if ((e = strchr(q, '&')) != NULL)
+				*e++ = '\0';
+			if (*q == '\0')
+				continue;
+			qv[n++] = q;
+			if ((q = strchr(q, '=')) != NULL)
+				*q++ = '\0';
+			qv[n++] = q ? q : "";
+		}
+		qv[n] = NULL;
+		rq.query = qv;
+	}
+	rq.bytes = req->content_length > 0 ? req->content_length : 0;
+	rc = apim_throttle_check(g.thr, &rq, &res);
+	free(hv);
+	free(qv);
+	free(qcopy);
+	if (rc == -1) {
+		/* fail closed: a broken counter file must not open the gates */
+		apim_warnx("%s", apim_err_msg());
+		fault(k, 503, 900800, "THROTTLED", "Message throttled out",
+		    "the throttling state is unavailable", NULL);
+		return -1;
+	}
+	n = 0;
+	if (res.ratelimit_policy[0]) {
+		k->extra[n++] = "RateLimit-Policy";
+		k->extra[n++] = keep(k, res.ratelimit_policy);
+		k->extra[n++] = "RateLimit";
+		k->extra[n++] = keep(k, res.ratelimit);
+	}
+	k->extra[n] = NULL;
+	if (res.exceeded)
+		k->ev.throttle_key = res.reason;	/* passed over a soft quota */
+	if (res.allow)
+		return 0;
+	k->ev.throttle_key = res.reason;
+	if (res.status == 429) {
+		snprintf(retry, sizeof retry, "%lld", (long long)(res.retry_after > 0 ?
+		    res.retry_after : 1));
+		k->extra[n++] = "Retry-After";
+		k->extra[n++] = keep(k, retry);
+		k->extra[n] = NULL;
+	}
+	fault(k, res.status, res.code, "THROTTLED", res.message ? res.message :
+	    "Message throttled out", res.reason ? res.reason : "", k->extra);
+	return -1;
 }
 
 static void
@@ -403,7 +505,9 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 		k->ev.key_type = "PRODUCTION";
 		k->ev.subscription_tier = "Unauthenticated";
 	}
-	/* 5. throttle: see gw_fwd */
+	/* 5. throttle */
+	if (throttle(k, api, r, p, k->sub_id) == -1)
+		return;
 	/* 6. forward */
 	k->ev.request_mediation_latency = mono_ms() - k->t0;
 	k->api = api;
@@ -429,7 +533,8 @@ on_worker(struct apim_loop *loop, void *arg)
 	g.loop = loop;
 	if ((g.view = gw_view_new(g.o->db_path, g.o->inetd)) == NULL ||
 	    (g.auth = gw_auth_new(g.view)) == NULL ||
-	    (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL) {
+	    (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL ||
+	    (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL) {
 		apim_warnx("%s", apim_err_msg());
 		exit(APIM_UNAVAILABLE);
 	}
@@ -452,8 +557,14 @@ gw_response_headers(struct gw_call *k, const char **h, size_t cap)
 {
 	size_t n = 0;
 
+	const char *const *x;
+
 	h[n++] = "X-Correlation-ID";
 	h[n++] = k->corr;
+	for (x = k->extra; *x && n + 3 < cap; x += 2) {
+		h[n++] = x[0];
+		h[n++] = x[1];
+	}
 	n = cors_headers(k, h, n, cap - 1);
 	h[n] = NULL;
 	return n;

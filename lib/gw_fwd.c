@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "err.h"
 #include "gw.h"
 #include "gw_auth.h"
@@ -26,10 +27,14 @@ struct gw_fwd {
 struct gw_fwd *
 gw_fwd_new(struct apim_loop *loop, struct gw_view *view, const struct gw_opts *o)
 {
+	struct apim_upstream_opts uo;
 	struct gw_fwd *f;
 	struct apim_upstream *u;
 
-	if ((u = apim_upstream_new(loop, NULL)) == NULL)
+	apim_upstream_opts_init(&uo);
+	uo.connect_timeout_ms = atoi(apim_conf_get("backend_connect_timeout_ms", "0"));
+	uo.read_timeout_ms = atoi(apim_conf_get("backend_read_timeout_ms", "0"));
+	if ((u = apim_upstream_new(loop, &uo)) == NULL)
 		return NULL;
 	f = apim_xcalloc(1, sizeof *f);
 	f->u = u;

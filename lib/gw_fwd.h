@@ -32,6 +32,7 @@ struct gw_call {
 	size_t nown;
 	const char *origin;	/* the Origin header, or NULL */
 	const char *app_tier;
+	const char *sub_id;
 	int used_authorization, used_apikey_header, query_key;
 	const struct gw_api *api;
 	const struct gw_res *res;
