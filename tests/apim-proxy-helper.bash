@@ -46,13 +46,14 @@ start_backend() {
 	[ -n "$BPORT" ]
 }
 
-# start_proxy [apim-proxy flags]: sets PPORT and PROXY (pid).
+# start_proxy [apim-proxy flags]: sets PPORT and PROXY (pid); one worker
+# unless $WORKERS says otherwise.
 start_proxy() {
 	local err="$BATS_TEST_TMPDIR/proxy.err.$RANDOM"
-	apim-proxy --listen 127.0.0.1:0 --workers 1 --events "$EV" "$@" 2>"$err" 3>&- &
+	apim-proxy --listen 127.0.0.1:0 --workers "${WORKERS:-1}" --events "$EV" "$@" 2>"$err" 3>&- &
 	PROXY=$!
 	track $PROXY
-	wait_line "$err" 'listening on'
+	wait_line "$err" "listening on" || { cat "$err" >&2; false; }
 	PPORT=$(sed -n 's/^apim-proxy: listening on .*:\([0-9]*\)$/\1/p' "$err" | head -1)
 	[ -n "$PPORT" ]
 }
