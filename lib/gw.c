@@ -597,10 +597,13 @@ gw_run(const struct gw_opts *o)
 	    "GET,PUT,POST,DELETE,PATCH,OPTIONS");
 	g.cors.headers = apim_conf_get("cors_allow_headers",
 	    "authorization,Access-Control-Allow-Origin,Content-Type,SOAPAction,apikey");
-	/* Fail early on a bad store or events file; workers open their own. */
-	if ((check = gw_view_new(o->db_path, 1)) == NULL)
-		return -1;
-	gw_view_free(check);
+	/* Fail early on a bad store or events file; workers open their own
+	 * (inetd: the only worker opens it at once). */
+	if (!o->inetd) {
+		if ((check = gw_view_new(o->db_path, 1)) == NULL)
+			return -1;
+		gw_view_free(check);
+	}
 	if (gw_events_open(o->events) == -1)
 		return -1;
 	gw_events_on_hup();
