@@ -225,3 +225,24 @@ fault	TARGET_CONNECTIVITY	101504	504" ]
 	run -0 jq -r 'select(.proxyResponseCode == 429) | .errorType' "$EV"
 	[ "$(sort -u <<<"$output")" = THROTTLED ]
 }
+
+@test "resources: the most specific template wins (literal, then fewer parameters, /* last)" {
+	standard
+	apim-publish resource add Pets:1.0.0 GET '/items/special' >/dev/null
+	apim-publish resource add Pets:1.0.0 GET '/items/{id}/{part}' >/dev/null
+	apim-publish resource add Pets:1.0.0 GET '/items/*' >/dev/null
+	apim-publish resource add Pets:1.0.0 GET '/*' >/dev/null
+	start_proxy
+	for p in items/special items/7 items/7/a items/7/a/b other/x ""; do
+		run -0 pcurl -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/$p"
+		[ "$(st)" = 200 ]
+	done
+	wait_lines "$EV" 6
+	run -0 jq -r .apiResourceTemplate "$EV"
+	[ "$output" = "/items/special
+/items/{id}
+/items/{id}/{part}
+/items/*
+/*
+/*" ]
+}
