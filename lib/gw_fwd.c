@@ -14,6 +14,7 @@
 #include "gw_fwd.h"
 #include "gw_map.h"
 #include "gw_view.h"
+#include "jwt.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -22,7 +23,24 @@ struct gw_fwd {
 	struct gw_view *view;
 	const struct gw_opts *o;
 	struct gw_map *eps;	/* "P"/"S" + endpointConfig text -> endpoints */
+	struct gw_map *jwts;	/* caller and API -> a signed X-JWT-Assertion */
 };
+
+#define GW_BACKEND_JWT_S 900	/* WSO2's default lifetime of a backend JWT */
+
+struct bjwt {
+	char *jwt;
+	int64_t exp_ms;
+};
+
+static void
+bjwt_free(void *p)
+{
+	struct bjwt *b = p;
+
+	free(b->jwt);
+	free(b);
+}
 
 struct gw_fwd *
 gw_fwd_new(struct apim_loop *loop, struct gw_view *view, const struct gw_opts *o)
@@ -41,6 +59,7 @@ gw_fwd_new(struct apim_loop *loop, struct gw_view *view, const struct gw_opts *o
 	f->view = view;
 	f->o = o;
 	f->eps = gw_map_new((void (*)(void *))apim_endpoints_free);
+	f->jwts = gw_map_new(bjwt_free);
 	return f;
 }
 
@@ -98,6 +117,73 @@ query_without_key(struct gw_call *k, const char *q)
 	return k->own[k->nown++] = apim_buf_detach(&b, NULL);
 }
 
+/* WSO2's backend JWT for this caller and API, signed with the store's active
+ * key and kept until a minute before it expires (so a signature is made
+ * once per caller and API every quarter of an hour, not per request).
+ * NULL (logged) if it cannot be signed. */
+static const char *
+backend_jwt(struct gw_fwd *f, const struct gw_call *k)
+{
+	const struct gw_principal *p = k->principal;
+	const struct apim_event *ev = &k->ev;
+	struct apim_buf key = APIM_BUF_INIT;
+	struct bjwt *b;
+	int64_t now = apim_now_ms();
+	json_t *c;
+	char *text;
+
+	apim_buf_addf(&key, "%s\n%s\n%s\n%s\n%s", ev->application_id,
+	    p->user ? p->user : "", ev->api_id, p->key_type,
+	    ev->subscription_tier ? ev->subscription_tier : "");
+	if ((b = gw_map_get(f->jwts, key.data)) != NULL && now < b->exp_ms - 60000) {
+		apim_buf_free(&key);
+		return b->jwt;
+	}
+	c = json_object();
+	json_object_set_new(c, "iss", json_string("wso2.org/products/am"));
+	json_object_set_new(c, "exp", json_integer(now / 1000 + GW_BACKEND_JWT_S));
+	json_object_set_new(c, "http://wso2.org/claims/subscriber",
+	    json_string(ev->application_owner));
+	json_object_set_new(c, "http://wso2.org/claims/applicationid",
+	    json_string(ev->application_id));
+	json_object_set_new(c, "http://wso2.org/claims/applicationname",
+	    json_string(ev->application_name));
+	json_object_set_new(c, "http://wso2.org/claims/applicationtier",
+	    json_string(k->app_tier ? k->app_tier : ""));
+	json_object_set_new(c, "http://wso2.org/claims/apiname", json_string(ev->api_name));
+	json_object_set_new(c, "http://wso2.org/claims/apicontext",
+	    json_string(ev->api_context));
+	json_object_set_new(c, "http://wso2.org/claims/version",
+	    json_string(ev->api_version));
+	json_object_set_new(c, "http://wso2.org/claims/tier",
+	    json_string(ev->subscription_tier ? ev->subscription_tier : ""));
+	json_object_set_new(c, "http://wso2.org/claims/keytype", json_string(p->key_type));
+	json_object_set_new(c, "http://wso2.org/claims/usertype",
+	    json_string(p->user ? "APPLICATION_USER" : "APPLICATION"));
+	json_object_set_new(c, "http://wso2.org/claims/enduser",
+	    json_string(p->user ? p->user : ev->application_owner));
+	json_object_set_new(c, "http://wso2.org/claims/enduserTenantId", json_string("-1234"));
+	text = json_dumps(c, JSON_COMPACT);
+	json_decref(c);
+	/* exp_s 0: the gateway only reads the store, so the key's JWKS
+	 * lifetime is not extended for these short-lived tokens */
+	b = apim_xcalloc(1, sizeof *b);
+	if (text == NULL ||
+	    (b->jwt = apim_jwt_sign_text(gw_view_db(f->view), text, strlen(text),
+	    "JWT", 0)) == NULL) {
+		apim_warnx("cannot sign the backend JWT: %s", apim_err_msg());
+		free(text);
+		free(b);
+		apim_buf_free(&key);
+		return NULL;
+	}
+	free(text);
+	b->exp_ms = (now / 1000 + GW_BACKEND_JWT_S) * 1000;
+	gw_map_put(f->jwts, key.data, b);
+	apim_buf_free(&key);
+	return b->jwt;
+}
+
 static void
 done(const struct apim_upstream_result *res, void *arg)
 {
@@ -135,7 +221,7 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 	struct apim_buf key = APIM_BUF_INIT, xff = APIM_BUF_INIT;
 	const char **h, *connection = apim_http_header(req, "Connection");
 	const char *host = apim_http_header(req, "Host");
-	const char *oldxff = NULL;
+	const char *oldxff = NULL, *jwt;
 	const char *extra[24];
 	size_t i, n = 0;
 
@@ -185,6 +271,10 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 	}
 	h[n++] = "X-Correlation-ID";
 	h[n++] = k->corr;
+	if (f->o->backend_jwt && p && (jwt = backend_jwt(f, k)) != NULL) {
+		h[n++] = "X-JWT-Assertion";
+		h[n++] = jwt;
+	}
 	h[n] = NULL;
 	memset(&ur, 0, sizeof ur);
 	ur.method = req->method;

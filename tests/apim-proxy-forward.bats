@@ -246,3 +246,26 @@ fault	TARGET_CONNECTIVITY	101504	504" ]
 /*
 /*" ]
 }
+
+@test "--backend-jwt: the backend gets X-JWT-Assertion with WSO2's claims, signed by the store's key" {
+	load token-helper
+	standard
+	start_proxy --backend-jwt
+	run -0 pcurl -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/items/1"
+	[ "$(st)" = 200 ]
+	jwt=$(jq -r '.headers["x-jwt-assertion"]' "$BATS_TEST_TMPDIR/body")
+	run -0 bash -c "$(declare -f b64u_dec jwt_part); jwt_part '$jwt' 2 | jq -r '[.iss, .[\"http://wso2.org/claims/applicationname\"], .[\"http://wso2.org/claims/apicontext\"], .[\"http://wso2.org/claims/keytype\"], .[\"http://wso2.org/claims/usertype\"]] | @tsv'"
+	[ "$output" = "wso2.org/products/am	mobile	/pets/1.0.0	PRODUCTION	APPLICATION" ]
+	jwks_key_for "$jwt" >"$BATS_TEST_TMPDIR/jwk.json"
+	jwk_pem "$(cat "$BATS_TEST_TMPDIR/jwk.json")" "$BATS_TEST_TMPDIR/pub.pem"
+	run -0 jwt_openssl_verify "$jwt" "$BATS_TEST_TMPDIR/pub.pem"
+	# a client's own assertion never reaches the backend; the same one is reused
+	run -0 pcurl -H "Authorization: Bearer $AT" -H "X-JWT-Assertion: forged" \
+	    "http://127.0.0.1:$PPORT/pets/1.0.0/items/2"
+	[ "$(jq -r '.headers["x-jwt-assertion"]' "$BATS_TEST_TMPDIR/body")" = "$jwt" ]
+	# none without the flag
+	kill "$PROXY"
+	start_proxy
+	run -0 pcurl -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/items/1"
+	[ "$(jq -r '.headers | has("x-jwt-assertion")' "$BATS_TEST_TMPDIR/body")" = false ]
+}
