@@ -269,3 +269,17 @@ fault	TARGET_CONNECTIVITY	101504	504" ]
 	run -0 pcurl -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/items/1"
 	[ "$(jq -r '.headers | has("x-jwt-assertion")' "$BATS_TEST_TMPDIR/body")" = false ]
 }
+
+@test "CORS and RateLimit headers are added to a forwarded response" {
+	start_counter b1
+	mkapi Pets /pets 1.0.0 --tiers Gold
+	mkapp mobile Pets:1.0.0 Gold
+	AT=$(token read)
+	start_proxy
+	run -0 curl -sS -D - -o /dev/null -H 'Origin: https://app.example' \
+	    -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/items/1"
+	[[ "$output" == "HTTP/1.1 200 "* ]]
+	[[ "$output" == *$'\r\nAccess-Control-Allow-Origin: *\r\n'* ]]
+	[[ "$output" == *$'\r\nRateLimit-Policy: "Gold";q=5000;w=60\r\n'* ]]
+	[[ "$output" == *$'\r\nRateLimit: "Gold";r=4999;t='* ]]
+}
