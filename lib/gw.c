@@ -456,11 +456,19 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 
 	(void)arg;
 	k->origin = keep(k, apim_http_header(req, "Origin"));
-	if (gw_view_refresh(g.view, apim_loop_now(apim_http_loop(c)), 0) == -1)
+	if (g.view && gw_view_refresh(g.view, apim_loop_now(apim_http_loop(c)), 0) == -1)
 		apim_warnx("%s", apim_err_msg());
-	if ((apis = gw_view_apis(g.view, req->path, &n)) == NULL && n == 0 &&
-	    apim_err_code() != APIM_SOFTWARE) {
-		/* an empty store has no APIs; a failed read is logged */
+	if (g.view == NULL || (apis = gw_view_apis(g.view, req->path, &n)) == NULL) {
+		if (g.view)
+			apim_warnx("%s", apim_err_msg());
+		fault(k, 503, 900900, "OTHER", "Service Unavailable",
+		    "The gateway cannot read its store", NULL);
+		return;
+	}
+	if (!gw_route_path_ok(req->path)) {
+		fault(k, 400, 400, "OTHER", "Bad Request",
+		    "The request path has a dot segment", NULL);
+		return;
 	}
 	/* 1. the API */
 	if ((api = gw_route_api(apis, n, req->path, &rest)) == NULL) {
@@ -535,8 +543,11 @@ on_worker(struct apim_loop *loop, void *arg)
 	    (g.auth = gw_auth_new(g.view)) == NULL ||
 	    (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL ||
 	    (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL) {
+		/* every request gets 503 (under inetd the status is the
+		 * error channel); the message is in the log */
 		apim_warnx("%s", apim_err_msg());
-		exit(APIM_UNAVAILABLE);
+		gw_view_free(g.view);
+		g.view = NULL;
 	}
 	if (!g.o->inetd)
 		apim_loop_timer(loop, GW_CHECK_MS, tick, NULL);

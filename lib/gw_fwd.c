@@ -257,12 +257,14 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 		h[n++] = req->names[i];
 		h[n++] = req->values[i];
 	}
-	if (oldxff)
+	if (oldxff && *req->peer)
 		apim_buf_addf(&xff, "%s, %s", oldxff, req->peer);
 	else
-		apim_buf_adds(&xff, req->peer);
-	h[n++] = "X-Forwarded-For";
-	h[n++] = xff.data;
+		apim_buf_adds(&xff, oldxff ? oldxff : req->peer);
+	if (xff.len) {
+		h[n++] = "X-Forwarded-For";
+		h[n++] = xff.data;
+	}
 	h[n++] = "X-Forwarded-Proto";
 	h[n++] = req->tls ? "https" : "http";
 	if (host) {

@@ -123,3 +123,26 @@ gw_route_resource(const struct gw_api *api, const char *verb, const char *path,
 	}
 	return best;
 }
+
+int
+gw_route_path_ok(const char *p)
+{
+	int dots, other;
+
+	while (*p) {
+		if (*p++ != '/')
+			continue;
+		dots = other = 0;
+		while (*p && *p != '/') {
+			if (*p == '.')
+				dots++, p++;
+			else if (p[0] == '%' && p[1] == '2' && (p[2] == 'e' || p[2] == 'E'))
+				dots++, p += 3;
+			else
+				other++, p++;
+		}
+		if (!other && (dots == 1 || dots == 2))
+			return 0;
+	}
+	return 1;
+}

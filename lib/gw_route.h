@@ -27,4 +27,8 @@ int gw_route_match(const char *tmpl, const char *path);
 const struct gw_res *gw_route_resource(const struct gw_api *api, const char *verb,
     const char *path, int *path_matched, char *allow, size_t cap);
 
+/* 0 if path has a dot segment ("." or "..", also as %2e), which a backend
+ * or libcurl would resolve past the API's context; 1 if it is clean. */
+int gw_route_path_ok(const char *path);
+
 #endif

@@ -307,8 +307,10 @@ gw_view_apis(struct gw_view *v, const char *path, size_t *n)
 		if (v->lazy)
 			v->loaded = 0;
 	}
+	static const struct gw_api none[1];
+
 	*n = v->napis;
-	return v->apis;
+	return v->apis ? v->apis : none;
 }
 
 const struct gw_app *

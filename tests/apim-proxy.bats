@@ -255,3 +255,24 @@ HTTP/1.1 405" ]
 	[ "$(st)" = 401 ]
 	wait_lines "$EV" 2
 }
+
+@test "paths with dot segments (also %2e) are refused 400 before routing" {
+	standard
+	start_proxy
+	for p in 'items/../open' 'items/%2e%2E/open' 'items/./1' 'items/1/..'; do
+		run -0 pcurl --path-as-is -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/$p"
+		[ "$(st)" = 400 ]
+	done
+	# dots inside a segment are fine
+	run -0 pcurl -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/items/a..b"
+	[ "$(st)" = 200 ]
+	[ "$(wc -l <"$BLOG")" -eq 1 ]
+}
+
+@test "a store that cannot be opened: inetd answers 503, then exits 0" {
+	mkdir -p "$BATS_TEST_TMPDIR/ro"
+	printf 'not a database, just text\n%.0s' $(seq 200) >"$BATS_TEST_TMPDIR/ro/apim.db"
+	run -0 bash -c "printf 'GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    apim-proxy --inetd --db '$BATS_TEST_TMPDIR/ro/apim.db' 2>/dev/null | head -1"
+	[ "$output" = $'HTTP/1.1 503 Service Unavailable\r' ]
+}
