@@ -46,6 +46,8 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.db_path = apim_conf_db(apim_args_get(&a, "db"));
 	o.listen = apim_args_get(&a, "listen");
+	if (o.listen == NULL && !apim_args_has(&a, "inetd") && getenv("LISTEN_FDS") == NULL)
+		o.listen = apim_conf_get("listen", NULL);
 	/* Without a socket of its own or from systemd, serve fd 0/1 (inetd). */
 	o.inetd = apim_args_has(&a, "inetd") || (o.listen == NULL &&
 	    getenv("LISTEN_FDS") == NULL);
@@ -54,6 +56,10 @@ main(int argc, char **argv)
 	o.events = apim_args_get(&a, "events");
 	if (o.events == NULL)
 		o.events = apim_conf_get("events", NULL);
+	if (o.events == NULL) {	/* the default file, if it can be written */
+		o.events = "/var/log/apim/events.ndjson";
+		o.events_optional = 1;
+	}
 	o.backend_jwt = apim_args_has(&a, "backend-jwt") ||
 	    strcmp(apim_conf_get("backend_jwt", "off"), "on") == 0;
 	o.node = apim_args_get(&a, "node");

@@ -615,8 +615,13 @@ gw_run(const struct gw_opts *o)
 			return -1;
 		gw_view_free(check);
 	}
-	if (gw_events_open(o->events) == -1)
-		return -1;
+	if (gw_events_open(o->events) == -1) {
+		if (!o->events_optional)
+			return -1;
+		if (!o->inetd)
+			apim_warnx("%s: no events", apim_err_msg());
+		gw_events_open(NULL);
+	}
 	gw_events_on_hup();
 	apim_httpd_opts_init(&ho);
 	ho.handler = handler;

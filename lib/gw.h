@@ -7,6 +7,7 @@
 struct gw_opts {
 	const char *db_path;	/* the store */
 	const char *events;	/* events file, "-" stdout, NULL none */
+	int events_optional;	/* if it cannot be opened: warn, go on without */
 	const char *listen;	/* ADDR:PORT, or NULL (LISTEN_FDS or inetd) */
 	int inetd;		/* serve one connection on fds 0/1 */
 	int workers;		/* 0: the number of CPUs */
