@@ -576,6 +576,14 @@ apim_throttle_status(struct apim_ctx *ctx, struct apim_args *a)
 		json_array_foreach(w.rows, i, v)
 			apim_out_json(stdout, v, 0);
 		json_decref(w.rows);
+	} else if (w.key != NULL && w.n == 0) {
+		char *junk = NULL;
+		size_t jn = 0;
+		FILE *f = open_memstream(&junk, &jn);
+
+		apim_table_print(w.t, f);	/* frees it; nothing to show */
+		fclose(f);
+		free(junk);
 	} else
 		apim_table_print(w.t, stdout);
 	if (w.key != NULL && w.n == 0) {
