@@ -1,6 +1,7 @@
 /* rules: key templates (rules.h): a list of literal pieces and field
  * indexes resolved at parse time through lib/expr. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,7 @@ apim_rules_tmpl_parse(const char *src, int *col)
 	struct apim_buf lit = APIM_BUF_INIT;
 	const char *p = src, *err = NULL, *msg = NULL;
 	int nfields = 0;
+	char unknown[96];
 
 	if (col)
 		*col = 0;
@@ -84,7 +86,8 @@ apim_rules_tmpl_parse(const char *src, int *col)
 		name[n] = '\0';
 		if ((idx = apim_expr_field(name)) < 0) {
 			err = start;
-			msg = "unknown field";
+			snprintf(unknown, sizeof unknown, "unknown field '%s'", name);
+			msg = unknown;
 			goto fail;
 		}
 		p += n;

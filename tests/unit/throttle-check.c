@@ -17,7 +17,9 @@ usage(void)
 	fprintf(stderr, "usage: throttle-check take COUNTERS KEY LIMIT PERIOD_MS N [NOW_MS]\n"
 	    "       throttle-check peek COUNTERS KEY LIMIT PERIOD_MS [NOW_MS]\n"
 	    "       throttle-check reset COUNTERS KEY\n"
+	    "       throttle-check spin COUNTERS KEY\n"
 	    "       throttle-check req DB N [FIELD=VALUE...]\n"
+	    "       throttle-check watch DB STATUS [FIELD=VALUE...]\n"
 	    "       throttle-check bench DB N [FIELD=VALUE...]\n");
 	exit(64);
 }
@@ -103,6 +105,48 @@ main(int argc, char **argv)
 		printf("%" PRId64 " %" PRId64 " %" PRId64 "\n", cnt.count,
 		    cnt.remaining, cnt.reset_ms);
 		apim_counter_close(c);
+		return 0;
+	}
+	if (strcmp(argv[1], "spin") == 0 && argc == 4) {
+		/* count without end, to be killed mid-update */
+		struct apim_counter *c = apim_counter_open(argv[2], 0);
+
+		if (c == NULL)
+			return apim_err_report();
+		printf("spinning\n");
+		fflush(stdout);
+		for (;;)
+			if (apim_counter_take(c, argv[3], 4000000000LL, 3600000,
+			    1, 1800000000000LL, NULL) == -1)
+				return apim_err_report();
+	}
+	if (strcmp(argv[1], "watch") == 0 && argc >= 4) {
+		/* check until the answer has STATUS (a store change seen), at
+		 * most 5 s; prints the status seen */
+		struct apim_throttle_req rq;
+		struct apim_throttle_res res;
+		struct apim_throttle *t;
+		int64_t want = num(argv[3]), end = apim_now_ms() + 5000;
+		int a;
+
+		memset(&rq, 0, sizeof rq);
+		for (a = 4; a < argc; a++)
+			field(&rq, argv[a]);
+		if ((t = apim_throttle_open(argv[2], NULL)) == NULL)
+			return apim_err_report();
+		if (apim_throttle_check(t, &rq, &res) == -1)
+			return apim_err_report();
+		printf("first %d\n", res.status);
+		fflush(stdout);
+		while (res.status != want && apim_now_ms() < end) {
+			struct timespec ts = { 0, 1000000 };
+
+			nanosleep(&ts, NULL);
+			if (apim_throttle_check(t, &rq, &res) == -1)
+				return apim_err_report();
+		}
+		printf("then %d %d\n", res.status, res.code);
+		apim_throttle_close(t);
 		return 0;
 	}
 	if (strcmp(argv[1], "reset") == 0 && argc == 4) {
