@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "apikey.h"
 #include "buf.h"
 #include "conf.h"
@@ -66,6 +68,42 @@ keep(struct gw_call *k, const char *s)
 	return d;
 }
 
+/* A correlation id: a random 128-bit value drawn once per process, plus a
+ * counter, written as a version-4 UUID: unique without a random draw (and
+ * OpenSSL's fork check) per request. */
+static void
+corr_id(char out[37])
+{
+	static unsigned char seed[16];
+	static uint64_t n;
+	unsigned char b[16];
+	uint64_t carry;
+	unsigned v;
+	int i;
+
+	if (n == 0 && RAND_bytes(seed, sizeof seed) != 1) {
+		uint64_t t = (uint64_t)apim_now_ms() ^ ((uint64_t)getpid() << 32);
+
+		memcpy(seed, &t, sizeof t);
+	}
+	n++;
+	memcpy(b, seed, sizeof b);
+	/* add n to bytes 9..15 as one big-endian number (clear of the
+	 * version and variant bits) */
+	for (i = 15, carry = n; i >= 9 && carry; i--) {
+		v = b[i] + (unsigned)(carry & 0xff);
+		b[i] = (unsigned char)v;
+		carry = (carry >> 8) + (v >> 8);
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10), 3,
+		    "%02x", b[i]);
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[36] = '\0';
+}
+
 static struct gw_call *
 call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 {
@@ -75,8 +113,7 @@ call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 	k->req = req;
 	k->t0 = mono_ms();
 	apim_event_init(&k->ev);
-	if (apim_uuid_new(k->corr) == -1)
-		snprintf(k->corr, sizeof k->corr, "%lld", (long long)apim_now_ms());
+	corr_id(k->corr);
 	k->ev.correlation_id = k->corr;
 	k->ev.gateway_node = g.node;
 	k->ev.api_method = keep(k, req->method);
