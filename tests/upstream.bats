@@ -30,9 +30,13 @@ teardown() {
 	done
 }
 
-# A loopback port nobody listens on (bound, then closed: connections are refused).
+# A loopback port nobody listens on any more (a server's, which has exited):
+# connections to it are refused.
 dead_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	start dead upstream-proxy --backend >&2
+	kill "$dead_PID"
+	wait "$dead_PID" || true
+	echo "$PORT"
 }
 
 # Wait (up to 5 s) until file $1 has at least $2 lines matching $3.
