@@ -235,7 +235,8 @@ put(json_t *ec, int type, const json_t *urls, int sandbox)
 
 	if (n == 0)
 		return;
-	if (type == APIM_ENDPOINTS_LOAD_BALANCE) {
+	if (type == APIM_ENDPOINTS_LOAD_BALANCE ||
+	    (type == APIM_ENDPOINTS_HTTP && n > 1)) {
 		l = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(l, url_obj(json_array_get(urls, i)));
@@ -255,29 +256,9 @@ json_t *
 apim_endpoints_config(int type, const json_t *prod, const json_t *sand)
 {
 	json_t *ec;
-	size_t i;
-	const json_t *u;
 
-	if (type < 0 || type > APIM_ENDPOINTS_FAILOVER) {
-		apim_err_set(APIM_DATAERR, "endpoint type must be http, load_balance "
-		    "or failover");
-		return NULL;
-	}
-	json_array_foreach(prod, i, u)
-		if (!json_is_string(u) || apim_url_check("endpoint",
-		    json_string_value(u)) < 0)
-			return NULL;
-	if (sand != NULL)
-		json_array_foreach(sand, i, u)
-			if (!json_is_string(u) || apim_url_check("sandbox endpoint",
-			    json_string_value(u)) < 0)
-				return NULL;
-	if (type == APIM_ENDPOINTS_HTTP && (json_array_size(prod) > 1 ||
-	    (sand && json_array_size(sand) > 1))) {
-		apim_err_set(APIM_DATAERR, "several endpoints need --endpoint-type "
-		    "load_balance or failover");
-		return NULL;
-	}
+	if (type < 0 || type > APIM_ENDPOINTS_FAILOVER)
+		type = APIM_ENDPOINTS_HTTP;
 	ec = json_pack("{s:s}", "endpoint_type", apim_endpoints_type_name(type));
 	if (type == APIM_ENDPOINTS_LOAD_BALANCE) {
 		json_object_set_new(ec, "algoCombo",
@@ -308,8 +289,22 @@ apim_endpoints_normalize(const json_t *ec)
 		json_decref(prod);
 		return NULL;
 	}
+	if (json_array_size(prod) == 0 && json_array_size(sand) > 0) {
+		apim_err_set(APIM_DATAERR, "missing endpoint");
+		goto fail;
+	}
+	if (type == APIM_ENDPOINTS_HTTP && (json_array_size(prod) > 1 ||
+	    json_array_size(sand) > 1)) {
+		apim_err_set(APIM_DATAERR, "several endpoints need endpoint type "
+		    "load_balance or failover");
+		goto fail;
+	}
 	out = apim_endpoints_config(type, prod, sand);
 	json_decref(prod);
 	json_decref(sand);
 	return out;
+fail:
+	json_decref(prod);
+	json_decref(sand);
+	return NULL;
 }

@@ -43,16 +43,19 @@ size_t apim_endpoints_next(struct apim_endpoints *e);
 int apim_endpoints_type_of(const char *name);
 const char *apim_endpoints_type_name(int type);
 
-/* endpoint_config checked (a known endpoint_type, every URL valid, at most
- * APIM_ENDPOINTS_MAX per list, a single URL for http) and rewritten in the
- * shape above: a new object, or NULL with APIM_DATAERR naming the problem. */
+/* endpoint_config checked (a known endpoint_type, every URL valid and listed
+ * once, at most APIM_ENDPOINTS_MAX per list, one URL per list for http, no
+ * sandbox list without a production one) and rewritten in the shape above:
+ * a new object, or NULL with APIM_DATAERR naming the problem.  An empty
+ * config (no URL at all) is returned as {"endpoint_type": ...}. */
 #define APIM_ENDPOINTS_MAX 64
 json_t *apim_endpoints_normalize(const json_t *endpoint_config);
 /* The URLs of one key type in order (primary first): a new array of strings,
  * empty if none.  endpoint_config is read as apim_endpoints_new does. */
 json_t *apim_endpoints_urls(const json_t *endpoint_config, int sandbox);
-/* Build an endpointConfig from a type and two arrays of URL strings (sandbox
- * may be NULL or empty): a new object, or NULL with APIM_DATAERR. */
+/* Build an endpointConfig in the shape above from a type and two arrays of
+ * URL strings (either may be NULL or empty), unchecked (normalize checks): a
+ * new object.  Several URLs for "http" are written as a list. */
 json_t *apim_endpoints_config(int type, const json_t *production,
     const json_t *sandbox);
 

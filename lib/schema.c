@@ -212,6 +212,9 @@ static const char *const migrations[] = {
 "  PRIMARY KEY (rule, key)"
 ");"
 "CREATE INDEX decision_until ON decision(until_ms);",
+/* endpoint lists: the API's endpointConfig (lib/endpoints' normalised JSON);
+ * endpoint and sandbox_endpoint keep the primary URLs; NULL = just those */
+"ALTER TABLE api ADD COLUMN endpoint_config TEXT;",
 };
 
 int

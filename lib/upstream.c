@@ -71,6 +71,7 @@ struct xfer {
 	unsigned kick_unpause:1, kick_resume_client:1, finish_pending:1;
 	/* response */
 	int status;
+	int64_t resp_len;	/* body bytes the client expects, -1 unknown */
 	struct apim_buf rh;	/* header lines of the final response */
 	int64_t t0, last;	/* start, last byte either way (loop clock) */
 	struct apim_timer idle, kick;
@@ -347,6 +348,11 @@ on_abort(struct apim_http_conn *c, void *arg)
 	struct xfer *x = arg;
 
 	(void)c;
+	/* a client that closes once it has the whole response (its
+	 * Content-Length) has not left early: let the transfer end */
+	if (x->started && x->resp_len >= 0 &&
+	    x->res.response_bytes >= x->resp_len)
+		return;
 	x->aborted = 1;
 	kick(x);
 }
@@ -489,6 +495,8 @@ start_reply(struct xfer *x)
 	h[n] = NULL;
 	if (chunked)
 		clen = -1;
+	x->resp_len = x->status < 200 || x->status == 204 || x->status == 304 ||
+	    strcmp(x->method, "HEAD") == 0 ? 0 : clen;
 	x->started = 1;
 	x->res.backend_status = x->status;
 	x->res.proxy_status = x->status;

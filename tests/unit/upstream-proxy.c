@@ -17,6 +17,7 @@
 static struct apim_upstream_opts uo;
 static struct apim_upstream *up;	/* this worker's */
 static struct apim_endpoints *eps;
+static int quiet;	/* no "done" lines (benchmarks) */
 
 /* --- the proxy --- */
 
@@ -38,6 +39,8 @@ static void
 done(const struct apim_upstream_result *r, void *arg)
 {
 	(void)arg;
+	if (quiet)
+		return;
 	printf("done %d backend %d code %d dest %s req %lld resp %lld aborted %d\n",
 	    r->proxy_status, r->backend_status, r->error_code, r->destination,
 	    (long long)r->request_bytes, (long long)r->response_bytes, r->aborted);
@@ -190,6 +193,7 @@ main(int argc, char **argv)
 		{ "read-timeout", required_argument, NULL, 'R' },
 		{ "suspend", required_argument, NULL, 'S' },
 		{ "backend", no_argument, NULL, 'b' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct apim_httpd_opts o;
@@ -216,6 +220,7 @@ main(int argc, char **argv)
 		case 'R': uo.read_timeout_ms = atoi(optarg); break;
 		case 'S': uo.suspend_initial_ms = atoi(optarg); break;
 		case 'b': be = 1; break;
+		case 'q': quiet = 1; break;
 		default: usage();
 		}
 	}
