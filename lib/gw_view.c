@@ -209,8 +209,8 @@ load_apis(struct gw_view *v, const char *path)
 
 	apis_free(v);
 	st = apim_store_prep(v->db, "SELECT id, name, version, context, provider,"
-	    " state, api_policy, is_default, auth, endpoint, sandbox_endpoint"
-	    " FROM api WHERE state NOT IN ('CREATED', 'RETIRED') AND"
+	    " state, api_policy, is_default, auth, endpoint, sandbox_endpoint,"
+	    " endpoint_config FROM api WHERE state NOT IN ('CREATED', 'RETIRED') AND"
 	    " (?1 IS NULL OR substr(?1, 1, length(context)) = context)"
 	    " ORDER BY context, version", "s", path);
 	if (st == NULL)
@@ -247,7 +247,12 @@ load_apis(struct gw_view *v, const char *path)
 		}
 		if (a->endpoint == NULL)
 			a->endpoint = apim_strdup("");
-		a->endpoint_config = endpoint_config(a);
+		/* endpoint lists (load_balance, failover) when the publisher
+		 * stored them, else the single URLs */
+		if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+			a->endpoint_config = json_loads(apim_store_text(st, 11), 0, NULL);
+		if (a->endpoint_config == NULL)
+			a->endpoint_config = endpoint_config(a);
 		a->endpoint_key = json_dumps(a->endpoint_config, JSON_COMPACT |
 		    JSON_SORT_KEYS);
 	}

@@ -3,11 +3,13 @@
 # complete request (body read whole, Content-Length or chunked) appends one
 # line "METHOD PATH?QUERY" to LOG, then gets 200 and a JSON echo of what came:
 # method, path, headers, body length.  Prints "listening on 127.0.0.1:PORT".
+# usage: apim-proxy-backend.py LOG [NAME [PORT]]
 import json, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG = sys.argv[1]
 NAME = sys.argv[2] if len(sys.argv) > 2 else "backend"
+PORT = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -58,6 +60,7 @@ class H(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = handle_any
 
-s = ThreadingHTTPServer(("127.0.0.1", 0), H)
+ThreadingHTTPServer.allow_reuse_address = True
+s = ThreadingHTTPServer(("127.0.0.1", PORT), H)
 print("listening on 127.0.0.1:%d" % s.server_address[1], flush=True)
 s.serve_forever()

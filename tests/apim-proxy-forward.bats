@@ -283,3 +283,56 @@ fault	TARGET_CONNECTIVITY	101504	504" ]
 	[[ "$output" == *$'\r\nRateLimit-Policy: "Gold";q=5000;w=60\r\n'* ]]
 	[[ "$output" == *$'\r\nRateLimit: "Gold";r=4999;t='* ]]
 }
+
+@test "load_balance: calls alternate between the endpoints (round robin)" {
+	start_counter b2
+	p2=$BPORT
+	start_counter b1
+	apim-token keys list >/dev/null
+	apim-publish create --name Lb --context /lb --version 1 --endpoint-type load_balance \
+	    --endpoint "http://127.0.0.1:$BPORT/one" --endpoint "http://127.0.0.1:$p2/two" >/dev/null
+	apim-publish resource add Lb:1 GET /x --auth none >/dev/null
+	apim-publish lifecycle Lb:1 publish >/dev/null
+	start_proxy
+	for i in 1 2 3 4; do
+		run -0 pcurl "http://127.0.0.1:$PPORT/lb/1/x"
+		[ "$(st)" = 200 ]
+	done
+	[ "$(cat "$BATS_TEST_TMPDIR/backend-b1.log")" = "GET /one/x
+GET /one/x" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/backend-b2.log")" = "GET /two/x
+GET /two/x" ]
+	wait_lines "$EV" 4
+	run -0 jq -r .destination "$EV"
+	[ "$(sort -u <<<"$output" | wc -l)" -eq 2 ]
+}
+
+@test "failover: a dead primary is skipped and suspended, and used again once it is back" {
+	start_counter primary
+	dead=$BPORT
+	kill "$BPID"
+	wait "$BPID" 2>/dev/null || true
+	start_counter secondary
+	apim-token keys list >/dev/null
+	apim-publish create --name Fo --context /fo --version 1 --endpoint-type failover \
+	    --endpoint "http://127.0.0.1:$dead/p" --endpoint "http://127.0.0.1:$BPORT/s" >/dev/null
+	apim-publish resource add Fo:1 GET /x --auth none >/dev/null
+	apim-publish lifecycle Fo:1 publish >/dev/null
+	start_proxy
+	for i in 1 2 3; do
+		run -0 pcurl "http://127.0.0.1:$PPORT/fo/1/x"
+		[ "$(st)" = 200 ]
+		[ "$(jq -r .backend "$BATS_TEST_TMPDIR/body")" = secondary ]
+	done
+	# the primary comes back on its port: after its suspension it is tried
+	# again and serves (polled for up to 5 s)
+	start_counter primary "$dead"
+	for i in $(seq 100); do
+		run -0 pcurl "http://127.0.0.1:$PPORT/fo/1/x"
+		[ "$(jq -r .backend "$BATS_TEST_TMPDIR/body")" = primary ] && break
+		sleep 0.05
+	done
+	[ "$(st)" = 200 ]
+	[ "$(jq -r .backend "$BATS_TEST_TMPDIR/body")" = primary ]
+	[ "$(jq -r .path "$BATS_TEST_TMPDIR/body")" = /p/x ]
+}

@@ -107,14 +107,15 @@ pcurl() {
 # The JSON "code" of the last pcurl body.
 code_of() { jq -r .code "$BATS_TEST_TMPDIR/body"; }
 
-# start_counter NAME: the counting backend; sets BPORT, BLOG (one line per
-# complete request it received).
+# start_counter NAME [PORT]: the counting backend; sets BPORT, BLOG (one line
+# per complete request it received) and BPID.
 start_counter() {
-	local out="$BATS_TEST_TMPDIR/counter.$1"
+	local out="$BATS_TEST_TMPDIR/counter.$1.$RANDOM"
 	BLOG="$BATS_TEST_TMPDIR/backend-$1.log"
-	: >"$BLOG"
-	python3 "$top/tests/apim-proxy-backend.py" "$BLOG" "$1" >"$out" 2>&1 3>&- &
-	track $!
+	touch "$BLOG"
+	python3 "$top/tests/apim-proxy-backend.py" "$BLOG" "$1" ${2:-} >"$out" 2>&1 3>&- &
+	BPID=$!
+	track $BPID
 	wait_line "$out" '^listening on'
 	BPORT=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$out")
 	[ -n "$BPORT" ]
