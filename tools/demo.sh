@@ -190,6 +190,66 @@ runto "$tmp/apikey" apim-subscribe --as bob apikey mobile --validity 3600 \
     --permitted-ip 127.0.0.0/8
 cut -c1-60 "$tmp/apikey" | sed 's/$/.../'
 
+say "The gateway: a backend on a loopback port, PetStore 2.0.0 pointed at it"
+mkdir -p "$tmp/www/v1"
+printf '[{"id":1,"name":"Rex"},{"id":2,"name":"Tom"}]\n' > "$tmp/www/v1/pets"
+printf '$ python3 -m http.server --bind 127.0.0.1 0 &   # serves v1/pets\n'
+python3 -m http.server --bind 127.0.0.1 --directory "$tmp/www" 0 > "$tmp/backend.out" 2>&1 &
+backend=$!
+gw=
+trap '[ -z "$srv" ] || kill "$srv" 2>/dev/null; kill $gw "$backend" 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
+i=0
+until bport=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$tmp/backend.out") && [ -n "$bport" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { cat "$tmp/backend.out" >&2; exit 69; }
+	sleep 0.05
+done
+run apim-publish update PetStore:2.0.0 --endpoint "http://127.0.0.1:$bport/v1"
+
+say "apim-proxy on a loopback port, writing one event per request"
+printf '$ apim-proxy --listen 127.0.0.1:0 --workers 1 --events events.ndjson &\n'
+apim-proxy --listen 127.0.0.1:0 --workers 1 --events "$tmp/events.ndjson" 2> "$tmp/proxy.err" &
+gw=$!
+i=0
+until gaddr=$(grep -o 'listening on [0-9.:]*' "$tmp/proxy.err" | cut -d' ' -f3) && [ -n "$gaddr" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { cat "$tmp/proxy.err" >&2; exit 69; }
+	sleep 0.05
+done
+echo "listening on $gaddr"
+
+say "The token above was revoked, so the gateway refuses it (401, WSO2's code 900901)"
+shown 'curl -sS -H "Authorization: Bearer $at" http://$gaddr/pets/2.0.0/pets' \
+    curl -sS -H "Authorization: Bearer $at" "http://$gaddr/pets/2.0.0/pets"
+echo
+
+say "A fresh token for bob's application; the call reaches the backend"
+at=$(printf '%s\n' "$cs" | apim-token issue --client-id "$ck" --client-secret-stdin | jq -r .access_token)
+echo '(at is now the new access_token, from apim-token issue)'
+shown 'curl -sS -H "Authorization: Bearer $at" http://$gaddr/pets/pets   # the default version' \
+    curl -sS -H "Authorization: Bearer $at" "http://$gaddr/pets/pets"
+
+say "bob's application moves to the 10PerMin tier: its calls are refused once it has made 10 in a minute"
+run apim-subscribe --as bob app update mobile --tier 10PerMin
+printf '$ %s\n' 'for i in $(seq 20); do curl -sS -i -H "Authorization: Bearer $at" http://$gaddr/pets/2.0.0/pets > last.txt; head -1 last.txt | grep -q " 429 " && break; done'
+i=0
+while [ "$i" -lt 20 ]; do
+	i=$((i + 1))
+	curl -sS -i -H "Authorization: Bearer $at" "http://$gaddr/pets/2.0.0/pets" > "$tmp/last.txt"
+	head -1 "$tmp/last.txt" | grep -q ' 429 ' && break
+done
+echo "(call $i was refused)"
+shown 'cat last.txt' sh -c "tr -d '\r' < '$tmp/last.txt' | grep -v '^Date:'"
+echo
+
+say "The events it wrote: one line per request, the last one the throttled call"
+shown 'jq -c "[.eventType, .proxyResponseCode, .errorType, .errorCode]" events.ndjson' \
+    jq -c '[.eventType, .proxyResponseCode, .errorType, .errorCode]' "$tmp/events.ndjson"
+shown 'tail -1 events.ndjson | jq .' sh -c "tail -1 '$tmp/events.ndjson' | jq ."
+kill "$gw" "$backend"
+wait "$gw" "$backend" 2>/dev/null || true
+gw= backend=
+
 say "Done: the tour ran against a temporary store, now removed."
 
 # ---- analytics: apim-stats on the events (this block belongs to apim-stats;
