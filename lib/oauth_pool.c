@@ -54,7 +54,7 @@ run(void *arg)
 	struct apim_oauth_pool *p = arg;
 
 	/* below the event loops: hashing waits while they have work */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct job *j;

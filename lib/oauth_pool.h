@@ -9,7 +9,7 @@
 
 struct apim_oauth_pool;
 
-/* threads (0: one per CPU, at most 4) run at nice +10, below the loop; at
+/* threads (0: one per CPU, at most 4) run at nice 19, below the loop; at
  * most max_wait jobs wait; a job not started within wait_ms is not run.
  * NULL with the error set. */
 struct apim_oauth_pool *apim_oauth_pool_new(struct apim_loop *l, int threads,
