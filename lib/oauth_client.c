@@ -1,6 +1,7 @@
 /* oauth_client: client authentication (RFC 6749 section 2.3.1) and the slow
  * (PBKDF2) checks of secrets and passwords: a cache of verified secrets,
  * rationing per source, and checks deferred to the caller's threads. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,24 @@ apim_oauth_check_free(struct apim_oauth_check *k)
 	free(k);
 }
 
+/* The source key of a peer address: "a:" and the address, or for IPv6 its
+ * /64 (one host usually has a whole /64 to pick addresses from). */
+static void
+source_addr(const char *peer, char *out, size_t n)
+{
+	unsigned char a[16];
+	char txt[INET6_ADDRSTRLEN];
+
+	if (strchr(peer, ':') && inet_pton(AF_INET6, peer, a) == 1) {
+		memset(a + 8, 0, 8);
+		if (inet_ntop(AF_INET6, a, txt, sizeof txt)) {
+			snprintf(out, n, "a:%s/64", txt);
+			return;
+		}
+	}
+	snprintf(out, n, "a:%s", peer);
+}
+
 /* Check secret against stored, slowly: the answer already given for this
  * request if any, else one check rationed for the sources keys (and the
  * peer).  1 a match, 0 not, -1 error or throttled (rs set), -3 deferred. */
@@ -70,7 +89,7 @@ slow_check(struct apim_oauth *o, const char *secret, const char *stored,
 			return k->it[i].ok;
 	keys[n++] = key;
 	if (o->peer && *o->peer) {
-		snprintf(peer, sizeof peer, "a:%s", o->peer);
+		source_addr(o->peer, peer, sizeof peer);
 		keys[n++] = peer;
 	}
 	keys[n] = NULL;

@@ -1,5 +1,5 @@
 /* tokend: apim-token serve: lib/oauth behind lib/httpd.  Each worker process
- * opens its own store connection and oauth state on first use; new token rows
+ * opens its own store connection and oauth state as it starts; new token rows
  * are written once per event-loop turn, before the answers that carry them.
  * Slow checks run on the worker's hashing threads (lib/oauth_pool), rationed
  * per source by a guard all workers share; the loop never sleeps. */
@@ -320,6 +320,9 @@ on_worker(struct apim_loop *loop, void *arg)
 	if ((srv.pool = apim_oauth_pool_new(loop, 0, CHECKS_WAITING,
 	    CHECK_WAIT_MS)) == NULL)
 		apim_warnx("%s; checking secrets in the loop", apim_err_msg());
+	/* open the store now, before the loop serves anyone (opening may wait
+	 * for a lock); if it fails, the first request tries again */
+	(void)state();
 }
 
 static void
