@@ -130,6 +130,20 @@ throttled() {	# the last answer was 503 for too many checks, with Retry-After
 	[ "$codes" = " 401 401 503 503 503 503 503 503" ]
 }
 
+@test "a secret verified by one worker is remembered by all: guessing it then costs the client nothing" {
+	start_server --workers 2
+	tok 127.0.0.12 ck2:two		# one slow check, in one of the workers
+	[ "$code" = 200 ]
+	tok 127.0.0.13 ck2:bad1
+	tok 127.0.0.13 ck2:bad2
+	tok 127.0.0.13 ck2:bad3
+	throttled			# ck2's checks are spent ...
+	for i in 1 2 3 4 5 6 7 8; do	# ... yet it is never checked again
+		tok 127.0.0.14 ck2:two
+		[ "$code" = 200 ] || { echo "request $i: $code $body"; false; }
+	done
+}
+
 @test "password guessing is rationed per user name, not for other users" {
 	printf 'hunter2\n' | apim-token user add bob --password-stdin
 	printf 'tiger\n' | apim-token user add eve --password-stdin
@@ -237,8 +251,8 @@ throttled() {	# the last answer was 503 for too many checks, with Retry-After
 
 @test "a guard made before fork is shared by the processes (oauth-guard driver)" {
 	run -0 oauth-guard 8
-	[ "$output" = "taken 2 of 8" ]
-	# (a private one would give each process its own burst)
+	[ "$output" = "$(printf 'taken 2 of 8\nknown 1')" ]
+	# (a private one would give each process its own burst and memory)
 	run -0 oauth-guard 8 private
-	[ "$output" = "taken 8 of 8" ]
+	[ "$output" = "$(printf 'taken 8 of 8\nknown 0')" ]
 }
