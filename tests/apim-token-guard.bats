@@ -55,7 +55,8 @@ tok() {
 throttled() {	# the last answer was 503 for too many checks, with Retry-After
 	[ "$code" = 503 ] || { echo "status $code: $body"; return 1; }
 	[ "$(jq -r .error <<<"$body")" = temporarily_unavailable ]
-	[[ $ra =~ ^[0-9]+$ ]] && [ "$ra" -ge 1 ]
+	[[ $ra =~ ^[0-9]+$ ]] || { echo "Retry-After '$ra'"; return 1; }
+	[ "$ra" -ge 1 ]
 }
 
 @test "while one source hammers wrong secrets, other clients' correct requests succeed" {
@@ -255,4 +256,17 @@ throttled() {	# the last answer was 503 for too many checks, with Retry-After
 	# (a private one would give each process its own burst and memory)
 	run -0 oauth-guard 8 private
 	[ "$output" = "$(printf 'taken 8 of 8\nknown 0')" ]
+}
+
+@test "the hashing pool: jobs run on threads, done on the loop; a full queue refuses (oauth-pool driver)" {
+	run -0 oauth-pool 12 4
+	read -r _ acc _ ref _ done _ ran _ onloop _ busy <<<"$output"
+	[ "$((acc + ref))" = 12 ]
+	[ "$acc" -ge 4 ]	# 4 wait, 2 threads run: 6 at most get in
+	[ "$acc" -le 6 ]
+	[ "$ref" -ge 6 ]
+	[ "$done" = "$acc" ]
+	[ "$ran" = "$acc" ]
+	[ "$onloop" = "$acc" ]
+	[ "$busy" = 0 ]
 }
