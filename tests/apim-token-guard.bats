@@ -131,7 +131,7 @@ throttled() {	# the last answer was 503 for too many checks, with Retry-After
 	[ "$codes" = " 401 401 503 503 503 503 503 503" ]
 }
 
-@test "a secret verified by one worker is remembered by all: guessing it then costs the client nothing" {
+@test "a verified secret is remembered (by every worker: see the driver below): guessing it then costs the client nothing" {
 	start_server --workers 2
 	tok 127.0.0.12 ck2:two		# one slow check, in one of the workers
 	[ "$code" = 200 ]
