@@ -577,9 +577,11 @@ write_cb(char *buf, size_t size, size_t nitems, void *arg)
 		apim_http_on_drain(x->c, OUT_LOW, on_drain, x);
 		return CURL_WRITEFUNC_PAUSE;
 	}
+	/* counted first: the write may find the client gone at once, and one
+	 * that closes after the whole response has not left early */
+	x->res.response_bytes += (int64_t)n;
 	if (apim_http_reply_write(x->c, buf, n) < 0)
 		return 0;
-	x->res.response_bytes += (int64_t)n;
 	return n;
 }
 
