@@ -775,10 +775,10 @@ finish(struct xfer *x)
 	apim_loop_timer_stop(u->loop, &x->idle);
 	apim_loop_timer_stop(u->loop, &x->kick);
 	x->c = NULL;
-	if (c != NULL) {
+	if (c != NULL) {	/* body first: cancelling a drain may read on */
+		apim_http_body(c, NULL, NULL);
 		apim_http_on_abort(c, NULL, NULL);
 		apim_http_on_drain(c, 0, NULL, NULL);
-		apim_http_body(c, NULL, NULL);
 	}
 	if (x->aborted) {
 		x->res.aborted = 1;
