@@ -15,7 +15,7 @@ load helper
 	# the store showed a PBKDF2 hash, never the secret itself
 	[[ $output == *'|pbkdf2-sha256$100000$'* ]]
 	# nothing is left running or lying about
-	! pgrep -f 'apim-token serve --listen 127.0.0.1:0 --workers 1' > /dev/null
+	run -1 pgrep -f 'apim-token serve --listen 127.0.0.1:0 --workers 1'
 	re='store: ([^)]*)/apim\.db'
 	[[ $output =~ $re ]]
 	[ ! -e "${BASH_REMATCH[1]}" ]
