@@ -6,15 +6,25 @@
 #   APIM_TEST_JOBS  suites run at once (default: cores + 1, at most 4)
 #   APIM_TEST_TIMEOUT  seconds one suite may take (default 1200)
 #   sh tests/run.sh [SUITE.bats...]   only those suites (lints still run)
-cd "$(dirname "$0")/.." || exit 70
+case $0 in */*) cd "${0%/*}/.." || exit 70 ;; *) cd .. || exit 70 ;; esac
 B=${APIM_BUILD:-build}
-res=$B/tests/results
+res=${APIM_TEST_RESULTS:-$B/tests/results}
 
 # --suite FILE: one suite, run by xargs below; writes NAME.tap, .err, .rc, .time
 if [ "${1:-}" = --suite ]; then
-	n=$(basename "$2" .bats)
+	suite=$2
+	n=$(basename "$suite" .bats)
+	# a bats run inside a bats test (tests/build.bats) must not inherit its
+	# state: its BATS_* variables, exported functions and PATH entry
+	case ${BATS_LIBEXEC:-} in
+	/*) PATH=$(printf '%s' "$PATH" | sed "s|^$BATS_LIBEXEC:||; s|:$BATS_LIBEXEC:|:|g") ;;
+	esac
+	set --
+	for v in $(env | sed -n 's/^\(BATS_[A-Za-z0-9_]*\)=.*/\1/p; s/^\(BASH_FUNC_[^=]*\)=.*/\1/p'); do
+		set -- "$@" -u "$v"
+	done
 	t0=$(date +%s)
-	timeout -k 10 "${APIM_TEST_TIMEOUT:-1200}" bats --tap "$2" \
+	env "$@" timeout -k 10 "${APIM_TEST_TIMEOUT:-1200}" bats --tap "$suite" \
 	    >"$res/$n.tap" 2>"$res/$n.err" </dev/null
 	echo $? >"$res/$n.rc"
 	echo $(($(date +%s) - t0)) >"$res/$n.time"
