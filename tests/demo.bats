@@ -14,9 +14,10 @@ load helper
 	[[ $output == *'{"active":true,'*'{"active":false}'* ]]
 	# the store showed a PBKDF2 hash, never the secret itself
 	[[ $output == *'|pbkdf2-sha256$100000$'* ]]
-	# nothing is left running or lying about
-	run -1 pgrep -f 'apim-token serve --listen 127.0.0.1:0 --workers 1'
+	# nothing is left lying about or running
 	re='store: ([^)]*)/apim\.db'
 	[[ $output =~ $re ]]
 	[ ! -e "${BASH_REMATCH[1]}" ]
+	run -1 pgrep -f 'apim-token serve --listen 127.0.0.1:0 --workers 1'
+	[ "$output" = "" ]
 }

@@ -6,15 +6,17 @@
 #                                          and the command that installs it, 69
 #   sh tools/deps.sh --ensure [GROUP...]  --check; if something is missing and
 #                                          we are root with apt-get, install it
-# GROUP: build, test, bench, fuzz; default build test bench.  A package counts
+# GROUP: build, test, bench, clang (clang with its sanitizer and libFuzzer
+# runtimes: make check-sanitize, make fuzz); default build test bench.  A package counts
 # as present when what it provides is found (a command, a pkg-config module,
 # libFuzzer), so this works outside Debian too.  `make` uses --check build,
-# `make check`/`make demo` --ensure, `make deps` and .ci/run install.
+# `make check`/`make demo`/`make check-sanitize` --ensure, `make deps` and
+# .ci/run install.
 set -u
 mode=install
 case ${1:-} in
 --check | --ensure) mode=${1#--}; shift ;;
--*) echo "usage: deps.sh [--check|--ensure] [build|test|bench|fuzz...]" >&2; exit 64 ;;
+-*) echo "usage: deps.sh [--check|--ensure] [build|test|bench|clang...]" >&2; exit 64 ;;
 esac
 [ $# -gt 0 ] || set -- build test bench
 
@@ -39,7 +41,7 @@ python3 cmd:python3
 systemd cmd:systemd-socket-activate"
 bench="wrk cmd:wrk
 time cmd:/usr/bin/time"
-fuzz="clang cmd:clang
+clang="clang cmd:clang
 libclang-rt-14-dev fuzzer"
 
 present() {
@@ -57,8 +59,8 @@ for g in "$@"; do
 	build) list=$build ;;
 	test) list=$test ;;
 	bench) list=$bench ;;
-	fuzz) list=$fuzz ;;
-	*) echo "deps: unknown group '$g' (build, test, bench, fuzz)" >&2; exit 64 ;;
+	clang) list=$clang ;;
+	*) echo "deps: unknown group '$g' (build, test, bench, clang)" >&2; exit 64 ;;
 	esac
 	missing=$missing$(printf '%s\n' "$list" | while read -r pkg probe; do
 		present "$probe" || printf ' %s' "$pkg"
