@@ -90,9 +90,12 @@ fake_bats() {
 	[ "$output" = "" ]
 }
 
-@test "san-probe runs in the background like a server (APIM_SAN_PROBE=leak plants a report)" {
-	# with the environment of the run: make check-sanitize's log directory;
-	# `APIM_SAN_PROBE=leak make check-sanitize` must fail on this report
+@test "san-probe in the background, its exit status unchecked (like a killed server's)" {
+	# `APIM_SAN_PROBE=leak make check-sanitize` plants a leak report here:
+	# this test cannot see it, only the scan of the log directory does
 	san-probe 2>"$BATS_TEST_TMPDIR/probe.err" &
-	wait $!
+	pid=$!
+	wait "$pid" || true
+	# under a sanitizer the report goes to the log, not to stderr
+	[ ! -s "$BATS_TEST_TMPDIR/probe.err" ]
 }
