@@ -59,6 +59,7 @@ fake_bats() {
 	# the default build only: make with other flags would rebuild build-san
 	[ -z "${APIM_SANITIZE:-}" ] || skip "the sanitizer build has its own flags"
 	run -0 make -C "$top" --no-print-directory -n B="$APIM_BUILD" all
+	echo "$output"
 	[ "$output" = "sh tools/deps.sh --check build" ]
 }
 
