@@ -48,12 +48,21 @@ build-deps:
 	@sh tools/deps.sh --check build
 
 # The compiler and flags of the last build: when they change (CC=, CFLAGS=,
-# WERROR=), everything is rebuilt; when they don't, nothing is.
-FLAGS_NOW := $(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) $(LDLIBS_ALL)
+# WERROR=), everything is rebuilt; when they don't, nothing is.  PREFIX is left
+# out, as before, so that `make install PREFIX=...` (tests/foundation.bats does
+# it while other suites run) never rebuilds build/: build with the PREFIX you
+# install to (make clean; make PREFIX=...).
+FLAGS_NOW := $(CC) $(filter-out -DAPIM_PREFIX=%,$(CPPFLAGS_ALL)) $(CPPFLAGS) \
+	$(CFLAGS) $(WARN) $(LDFLAGS) $(LDLIBS_ALL)
+FLAGS_SQ  := $(subst ','\'',$(FLAGS_NOW))
 ifneq ($(FLAGS_NOW),$(file <$(B)/.flags))
-$(shell mkdir -p $(B))
-$(file >$(B)/.flags,$(FLAGS_NOW))
+FLAGS_CHANGED := FORCE
 endif
+$(B)/.flags: $(FLAGS_CHANGED)
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(FLAGS_SQ)' >$@
+.PHONY: FORCE
+FORCE:
 
 $(B)/lib/%.o: lib/%.c $(B)/.flags | build-deps
 	@mkdir -p $(@D)
