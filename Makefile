@@ -134,7 +134,7 @@ $(B)/fuzz/lib/%.o: lib/%.c | fuzz-deps
 	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -MMD -MP -c -o $@ $<
 
 $(B)/fuzz/%: tests/fuzz/%.c $(FUZZOBJ) | fuzz-deps
-	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -MMD -MP -MF $@.d -o $@ $^ $(LDLIBS_ALL)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -MMD -MP -MF $@.d -o $@ $< $(FUZZOBJ) $(LDLIBS_ALL)
 
 -include $(FUZZOBJ:.o=.d) $(FUZZBIN:=.d)
 

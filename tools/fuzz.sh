@@ -20,7 +20,7 @@ for h in "$@"; do
 		echo "ok, $(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/$n.log") runs"
 	else
 		echo "FAILED (log: $dir/$n.log)"
-		grep -E '^(==[0-9]+==|SUMMARY|.*runtime error|artifact_prefix|Test unit written)' \
+		grep -E '^(==[0-9]+==|SUMMARY|.*runtime error|check failed|artifact_prefix|Test unit written)' \
 		    "$dir/$n.log" | head -20
 		failed="$failed $n"
 	fi

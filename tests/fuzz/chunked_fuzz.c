@@ -4,6 +4,7 @@
  * call must keep http.h's contract (*used set and within the input, data
  * inside what was used).  Built and run by `make fuzz`. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
+/* a broken contract: say which, then crash so libFuzzer keeps the input */
+#define check(c) do { if (!(c)) { fprintf(stderr, "check failed: %s:%d: %s\n", \
+	__FILE__, __LINE__, #c); abort(); } } while (0)
 
 /* Decode in[0..n) in pieces of at most step bytes; the decoded body goes to
  * out (n bytes of room); returns the final status, *outn the body length. */

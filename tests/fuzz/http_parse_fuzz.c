@@ -2,6 +2,7 @@
  * the chunked decoder has chunked_fuzz.c.  Checks the return contracts, not
  * just crashes: see the comments below.  Built and run by `make fuzz`. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,12 +10,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
+/* a broken contract: say which, then crash so libFuzzer keeps the input */
+#define check(c) do { if (!(c)) { fprintf(stderr, "check failed: %s:%d: %s\n", \
+	__FILE__, __LINE__, #c); abort(); } } while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

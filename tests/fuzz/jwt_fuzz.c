@@ -25,12 +25,9 @@ static sqlite3 *db;
 static char kid[APIM_KID_MAX];
 static char *good;	/* a valid token */
 
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
+/* a broken contract: say which, then crash so libFuzzer keeps the input */
+#define check(c) do { if (!(c)) { fprintf(stderr, "check failed: %s:%d: %s\n", \
+	__FILE__, __LINE__, #c); abort(); } } while (0)
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
