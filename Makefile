@@ -1,7 +1,7 @@
 # apim: build, check, install, demo, fuzz.  Plain make; dependencies via pkg-config.
 #   make                  build/bin/* and build/tests/*; never installs anything:
 #                         if a compiler or library is missing it says which
-#                         Debian packages to install, and stops (69)
+#                         Debian packages to install, and stops
 #   make deps             install the missing Debian packages (as root)
 #   make check            every suite; as root, installs missing packages first
 #                         (SUITES="tests/a.bats ..." runs only those)
