@@ -24,6 +24,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static sqlite3 *db;
 static char kid[APIM_KID_MAX];
 static char *good;	/* a valid token */
+static char dir[] = "/tmp/apim-jwt-fuzz.XXXXXX";
+
+/* the temporary store and its keys go when the run ends normally */
+static void
+cleanup(void)
+{
+	char cmd[64];
+
+	apim_store_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "jwt_fuzz: cannot remove %s\n", dir);
+}
 
 /* a broken contract: say which, then crash so libFuzzer keeps the input */
 #define check(c) do { if (!(c)) { fprintf(stderr, "check failed: %s:%d: %s\n", \
@@ -32,7 +45,6 @@ static char *good;	/* a valid token */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/apim-jwt-fuzz.XXXXXX";
 	char path[256];
 	json_t *c;
 
@@ -43,6 +55,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	check(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/apim.db", dir);
 	check((db = apim_store_open(path, 0)) != NULL);
+	atexit(cleanup);
 	check(apim_signkey_generate(db, "ES256", kid) == 0);
 	c = json_pack("{s:s, s:I}", "sub", "fuzz", "exp", (json_int_t)4000000000);
 	check((good = apim_jwt_sign(db, c, "at+jwt")) != NULL);
