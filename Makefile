@@ -1,4 +1,17 @@
-# apim: build, check, install, demo.  Plain make; dependencies via pkg-config.
+# apim: build, check, install, demo, fuzz.  Plain make; dependencies via pkg-config.
+#   make                  build/bin/* and build/tests/*; never installs anything:
+#                         if a compiler or library is missing it says which
+#                         Debian packages to install, and stops
+#   make deps             install the missing Debian packages (as root)
+#   make check            every suite; as root, installs missing packages first
+#                         (SUITES="tests/a.bats ..." runs only those)
+#   make check-sanitize   the suites against an ASan+UBSan build; any sanitizer
+#                         report, in any process's log, fails it
+#   make fuzz             build tests/fuzz/*_fuzz.c with libFuzzer and run each
+#                         for FUZZ_SECONDS (default 10)
+#   WERROR=1              warnings are errors: the default in a git checkout and
+#                         in CI; WERROR=0 (the default in a release tarball)
+#                         lets a newer compiler's new warnings through
 PREFIX  ?= /usr/local
 DESTDIR ?=
 B       := build
@@ -7,7 +20,9 @@ PKGS    := sqlite3 jansson yaml-0.1 openssl libcurl
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WERROR  ?= $(if $(wildcard .git),1,0)
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	$(if $(filter 1,$(WERROR)),-Werror)
 CPPFLAGS_ALL = -D_GNU_SOURCE -DAPIM_VERSION='"$(VERSION)"' \
 	-DAPIM_PREFIX='"$(PREFIX)"' -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -19,17 +34,41 @@ TESTSRC := $(wildcard tests/unit/*.c)
 TESTBIN := $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
 MANS    := $(wildcard man/*.[1-9])
 
-.PHONY: all deps check check-sanitize demo install clean lint bench
+.PHONY: all deps build-deps check check-sanitize demo install clean lint bench fuzz
 all: $(PROGS) $(TESTBIN)
+
+# objects are kept (not intermediates), so a no-op make relinks nothing
+.SECONDARY:
 
 deps:
 	@sh tools/deps.sh
 
-$(B)/lib/%.o: lib/%.c | deps
+# only reports: building never installs
+build-deps:
+	@sh tools/deps.sh --check build
+
+# The compiler and flags of the last build: when they change (CC=, CFLAGS=,
+# WERROR=), everything is rebuilt; when they don't, nothing is.  PREFIX is left
+# out, as before, so that `make install PREFIX=...` (tests/foundation.bats does
+# it while other suites run) never rebuilds build/: build with the PREFIX you
+# install to (make clean; make PREFIX=...).
+FLAGS_NOW := $(CC) $(filter-out -DAPIM_PREFIX=%,$(CPPFLAGS_ALL)) $(CPPFLAGS) \
+	$(CFLAGS) $(WARN) $(LDFLAGS) $(LDLIBS_ALL)
+FLAGS_SQ  := $(subst ','\'',$(FLAGS_NOW))
+ifneq ($(FLAGS_NOW),$(file <$(B)/.flags))
+FLAGS_CHANGED := FORCE
+endif
+$(B)/.flags: $(FLAGS_CHANGED)
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(FLAGS_SQ)' >$@
+.PHONY: FORCE
+FORCE:
+
+$(B)/lib/%.o: lib/%.c $(B)/.flags | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
-$(B)/bin/%.o: bin/%.c | deps
+$(B)/bin/%.o: bin/%.c $(B)/.flags | build-deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
@@ -37,31 +76,78 @@ $(B)/libapim.a: $(LIBOBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/bin/%: $(B)/bin/%.o $(B)/libapim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(B)/bin/%: $(B)/bin/%.o $(B)/libapim.a $(B)/.flags
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(B)/bin/$*.o $(B)/libapim.a $(LDLIBS_ALL)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libapim.a | deps
+$(B)/tests/%: tests/unit/%.c $(B)/libapim.a $(B)/.flags | build-deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $@.d -o $@ $< $(B)/libapim.a $(LDLIBS_ALL)
 
--include $(LIBOBJ:.o=.d) $(PROGS:=.d)
+-include $(LIBOBJ:.o=.d) $(PROGS:=.d) $(TESTBIN:=.d)
 
 lint:
 	mandoc -Tlint -W warning $(MANS)
+	python3 tools/bats-lint tests/*.bats tests/*.bash
 
-check: all
-	@sh tests/run.sh
+# make check and make demo are the README's two commands: as root on Debian
+# they install what is missing first (tools/deps.sh --ensure); otherwise they
+# name it and stop.
+check:
+	@sh tools/deps.sh --ensure build test
+	@$(MAKE) --no-print-directory all
+	@sh tests/run.sh $(SUITES)
 
 # The same suites against an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# Every instrumented process (background servers too) writes its reports to
+# build-san/san-logs/; tests/run.sh fails if any report is there and prints it.
+# clang, because GCC's UBSan ignores log_path when ASan is linked too (its
+# reports would only reach each process's stderr); SAN_CC=gcc still works,
+# with that hole.
+SAN_CC   ?= clang
+# pointer-overflow stays recoverable so that tools/ubsan.supp can name open
+# findings one by one; a suppressed report is not written at all, any other
+# still fails the run.
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
+	-fno-sanitize-recover=undefined -fsanitize-recover=pointer-overflow
+SANLOGS  := $(CURDIR)/build-san/san-logs
 check-sanitize:
-	@$(MAKE) --no-print-directory B=build-san CFLAGS="$(SANFLAGS)" LDFLAGS="$(SANFLAGS)" all
-	@APIM_BUILD=$(CURDIR)/build-san APIM_SANITIZE=1 \
-	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	    sh tests/run.sh
+	@sh tools/deps.sh --ensure build test clang
+	@$(MAKE) --no-print-directory B=build-san CC="$(SAN_CC)" CFLAGS="$(SANFLAGS)" LDFLAGS="$(SANFLAGS)" all
+	@APIM_BUILD=$(CURDIR)/build-san APIM_SANITIZE=1 APIM_SAN_LOGS=$(SANLOGS) \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:log_path=$(SANLOGS)/asan \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SANLOGS)/ubsan:suppressions=$(CURDIR)/tools/ubsan.supp \
+	    sh tests/run.sh $(SUITES)
 
-demo: all
+# libFuzzer harnesses: every tests/fuzz/NAME_fuzz.c, linked with the library
+# built by clang with the same sanitizers; seeds in tests/fuzz/NAME/ (read
+# only: new inputs go to $(B)/fuzz/corpus/NAME, crashes to $(B)/fuzz/).
+FUZZ_SECONDS ?= 10
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZSRC  := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZBIN  := $(FUZZSRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZOBJ  := $(LIBSRC:lib/%.c=$(B)/fuzz/lib/%.o)
+
+$(B)/fuzz/lib/%.o: lib/%.c | fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZOBJ) | fuzz-deps
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -MMD -MP -MF $@.d -o $@ $< $(FUZZOBJ) $(LDLIBS_ALL)
+
+-include $(FUZZOBJ:.o=.d) $(FUZZBIN:=.d)
+
+.PHONY: fuzz-deps fuzz-build
+fuzz-deps:
+	@sh tools/deps.sh --check build clang
+fuzz-build: $(FUZZBIN)
+fuzz: fuzz-build
+	@sh tools/fuzz.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZBIN)
+
+demo:
+	@sh tools/deps.sh --ensure build test
+	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh
 
 bench: all

@@ -292,7 +292,9 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	# last_exp_ms covers the token's exp, rounded up to a minute
 	exp=$(jwt_part "$at1" 2 | jq .exp)
 	le=$(sqlite3 "$APIM_DB" "select last_exp_ms from signing_key where kid = '$k1'")
-	[ "$le" -ge $((exp * 1000)) ] && [ "$le" -le $((exp * 1000 + 60000)) ] && [ $((le % 60000)) = 0 ]
+	[ "$le" -ge $((exp * 1000)) ]
+	[ "$le" -le $((exp * 1000 + 60000)) ]
+	[ $((le % 60000)) = 0 ]
 	# once that time has passed the key leaves the JWKS by itself
 	sqlite3 "$APIM_DB" "update signing_key set last_exp_ms = 1000 where kid = '$k1'"
 	[ "$(apim-token jwks | jq -r '.keys[].kid' | paste -sd,)" = "$k2" ]

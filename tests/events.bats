@@ -211,7 +211,8 @@ load helper
 	good=$(( ${#lines[@]} - 1 ))
 	[ "${#stderr_lines[@]}" -eq $(( 20000 - good )) ]
 	# a corpus that exercises both sides
-	[ "$good" -gt 1000 ] && [ "${#stderr_lines[@]}" -gt 1000 ]
+	[ "$good" -gt 1000 ]
+	[ "${#stderr_lines[@]}" -gt 1000 ]
 	printf '%s\n' "${lines[@]:0:good}" | cut -d' ' -f1 > "$BATS_TEST_TMPDIR/good"
 	jq -R -r 'try (fromjson | type) catch "bad"' "$f" | grep -n . | sed -n 's/^\([0-9]*\):object$/\1/p' > "$BATS_TEST_TMPDIR/objects"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/objects")" -ge "$good" ]

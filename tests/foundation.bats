@@ -186,7 +186,13 @@ hold_lock() {
 	lockpid=$!
 	exec 8> "$BATS_TEST_TMPDIR/lock.fifo"
 	echo "BEGIN IMMEDIATE; INSERT INTO user VALUES('holder','x',0); SELECT 'locked';" >&8
-	while ! grep -q locked "$BATS_TEST_TMPDIR/lock.out"; do sleep 0.05; done
+	local i
+	for i in $(seq 100); do
+		grep -q locked "$BATS_TEST_TMPDIR/lock.out" && return 0
+		sleep 0.05
+	done
+	echo "the lock holder never said locked: $(cat "$BATS_TEST_TMPDIR/lock.out")"
+	return 1
 }
 release_lock() {
 	echo "COMMIT;" >&8

@@ -13,8 +13,12 @@ run_examples() { "$top/tools/man-examples.sh" "$@"; }
 	[ "$output" = "good.7: 11 commands ran" ]
 	# the background child was killed at the end (gone, or a zombie)
 	[ -s "$PIDFILE" ]
-	sleep 0.2
-	st=$(ps -o stat= -p "$(cat "$PIDFILE")" || true)
+	for _ in $(seq 100); do
+		st=$(ps -o stat= -p "$(cat "$PIDFILE")" || true)
+		[ -z "$st" ] && break
+		[[ "$st" == Z* ]] && break
+		sleep 0.05
+	done
 	[ -z "$st" ] || [[ "$st" == Z* ]]
 }
 

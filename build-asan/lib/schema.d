@@ -1,2 +1,0 @@
-build-asan/lib/schema.o: lib/schema.c lib/schema.h
-lib/schema.h:

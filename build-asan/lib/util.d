@@ -1,3 +1,0 @@
-build-asan/lib/util.o: lib/util.c lib/err.h lib/util.h
-lib/err.h:
-lib/util.h:
