@@ -342,7 +342,7 @@ process(struct apim_http_conn *c)
 {
 	struct httpd_server *s = c->s;
 	size_t avail = c->in.len - c->roff;
-	char *in = c->in.data + c->roff;
+	char *in = c->in.data ? c->in.data + c->roff : NULL;
 
 	if (c->state == ST_HEAD) {
 		struct apim_http_head h;
