@@ -264,6 +264,12 @@ line(struct engine *e, struct src *s, const char *p, size_t n)
 		n--;
 	if (n == 0)
 		return;
+	if (n > APIM_EVENT_LINE_MAX) {
+		e->bad++;
+		apim_warnx("%s:%ld: line longer than %d bytes", s->path ? s->path :
+		    "stdin", s->lineno, APIM_EVENT_LINE_MAX);
+		return;
+	}
 	if (n + 1 > e->pcap) {
 		e->pcap = n + 1;
 		free(e->pbuf);
@@ -401,11 +407,17 @@ follow(struct engine *e, struct src *s, int n)
 				src_last(e, &s[i]);
 				close(s[i].fd);
 				s[i].fd = -1;
-				if (src_open(&s[i]) == 0)
+				if (src_open(&s[i]) == 0) {
+					apim_warnx("'%s' was replaced: following the new file",
+					    s[i].path);
 					progress++;
+				}
 			} else if (st.st_size < s[i].off) {
+				apim_warnx("'%s' was truncated: reading from the start",
+				    s[i].path);
 				lseek(s[i].fd, 0, SEEK_SET);
 				s[i].off = 0;
+				s[i].lineno = 0;
 				apim_buf_reset(&s[i].buf);
 				s[i].skipping = 0;
 				progress++;
