@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "counter.h"
 #include "err.h"
 #include "throttle.h"
@@ -20,6 +22,7 @@ usage(void)
 	    "       throttle-check spin COUNTERS KEY\n"
 	    "       throttle-check req DB N [FIELD=VALUE...]\n"
 	    "       throttle-check watch DB STATUS [FIELD=VALUE...]\n"
+	    "       throttle-check sqlite DB N\n"
 	    "       throttle-check bench DB N [FIELD=VALUE...]\n");
 	exit(64);
 }
@@ -149,6 +152,53 @@ main(int argc, char **argv)
 		apim_throttle_close(t);
 		return 0;
 	}
+	if (strcmp(argv[1], "sqlite") == 0 && argc == 4) {
+		/* the baseline: a check of 4 keys as one SQLite transaction of 4
+		 * conditional upserts (WAL, synchronous=NORMAL, as the store) */
+		static const char *const keys[] = { "api:a1", "resource:a1:GET /x",
+		    "sub:s1", "app:p1:bob" };
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		int64_t n = num(argv[3]), i;
+		struct timespec t0, t1, c0, c1;
+		double sec, cpu;
+		int k;
+
+		if (sqlite3_open(argv[2], &db) != SQLITE_OK)
+			return 74;
+		sqlite3_busy_timeout(db, 10000);
+		sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		    "CREATE TABLE IF NOT EXISTS ctr (k TEXT PRIMARY KEY, w INTEGER, "
+		    "n INTEGER)", NULL, NULL, NULL);
+		if (sqlite3_prepare_v2(db, "INSERT INTO ctr VALUES (?1, ?2, 1) "
+		    "ON CONFLICT (k) DO UPDATE SET n = CASE WHEN w = ?2 THEN n + 1 "
+		    "ELSE 1 END, w = ?2 WHERE n < 4000000000 OR w <> ?2", -1, &st,
+		    NULL) != SQLITE_OK)
+			return 70;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; i < n; i++) {
+			while (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+				;
+			for (k = 0; k < 4; k++) {
+				sqlite3_bind_text(st, 1, keys[k], -1, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 2, apim_now_ms() / 2592000000LL);
+				sqlite3_step(st);
+				sqlite3_reset(st);
+			}
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+		sec = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+		printf("%" PRId64 " checks in %.3f s: %.0f checks/s, %.0f ns each, "
+		    "%.0f ns CPU each\n", n, sec, (double)n / sec, sec * 1e9 / (double)n,
+		    cpu * 1e9 / (double)n);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		return 0;
+	}
 	if (strcmp(argv[1], "reset") == 0 && argc == 4) {
 		struct apim_counter *c = apim_counter_open(argv[2], 0);
 
@@ -163,7 +213,7 @@ main(int argc, char **argv)
 		struct apim_throttle_res res;
 		struct apim_throttle *t;
 		int64_t n = num(argv[3]), i, ok = 0;
-		struct timespec t0, t1;
+		struct timespec t0, t1, c0, c1;
 		int a;
 
 		memset(&rq, 0, sizeof rq);
@@ -171,6 +221,7 @@ main(int argc, char **argv)
 			field(&rq, argv[a]);
 		if ((t = apim_throttle_open(argv[2], NULL)) == NULL)
 			return apim_err_report();
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (i = 0; i < n; i++) {
 			if (apim_throttle_check(t, &rq, &res) == -1)
@@ -178,12 +229,16 @@ main(int argc, char **argv)
 			ok += res.allow;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 		if (strcmp(argv[1], "bench") == 0) {
 			double s = (double)(t1.tv_sec - t0.tv_sec) +
 			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			double cpu = (double)(c1.tv_sec - c0.tv_sec) +
+			    (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
 
-			printf("%" PRId64 " checks in %.3f s: %.0f checks/s, %.0f ns each\n",
-			    n, s, (double)n / s, s * 1e9 / (double)n);
+			printf("%" PRId64 " checks in %.3f s: %.0f checks/s, %.0f ns each, "
+			    "%.0f ns CPU each\n", n, s, (double)n / s, s * 1e9 / (double)n,
+			    cpu * 1e9 / (double)n);
 		} else {
 			printf("admitted %" PRId64 " refused %" PRId64 "\n", ok, n - ok);
 			printf("last: allow=%d exceeded=%d status=%d code=%d retry=%" PRId64
