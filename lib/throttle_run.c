@@ -311,8 +311,12 @@ pump(struct engine *e, struct src *s)
 		s->off += got;
 		start = 0;
 		for (i = s->buf.len; i < s->buf.len + (size_t)got; i++) {
-			if (s->buf.data[i] != '\n')
-				continue;
+			char *nl = memchr(s->buf.data + i, '\n',
+			    s->buf.len + (size_t)got - i);
+
+			if (nl == NULL)
+				break;
+			i = (size_t)(nl - s->buf.data);
 			if (s->skipping) {
 				s->skipping = 0;
 				s->lineno++;
