@@ -766,9 +766,9 @@ apim_throttle_check(struct apim_throttle *t, const struct apim_throttle_req *rq,
 
 		t->checked_mono = mono;
 		if (v != t->data_version) {
-			t->data_version = v;
 			if (load(t) == -1)
-				return -1;
+				return -1;	/* tried again at the next check */
+			t->data_version = v;
 		}
 	}
 	ck.n = 0;	/* the taken slots are filled as used: no memset */

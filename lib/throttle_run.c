@@ -435,6 +435,27 @@ follow(struct engine *e, struct src *s, int n)
 	return 0;
 }
 
+static void
+engine_free(struct engine *e)
+{
+	size_t j;
+	int i;
+
+	for (i = 0; i < e->nrule; i++) {
+		free(e->rule[i].name);
+		apim_rules_tmpl_free(e->rule[i].tmpl);
+		apim_expr_free(e->rule[i].where);
+	}
+	free(e->rule);
+	for (j = 0; j < e->tabcap; j++)
+		free(e->tab[j].key);
+	free(e->tab);
+	for (j = 0; j < e->npend; j++)
+		free(e->pend[j].key);
+	free(e->pend);
+	free(e->pbuf);
+}
+
 int
 apim_throttle_run(struct apim_ctx *ctx, struct apim_args *a)
 {
@@ -479,11 +500,17 @@ apim_throttle_run(struct apim_ctx *ctx, struct apim_args *a)
 		if (rc == 0)
 			rc = flush(&e);
 	}
-	if (rc == -1)
+	for (i = 0; i < (a->npos ? a->npos : 1); i++)
+		apim_buf_free(&s[i].buf);
+	free(s);
+	if (rc == -1) {
+		engine_free(&e);
 		return -1;
+	}
 	fflush(stdout);
 	fprintf(stderr, "%s: %ld events, %ld bad lines, %ld decisions\n", apim_prog(),
 	    e.events, e.bad, e.decisions);
+	engine_free(&e);
 	return 0;
 }
 
