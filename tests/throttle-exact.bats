@@ -233,3 +233,10 @@ req() { throttle-check req "$APIM_DB" "$@"; }
 	run -0 throttle-check exact "$ctr" z 3000 "$T0"
 	[ "$output" = "3000 keys, 0 wrong" ]
 }
+
+@test "a bytes quota counts the request bodies" {
+	apim-throttle policy add Kilo --kind application --bytes 1000 --per minute >/dev/null
+	run -0 req 5 app=p1 apptier=Kilo user=bob bytes=300 now=$T0
+	[ "${lines[0]}" = "admitted 3 refused 2" ]
+	[ "${lines[3]}" = 'RateLimit: "Kilo";r=100;t=60' ]
+}
