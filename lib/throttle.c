@@ -38,6 +38,7 @@ struct cond {
 	unsigned char lo[16], hi[16];
 	int invert;
 	int64_t quota, period_ms;
+	char *item;		/* RateLimit-Policy item: "Name";q=N;w=S */
 };
 
 struct pol {
@@ -47,6 +48,8 @@ struct pol {
 	int64_t quota, period_ms, burst, burst_ms;
 	int ncond;
 	struct cond *cond;
+	char *qname;		/* the name as an sf-string */
+	char *item_q, *item_b;	/* RateLimit-Policy items of quota and burst */
 };
 
 struct deny {
@@ -105,6 +108,34 @@ ip_parse(const char *s, unsigned char out[16])
 	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -1;
 }
 
+/* The name as an sf-string: printable ASCII, '"' and '\\' escaped, any
+ * other byte as '?'. */
+static char *
+sf_quote(const char *s)
+{
+	struct apim_buf b = APIM_BUF_INIT;
+
+	apim_buf_addc(&b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			apim_buf_addc(&b, '\\');
+		apim_buf_addc(&b, c >= 0x20 && c < 0x7f ? c : '?');
+	}
+	apim_buf_addc(&b, '"');
+	return apim_buf_detach(&b, NULL);
+}
+
+static char *
+sf_item_new(const char *qname, int64_t q, int64_t period_ms)
+{
+	struct apim_buf b = APIM_BUF_INIT;
+
+	apim_buf_addf(&b, "%s;q=%" PRId64 ";w=%" PRId64, qname, q, period_ms / 1000);
+	return apim_buf_detach(&b, NULL);
+}
+
 static void
 catalogue_free(struct apim_throttle *t)
 {
@@ -115,7 +146,11 @@ catalogue_free(struct apim_throttle *t)
 			if (t->pol[i].cond[j].has_re)
 				regfree(&t->pol[i].cond[j].re);
 			free(t->pol[i].cond[j].name);
+			free(t->pol[i].cond[j].item);
 		}
+		free(t->pol[i].qname);
+		free(t->pol[i].item_q);
+		free(t->pol[i].item_b);
 		free(t->pol[i].cond);
 		free(t->pol[i].name);
 	}
@@ -184,6 +219,9 @@ load(struct apim_throttle *t)
 			p->unlimited = 1;
 		if (p->burst_ms <= 0)
 			p->burst = 0;
+		p->qname = sf_quote(p->name);
+		p->item_q = sf_item_new(p->qname, p->quota, p->period_ms);
+		p->item_b = sf_item_new(p->qname, p->burst, p->burst_ms);
 	}
 	sqlite3_finalize(st);
 	if (rc == -1)
@@ -223,6 +261,7 @@ load(struct apim_throttle *t)
 			continue;
 		}
 		c.name = apim_strdup(apim_store_text(st, 3));
+		c.item = sf_item_new(p->qname, c.quota, c.period_ms);
 		p->cond = apim_xreallocarray(p->cond, (size_t)p->ncond + 1, sizeof *p->cond);
 		p->cond[p->ncond++] = c;
 	}
@@ -259,6 +298,7 @@ load(struct apim_throttle *t)
 		goto fail;
 	st = apim_store_prep(db, "SELECT r.name, r.key_template, d.key, d.until_ms "
 	    "FROM decision d JOIN rule r ON r.name = d.rule WHERE d.until_ms > ? "
+	    "AND r.enabled = 1 "
 	    "ORDER BY r.name", "I", apim_now_ms());
 	if (st == NULL)
 		goto fail;
@@ -459,10 +499,10 @@ cond_match(const struct cond *c, const struct apim_throttle_req *rq)
 
 /* ---- counting ---- */
 
-#define TAKEN_MAX 16
+#define TAKEN_MAX 40	/* > 2 + APIM_THROTTLE_GROUPS_MAX + 3 */
 struct taken {
 	char key[APIM_NAME_MAX + 96];
-	const char *name;
+	const char *qname, *item;
 	int64_t limit, period_ms, cost;
 	struct apim_count cnt;
 };
@@ -476,21 +516,35 @@ struct check {
 	struct taken tk[TAKEN_MAX];
 };
 
-/* Append the decimal digits of v to out[cap] at *n (cut if full). */
+/* Append the decimal digits of v to out[cap] at *n (cut if full), two
+ * digits a step. */
 static void
 add_int(char *out, size_t cap, size_t *n, int64_t v)
 {
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
 	char d[24];
-	int i = 0;
+	int i = 24;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	do
-		d[i++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
+	while (u >= 100) {
+		unsigned k = (unsigned)(u % 100) * 2;
+
+		u /= 100;
+		d[--i] = pairs[k + 1];
+		d[--i] = pairs[k];
+	}
+	if (u >= 10) {
+		d[--i] = pairs[u * 2 + 1];
+		d[--i] = pairs[u * 2];
+	} else
+		d[--i] = (char)('0' + u);
 	if (v < 0)
-		d[i++] = '-';
-	while (i > 0 && *n + 1 < cap)
-		out[(*n)++] = d[--i];
+		d[--i] = '-';
+	while (i < 24 && *n + 1 < cap)
+		out[(*n)++] = d[i++];
 }
 
 /* A counter key from fmt with only %s and %d: snprintf costs too much in
@@ -519,25 +573,29 @@ kfmt(char *out, size_t cap, const char *fmt, va_list ap)
 /* Take one limit; 1 admitted, 0 refused (res filled, earlier takes given
  * back), -1 error. */
 static int
-take(struct check *ck, const char *name, int64_t limit, int64_t period_ms,
-    int64_t cost, int stop, int code, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 9, 10)));
+take(struct check *ck, const char *qname, const char *item, int64_t limit,
+    int64_t period_ms, int64_t cost, int stop, int code, const char *reason,
+    const char *fmt, ...) __attribute__((format(printf, 10, 11)));
 
 static int
-take(struct check *ck, const char *name, int64_t limit, int64_t period_ms,
-    int64_t cost, int stop, int code, const char *reason, const char *fmt, ...)
+take(struct check *ck, const char *qname, const char *item, int64_t limit,
+    int64_t period_ms, int64_t cost, int stop, int code, const char *reason,
+    const char *fmt, ...)
 {
 	struct taken *tk;
 	va_list ap;
 	int rc, i;
 
-	if (ck->n >= TAKEN_MAX)
-		return 1;
+	if (ck->n >= TAKEN_MAX) {
+		apim_err_set(APIM_SOFTWARE, "too many limits for one request");
+		return -1;
+	}
 	tk = &ck->tk[ck->n];
 	va_start(ap, fmt);
 	kfmt(tk->key, sizeof tk->key, fmt, ap);
 	va_end(ap);
-	tk->name = name;
+	tk->qname = qname;
+	tk->item = item;
 	tk->limit = limit;
 	tk->period_ms = period_ms;
 	tk->cost = cost;
@@ -576,53 +634,41 @@ take(struct check *ck, const char *name, int64_t limit, int64_t period_ms,
 	return 0;
 }
 
-/* Append to out[cap] at *len an sf-string of s (printable ASCII, '"' and
- * '\\' escaped, anything else '?') then the printf text; cut if full. */
 static void
-sf_item(char *out, size_t cap, size_t *len, const char *s, const char *k1,
-    int64_t a, const char *k2, int64_t b)
+add_str(char *out, size_t cap, size_t *n, const char *s)
 {
-	size_t n = *len;
+	size_t l = strlen(s);
 
-	if (n && n + 2 < cap) {
-		out[n++] = ',';
-		out[n++] = ' ';
-	}
-	if (n + 1 < cap)
-		out[n++] = '"';
-	for (; *s && n + 3 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			out[n++] = '\\';
-		out[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	if (n + 1 < cap)
-		out[n++] = '"';
-	for (; *k1 && n + 1 < cap; k1++)
-		out[n++] = *k1;
-	add_int(out, cap, &n, a);
-	for (; *k2 && n + 1 < cap; k2++)
-		out[n++] = *k2;
-	add_int(out, cap, &n, b);
-	out[n] = '\0';
-	*len = n;
+	if (*n + l + 1 > cap)
+		l = cap - 1 - *n;
+	memcpy(out + *n, s, l);
+	*n += l;
 }
 
 static void
 headers(struct check *ck)
 {
-	size_t pl = 0, rl = 0;
+	char *p = ck->res->ratelimit_policy, *r = ck->res->ratelimit;
+	size_t pl = 0, rl = 0, pc = sizeof ck->res->ratelimit_policy,
+	    rc = sizeof ck->res->ratelimit;
 	int i;
 
 	for (i = 0; i < ck->n; i++) {
 		struct taken *tk = &ck->tk[i];
 
-		sf_item(ck->res->ratelimit_policy, sizeof ck->res->ratelimit_policy,
-		    &pl, tk->name, ";q=", tk->limit, ";w=", tk->period_ms / 1000);
-		sf_item(ck->res->ratelimit, sizeof ck->res->ratelimit, &rl, tk->name,
-		    ";r=", tk->cnt.remaining, ";t=", (tk->cnt.reset_ms + 999) / 1000);
+		if (i > 0) {
+			add_str(p, pc, &pl, ", ");
+			add_str(r, rc, &rl, ", ");
+		}
+		add_str(p, pc, &pl, tk->item);
+		add_str(r, rc, &rl, tk->qname);
+		add_str(r, rc, &rl, ";r=");
+		add_int(r, rc, &rl, tk->cnt.remaining);
+		add_str(r, rc, &rl, ";t=");
+		add_int(r, rc, &rl, (tk->cnt.reset_ms + 999) / 1000);
 	}
+	p[pl] = '\0';
+	r[rl] = '\0';
 }
 
 /* The request's fields as an event, for decision key templates. */
@@ -662,13 +708,13 @@ counted(struct check *ck)
 			if (!cond_match(c, rq))
 				continue;
 			matched = 1;
-			if ((rc = take(ck, p->name, c->quota, c->period_ms, 1, 1,
+			if ((rc = take(ck, p->qname, c->item, c->quota, c->period_ms, 1, 1,
 			    APIM_THROTTLE_API, "API policy condition", "group:%s:%d",
 			    rq->api_id, c->id)) != 1)
 				return rc;
 		}
 		cost = p->bytes ? rq->bytes : 1;
-		if (!matched && !p->unlimited && (rc = take(ck, p->name, p->quota,
+		if (!matched && !p->unlimited && (rc = take(ck, p->qname, p->item_q, p->quota,
 		    p->period_ms, cost, 1, APIM_THROTTLE_API, "API policy", "api:%s",
 		    rq->api_id)) != 1)
 			return rc;
@@ -676,22 +722,22 @@ counted(struct check *ck)
 	if (!empty(rq->api_id) && !empty(rq->resource) &&
 	    ((p = pol_find(t, 'p', rq->resource_policy)) != NULL ||
 	    (p = pol_find(t, 's', rq->resource_policy)) != NULL) && !p->unlimited &&
-	    (rc = take(ck, p->name, p->quota, p->period_ms, p->bytes ? rq->bytes : 1,
+	    (rc = take(ck, p->qname, p->item_q, p->quota, p->period_ms, p->bytes ? rq->bytes : 1,
 	    1, APIM_THROTTLE_API, "resource policy", "resource:%s:%s %s", rq->api_id,
 	    empty(rq->verb) ? "-" : rq->verb, rq->resource)) != 1)
 		return rc;
 	if (!empty(rq->sub_id) && (p = pol_find(t, 's', rq->sub_tier)) != NULL) {
-		if (p->burst > 0 && (rc = take(ck, p->name, p->burst, p->burst_ms, 1, 1,
+		if (p->burst > 0 && (rc = take(ck, p->qname, p->item_b, p->burst, p->burst_ms, 1, 1,
 		    APIM_THROTTLE_BURST, "subscription burst", "burst:%s",
 		    rq->sub_id)) != 1)
 			return rc;
-		if (!p->unlimited && (rc = take(ck, p->name, p->quota, p->period_ms,
+		if (!p->unlimited && (rc = take(ck, p->qname, p->item_q, p->quota, p->period_ms,
 		    p->bytes ? rq->bytes : 1, p->stop, APIM_THROTTLE_SUB,
 		    "subscription quota", "sub:%s", rq->sub_id)) != 1)
 			return rc;
 	}
 	if (!empty(rq->app_id) && (p = pol_find(t, 'a', rq->app_tier)) != NULL &&
-	    !p->unlimited && (rc = take(ck, p->name, p->quota, p->period_ms,
+	    !p->unlimited && (rc = take(ck, p->qname, p->item_q, p->quota, p->period_ms,
 	    p->bytes ? rq->bytes : 1, 1, APIM_THROTTLE_APP, "application policy",
 	    "app:%s:%s", rq->app_id, empty(rq->user) ? "-" : rq->user)) != 1)
 		return rc;
@@ -706,20 +752,26 @@ apim_throttle_check(struct apim_throttle *t, const struct apim_throttle_req *rq,
 	int64_t mono = mono_ms();
 	int i, j, rc;
 
-	memset(res, 0, sizeof *res);
 	res->allow = 1;
+	res->exceeded = 0;
+	res->code = 0;
 	res->status = 200;
+	res->message = NULL;
+	res->reason = NULL;
+	res->retry_after = 0;
+	res->ratelimit_policy[0] = '\0';
+	res->ratelimit[0] = '\0';
 	if (mono - t->checked_mono >= RELOAD_EVERY_MS) {
 		int64_t v = data_version(t->db);
 
 		t->checked_mono = mono;
 		if (v != t->data_version) {
-			t->data_version = v;
 			if (load(t) == -1)
-				return -1;
+				return -1;	/* tried again at the next check */
+			t->data_version = v;
 		}
 	}
-	memset(&ck, 0, sizeof ck);
+	ck.n = 0;	/* the taken slots are filled as used: no memset */
 	ck.t = t;
 	ck.rq = rq;
 	ck.res = res;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "counter.h"
 #include "err.h"
 #include "throttle.h"
@@ -20,6 +22,10 @@ usage(void)
 	    "       throttle-check spin COUNTERS KEY\n"
 	    "       throttle-check req DB N [FIELD=VALUE...]\n"
 	    "       throttle-check watch DB STATUS [FIELD=VALUE...]\n"
+	    "       throttle-check sqlite DB N\n"
+	    "       throttle-check keys COUNTERS PREFIX NKEYS LIMIT ATTEMPTS NOW_MS\n"
+	    "       throttle-check usage COUNTERS\n"
+	    "       throttle-check exact COUNTERS PREFIX NKEYS NOW_MS\n"
 	    "       throttle-check bench DB N [FIELD=VALUE...]\n");
 	exit(64);
 }
@@ -33,6 +39,15 @@ num(const char *s)
 	if (*s == '\0' || *end != '\0')
 		usage();
 	return v;
+}
+
+/* The first segment's size for a new counter file: $THROTTLE_CHECK_SLOTS. */
+static size_t
+slots(void)
+{
+	const char *s = getenv("THROTTLE_CHECK_SLOTS");
+
+	return s ? (size_t)atol(s) : 0;
 }
 
 static const char *hdrs[34], *query[34], *claims[34];
@@ -76,8 +91,66 @@ main(int argc, char **argv)
 	apim_prog_set("throttle-check");
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "keys") == 0 && argc == 8) {
+		/* NKEYS keys, ATTEMPTS takes each: the file grows meanwhile */
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
+		int64_t n = num(argv[4]), limit = num(argv[5]), att = num(argv[6]);
+		int64_t now = num(argv[7]), i, j, ok = 0;
+		char key[128];
+		int rc;
+
+		if (c == NULL)
+			return apim_err_report();
+		for (j = 0; j < att; j++)
+			for (i = 0; i < n; i++) {
+				snprintf(key, sizeof key, "%s%" PRId64, argv[3], i);
+				if ((rc = apim_counter_take(c, key, limit, 60000, 1, now,
+				    NULL)) == -1)
+					return apim_err_report();
+				ok += rc;
+			}
+		printf("%" PRId64 "\n", ok);
+		apim_counter_close(c);
+		return 0;
+	}
+	if (strcmp(argv[1], "exact") == 0 && argc == 6) {
+		/* each of NKEYS keys: count c, then with limit c + 1 exactly one
+		 * of two takes is admitted and the count is c + 1 */
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
+		int64_t n = num(argv[4]), now = num(argv[5]), i, bad = 0;
+		struct apim_count a, b;
+		char key[128];
+
+		if (c == NULL)
+			return apim_err_report();
+		for (i = 0; i < n; i++) {
+			int r1, r2;
+
+			snprintf(key, sizeof key, "%s%" PRId64, argv[3], i);
+			apim_counter_peek(c, key, 4000000000LL, 60000, now, &a);
+			r1 = apim_counter_take(c, key, a.count + 1, 60000, 1, now, NULL);
+			r2 = apim_counter_take(c, key, a.count + 1, 60000, 1, now, NULL);
+			apim_counter_peek(c, key, 4000000000LL, 60000, now, &b);
+			if (r1 != 1 || r2 != 0 || b.count != a.count + 1)
+				bad++;
+		}
+		printf("%" PRId64 " keys, %" PRId64 " wrong\n", n, bad);
+		apim_counter_close(c);
+		return bad != 0;
+	}
+	if (strcmp(argv[1], "usage") == 0 && argc == 3) {
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
+		size_t used, all;
+
+		if (c == NULL)
+			return apim_err_report();
+		apim_counter_usage(c, &used, &all);
+		printf("%zu %zu\n", used, all);
+		apim_counter_close(c);
+		return 0;
+	}
 	if (strcmp(argv[1], "take") == 0 && (argc == 7 || argc == 8)) {
-		struct apim_counter *c = apim_counter_open(argv[2], 0);
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
 		int64_t limit = num(argv[4]), period = num(argv[5]), n = num(argv[6]), i;
 		int64_t now = argc == 8 ? num(argv[7]) : apim_now_ms(), ok = 0;
 		int rc;
@@ -149,6 +222,53 @@ main(int argc, char **argv)
 		apim_throttle_close(t);
 		return 0;
 	}
+	if (strcmp(argv[1], "sqlite") == 0 && argc == 4) {
+		/* the baseline: a check of 4 keys as one SQLite transaction of 4
+		 * conditional upserts (WAL, synchronous=NORMAL, as the store) */
+		static const char *const keys[] = { "api:a1", "resource:a1:GET /x",
+		    "sub:s1", "app:p1:bob" };
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		int64_t n = num(argv[3]), i;
+		struct timespec t0, t1, c0, c1;
+		double sec, cpu;
+		int k;
+
+		if (sqlite3_open(argv[2], &db) != SQLITE_OK)
+			return 74;
+		sqlite3_busy_timeout(db, 10000);
+		sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		    "CREATE TABLE IF NOT EXISTS ctr (k TEXT PRIMARY KEY, w INTEGER, "
+		    "n INTEGER)", NULL, NULL, NULL);
+		if (sqlite3_prepare_v2(db, "INSERT INTO ctr VALUES (?1, ?2, 1) "
+		    "ON CONFLICT (k) DO UPDATE SET n = CASE WHEN w = ?2 THEN n + 1 "
+		    "ELSE 1 END, w = ?2 WHERE n < 4000000000 OR w <> ?2", -1, &st,
+		    NULL) != SQLITE_OK)
+			return 70;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; i < n; i++) {
+			while (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+				;
+			for (k = 0; k < 4; k++) {
+				sqlite3_bind_text(st, 1, keys[k], -1, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 2, apim_now_ms() / 2592000000LL);
+				sqlite3_step(st);
+				sqlite3_reset(st);
+			}
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+		sec = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+		printf("%" PRId64 " checks in %.3f s: %.0f checks/s, %.0f ns each, "
+		    "%.0f ns CPU each\n", n, sec, (double)n / sec, sec * 1e9 / (double)n,
+		    cpu * 1e9 / (double)n);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		return 0;
+	}
 	if (strcmp(argv[1], "reset") == 0 && argc == 4) {
 		struct apim_counter *c = apim_counter_open(argv[2], 0);
 
@@ -163,7 +283,7 @@ main(int argc, char **argv)
 		struct apim_throttle_res res;
 		struct apim_throttle *t;
 		int64_t n = num(argv[3]), i, ok = 0;
-		struct timespec t0, t1;
+		struct timespec t0, t1, c0, c1;
 		int a;
 
 		memset(&rq, 0, sizeof rq);
@@ -171,6 +291,7 @@ main(int argc, char **argv)
 			field(&rq, argv[a]);
 		if ((t = apim_throttle_open(argv[2], NULL)) == NULL)
 			return apim_err_report();
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (i = 0; i < n; i++) {
 			if (apim_throttle_check(t, &rq, &res) == -1)
@@ -178,12 +299,16 @@ main(int argc, char **argv)
 			ok += res.allow;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 		if (strcmp(argv[1], "bench") == 0) {
 			double s = (double)(t1.tv_sec - t0.tv_sec) +
 			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			double cpu = (double)(c1.tv_sec - c0.tv_sec) +
+			    (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
 
-			printf("%" PRId64 " checks in %.3f s: %.0f checks/s, %.0f ns each\n",
-			    n, s, (double)n / s, s * 1e9 / (double)n);
+			printf("%" PRId64 " checks in %.3f s: %.0f checks/s, %.0f ns each, "
+			    "%.0f ns CPU each\n", n, s, (double)n / s, s * 1e9 / (double)n,
+			    cpu * 1e9 / (double)n);
 		} else {
 			printf("admitted %" PRId64 " refused %" PRId64 "\n", ok, n - ok);
 			printf("last: allow=%d exceeded=%d status=%d code=%d retry=%" PRId64
