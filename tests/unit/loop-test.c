@@ -30,8 +30,36 @@ static void
 on_stop(void *arg)
 {
 	(void)arg;
+	/* On a loaded machine every timer may come due in one turn, before the
+	 * pipe's byte is read: wait for it, so the check below is about order. */
+	if (arg == NULL && strstr(trace, "read ") == NULL) {
+		apim_loop_timer(L, 5, on_stop, NULL);
+		return;
+	}
 	note("stop");
 	apim_loop_stop(L);
+}
+
+/* trace without the words that depend on scheduling ("read ", "file ") */
+static const char *
+timers_only(void)
+{
+	static char out[sizeof trace];
+	const char *p = trace;
+
+	out[0] = '\0';
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (!(n == 4 && strncmp(p, "read", 4) == 0) &&
+		    !(n == 4 && strncmp(p, "file", 4) == 0)) {
+			strncat(out, p, n);
+			if (p[n] == ' ')
+				strcat(out, " ");
+		}
+		p += n + (p[n] == ' ');
+	}
+	return out;
 }
 
 static void
@@ -76,7 +104,11 @@ main(void)
 		return 70;
 	t0 = apim_loop_now(L);
 	apim_loop_run(L);
-	if (strcmp(trace, "file t10 read t20 t30 stop") != 0 || file_calls != 1) {
+	/* timers in due order, the cancelled one never; the pipe read after the
+	 * write made by t10; the regular file reported once */
+	if (strcmp(timers_only(), "t10 t20 t30 stop") != 0 || file_calls != 1 ||
+	    strstr(trace, "file ") == NULL || strstr(trace, "read ") == NULL ||
+	    strstr(trace, "read ") < strstr(trace, "t10 ")) {
 		printf("trace '%s' file calls %d\n", trace, file_calls);
 		return 1;
 	}
