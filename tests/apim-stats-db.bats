@@ -27,7 +27,8 @@ PCT='def pct(p): sort as $a | ($a | length) as $n | $a[([((p * $n) - 1e-9 | ceil
 	[ ! -e apim.db ]
 	# by default it lives next to the store
 	unset APIM_STATS_DB
-	apim-stats ingest --json ev | jq -e '.events == 3000 and .replaced == false'
+	run -0 apim-stats ingest --json ev
+	[ "$(jq -r '.events == 3000 and .replaced == false' <<<"$output")" = true ]
 	[ -s "$BATS_TEST_TMPDIR/apim-stats.db" ]
 }
 
