@@ -26,9 +26,11 @@ start_server() {	# start_server [ARGS]: sets URL
 	apim-token serve --listen 127.0.0.1:0 --workers 1 "$@" \
 	    2>"$BATS_TEST_TMPDIR/srv.err" 3>&- &
 	SRV=$!
-	for _ in $(seq 100); do
+	# the file appears when the background shell has opened it: until then,
+	# and until the line is there, wait (at most 10 s)
+	for _ in $(seq 200); do
 		PORT=$(sed -n 's/^apim-token: listening on 127.0.0.1:\([0-9]*\)$/\1/p' \
-		    "$BATS_TEST_TMPDIR/srv.err")
+		    "$BATS_TEST_TMPDIR/srv.err" 2>/dev/null || true)
 		[ -n "$PORT" ] && break
 		sleep 0.05
 	done
