@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "endpoints.h"
 #include "err.h"
 #include "lifecycle.h"
 #include "store.h"
@@ -299,6 +300,49 @@ endpoint_url(const json_t *api, const char *which)
 	return ep ? json_string_value(json_object_get(ep, "url")) : NULL;
 }
 
+/* Every URL of endpointConfig's lists (lib/endpoints); the primary ones are
+ * checked above. */
+static int
+endpoints_valid(const json_t *api)
+{
+	json_t *ec = apim_endpoints_normalize(json_object_get(api, "endpointConfig"));
+
+	json_decref(ec);
+	return ec ? 0 : -1;
+}
+
+/* Store API id's endpointConfig normalised (after its row is written). */
+static int
+endpoints_store(sqlite3 *db, const char *id, const json_t *api)
+{
+	json_t *ec = apim_endpoints_normalize(json_object_get(api, "endpointConfig"));
+	char *s;
+	int rc;
+
+	if (ec == NULL)
+		return -1;
+	s = json_dumps(ec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(ec);
+	rc = apim_store_exec(db, "UPDATE api SET endpoint_config = ? WHERE id = ?",
+	    "ss", s, id);
+	free(s);
+	return rc == -1 ? -1 : 0;
+}
+
+/* API id's stored endpointConfig, or NULL if it has none (older rows). */
+static json_t *
+endpoints_load(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st = apim_store_prep(db, "SELECT endpoint_config FROM api "
+	    "WHERE id = ? AND endpoint_config IS NOT NULL", "s", id);
+	json_t *ec = NULL;
+
+	if (st != NULL && apim_store_step(db, st) == 1)
+		ec = json_loads(apim_store_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	return ec;
+}
+
 static int
 op_valid(const json_t *op, char verb[8])
 {
@@ -363,6 +407,8 @@ api_valid(sqlite3 *db, const json_t *api, const char *self)
 		return -1;
 	if ((s = endpoint_url(api, "sandbox_endpoints")) && *s &&
 	    url_valid("sandbox endpoint", s) == -1)
+		return -1;
+	if (endpoints_valid(api) == -1)
 		return -1;
 	if (str_member(api, "description") == NULL || str_member(api, "provider") == NULL)
 		return bad("%s", "'description' and 'provider' must be strings");
@@ -576,7 +622,8 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 	    or_null(str_member(api, "apiThrottlingPolicy")), vis_lower(api), auth,
 	    json_is_true(json_object_get(api, "isDefaultVersion")), now, now);
 	free(auth);
-	if (rc == -1 || write_children(db, id, api) == -1 ||
+	if (rc == -1 || endpoints_store(db, id, api) == -1 ||
+	    write_children(db, id, api) == -1 ||
 	    apim_lifecycle_record(db, id, "create", NULL, "CREATED", actor) == -1) {
 		apim_store_rollback(db);
 		return -1;
@@ -662,6 +709,14 @@ apim_api_get(sqlite3 *db, const char *id)
 	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
 		json_object_set_new(ec, "sandbox_endpoints",
 		    json_pack("{s:s}", "url", apim_store_text(st, 12)));
+	{
+		json_t *lists = endpoints_load(db, id);
+
+		if (lists != NULL) {
+			json_decref(ec);
+			ec = lists;
+		}
+	}
 	sec = json_array();
 	auth = apim_split_csv(apim_store_text(st, 10));
 	for (i = 0; auth[i]; i++)
@@ -759,6 +814,18 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		}
 	}
 	ec = json_object_get(cur, "endpointConfig");
+	if ((val = json_object_get(changes, "endpointConfig")) != NULL &&
+	    apim_endpoints_type_of(json_string_value(json_object_get(val,
+	    "endpoint_type"))) >= 0) {
+		/* a new type: the current URLs, primary first, in its shape */
+		json_t *p = apim_endpoints_urls(ec, 0), *sb = apim_endpoints_urls(ec, 1);
+
+		ec = apim_endpoints_config(apim_endpoints_type_of(json_string_value(
+		    json_object_get(val, "endpoint_type"))), p, sb);
+		json_object_set_new(cur, "endpointConfig", ec);
+		json_decref(p);
+		json_decref(sb);
+	}
 	json_object_foreach((json_t *)changes, key, val) {
 		if (strcmp(key, "endpointConfig") == 0 && json_is_object(val)) {
 			json_object_update(ec, val);
@@ -771,6 +838,8 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 	    (endpoint_url(cur, "sandbox_endpoints") == NULL ||
 	    *endpoint_url(cur, "sandbox_endpoints") == '\0'))))
 		json_object_del(ec, "sandbox_endpoints");
+	if (json_object_get(ec, "sandbox_endpoints") == NULL)
+		json_object_del(ec, "sandbox_failovers");	/* all of them go */
 	/* Going public drops the roles unless new ones were given (and refused). */
 	if (json_object_get(changes, "visibility") &&
 	    json_object_get(changes, "visibleRoles") == NULL &&
@@ -791,7 +860,8 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 	    or_null(str_member(cur, "apiThrottlingPolicy")), vis_lower(cur), auth,
 	    apim_now_ms(), id);
 	free(auth);
-	if (rc == -1 || write_children(db, id, cur) == -1) {
+	if (rc == -1 || endpoints_store(db, id, cur) == -1 ||
+	    write_children(db, id, cur) == -1) {
 		rc = -1;
 		goto out;
 	}
@@ -967,6 +1037,9 @@ apim_api_version(sqlite3 *db, const char *id, const char *newver, int dflt,
 	    "provider, description, 'CREATED', endpoint, sandbox_endpoint, api_policy, "
 	    "visibility, auth, ?, ?, ? FROM api WHERE id = ?", "ssiIIs", newid, newver,
 	    dflt ? 1 : 0, now, now, id) == -1 ||
+	    apim_store_exec(db, "UPDATE api SET endpoint_config = (SELECT "
+	    "endpoint_config FROM api WHERE id = ?) WHERE id = ?", "ss", id,
+	    newid) == -1 ||
 	    copy_rows(db, id, newid) == -1 ||
 	    apim_lifecycle_record(db, newid, "create", NULL, "CREATED", actor) == -1)
 		goto fail;

@@ -136,6 +136,9 @@ static const char *const migrations[] = {
 ");"
 "CREATE TABLE user_role (name TEXT NOT NULL REFERENCES user(name) ON DELETE CASCADE,"
 "  role TEXT NOT NULL, PRIMARY KEY (name, role));",
+/* endpoint lists: the API's endpointConfig (lib/endpoints' normalised JSON);
+ * endpoint and sandbox_endpoint keep the primary URLs; NULL = just those */
+"ALTER TABLE api ADD COLUMN endpoint_config TEXT;",
 };
 
 int
