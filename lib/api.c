@@ -10,6 +10,7 @@
 #include "endpoints.h"
 #include "err.h"
 #include "lifecycle.h"
+#include "policy.h"
 #include "store.h"
 #include "text.h"
 #include "url.h"
@@ -453,6 +454,8 @@ api_valid(sqlite3 *db, const json_t *api, const char *self)
 			if (op_valid(op, verb) == -1)
 				return -1;
 	}
+	if (apim_policy_check_api(db, api) == -1)
+		return -1;
 	/* Uniqueness: name+version, and a context belongs to one API name. */
 	st = apim_store_prep(db, "SELECT name, version FROM api WHERE id IS NOT ? AND "
 	    "((name = ? AND version = ?) OR (context = ? AND name <> ?)) LIMIT 1",
@@ -502,7 +505,8 @@ add_op(sqlite3 *db, const char *id, const json_t *op)
 	char verb[8];
 	size_t i;
 
-	if (op_valid(op, verb) == -1)
+	if (op_valid(op, verb) == -1 ||
+	    apim_policy_check(db, "resource", tier, "resource tier") == -1)
 		return -1;
 	if (apim_store_exec(db, "INSERT INTO resource (api_id, verb, template, auth, "
 	    "tier) VALUES (?, ?, ?, ?, ?)", "sssss", id, verb, t, *auth ? auth : NULL,
