@@ -1595,6 +1595,33 @@ put_scopes(json_t *doc, const json_t *scopes, int oas3)
 	(void)oas3;
 }
 
+/* Scope lists (APIDTO shape) equal up to order (of scopes and bindings). */
+static int
+same_scopes(const json_t *a, const json_t *b)
+{
+	size_t i, j;
+	json_t *x, *y;
+
+	if (json_array_size(a) != json_array_size(b))
+		return 0;
+	json_array_foreach(a, i, x) {
+		const json_t *sx = json_object_get(x, "scope"), *match = NULL;
+
+		json_array_foreach(b, j, y)
+			if (same(json_object_get(sx, "name"), json_object_get(
+			    json_object_get(y, "scope"), "name")))
+				match = json_object_get(y, "scope");
+		if (match == NULL || !same(json_object_get(sx, "displayName"),
+		    json_object_get(match, "displayName")) ||
+		    !same(json_object_get(sx, "description"),
+		    json_object_get(match, "description")) ||
+		    !same_set(json_object_get(sx, "bindings"),
+		    json_object_get(match, "bindings")))
+			return 0;
+	}
+	return 1;
+}
+
 json_t *
 apim_openapi_export(const json_t *api, const json_t *def)
 {
@@ -1695,8 +1722,7 @@ apim_openapi_export(const json_t *api, const json_t *def)
 		json_t *a = json_object_get(api, "scopes"), *b = json_object_get(base,
 		    "scopes");
 
-		if (json_array_size(a) != json_array_size(b) || (json_array_size(a) &&
-		    !same_set(a, b)))
+		if (!same_scopes(a, b))
 			put_scopes(doc, a, oas3);
 	}
 	/* operations: removed, added, changed */

@@ -308,7 +308,7 @@ project_api(const char *dir, json_t *warnings, json_t **defp)
 		free(ay);
 		return NULL;
 	}
-	y = apim_openapi_load(buf, len, ay);
+	y = apim_yml_parse(buf, len, ay, 0);	/* numbers are numbers here */
 	free(buf);
 	if (y == NULL) {
 		free(ay);
