@@ -391,8 +391,7 @@ op_valid(const json_t *op, char verb[8])
 	if ((auth = str_member(op, "authType")) == NULL)
 		return bad("%s", "an operation's 'authType' must be a string");
 	if (*auth && auth_list_valid(auth) == -1)
-		return bad("bad auth type '%s' (oauth2, api_key, none, or "
-		    "alternatives as a comma list: oauth2,api_key)", auth);
+		return bad("bad auth type '%s' (oauth2, api_key, none)", auth);
 	if ((v = json_object_get(op, "endpointConfig")) != NULL && !json_is_null(v)) {
 		json_t *ec = apim_endpoints_normalize(v);
 
