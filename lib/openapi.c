@@ -1623,7 +1623,7 @@ same_scopes(const json_t *a, const json_t *b)
 }
 
 json_t *
-apim_openapi_export(const json_t *api, const json_t *def)
+apim_openapi_export(const json_t *api, json_t *def)
 {
 	json_t *doc, *base, *bix, *cix, *v, *op, *info;
 	const char *k;
@@ -1637,9 +1637,11 @@ apim_openapi_export(const json_t *api, const json_t *def)
 
 	if (def == NULL)
 		return apim_openapi_from_api(api);
-	if ((base = apim_openapi_map(def, "stored definition", NULL)) == NULL)
+	if ((base = apim_openapi_map(def, "stored definition", NULL)) == NULL) {
+		json_decref(def);
 		return apim_openapi_from_api(api);
-	doc = json_deep_copy(def);
+	}
+	doc = def;	/* changed in place: base shares no node it changes */
 	oas3 = json_object_get(doc, "openapi") != NULL;
 	if (!json_is_object(info = json_object_get(doc, "info"))) {
 		info = json_object();

@@ -107,12 +107,12 @@ load_doc(const char *file, const char *name, json_t **keep)
 		return NULL;
 	}
 	doc = apim_openapi_load(buf, len, name);
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;	/* a UTF-8 byte order mark */
 	while (i < len && strchr(" \t\r\n", buf[i]) != NULL && buf[i] != '\0')
 		i++;
-	if (doc != NULL && len - i >= 3 && memcmp(buf + i, "\xef\xbb\xbf", 3) == 0)
-		i += 3;
-	if (doc == NULL || (i < len && buf[i] == '{'))
-		*keep = json_incref(doc);
+	if (doc == NULL || (i < len && buf[i] == '{'))	/* JSON: kept as is */
+		*keep = doc ? json_stringn(buf + i, len - i) : NULL;
 	else if ((*keep = apim_yml_parse(buf, len, name, 0)) == NULL) {
 		json_decref(doc);
 		doc = NULL;
@@ -656,8 +656,7 @@ apim_publish_export(struct apim_ctx *ctx, struct apim_args *a)
 		json_decref(api);
 		return -1;
 	}
-	doc = apim_openapi_export(api, def);
-	json_decref(def);
+	doc = apim_openapi_export(api, def);	/* consumes def */
 	if (oas || sw2) {
 		json_t *c = apim_openapi_convert(doc, sw2 ? "2.0" : oas);
 
