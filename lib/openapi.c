@@ -1769,9 +1769,12 @@ apim_openapi_export(const json_t *api, json_t *def)
 				json_object_set_new(item, "parameters", ps);
 			else
 				json_decref(ps);
-			o = json_pack("{s:{s:{s:s}}}", "responses", "200",
-			    "description", "OK");
+			o = json_object();
 			json_object_set_new(item, vb, o);
+			put_op_fields(o, op);
+			json_object_set_new(o, "responses", json_pack("{s:{s:s}}",
+			    "200", "description", "OK"));
+			continue;
 		}
 		put_op_fields(o, op);
 	}
