@@ -62,6 +62,14 @@ round_trip() {
 	[ "$status" -eq 0 ]
 }
 
+@test "round trip: Twilio OpenAPI 3.0 (1.8 MB), warning that HTTP basic is not enforced" {
+	run -0 --separate-stderr apim-publish import "$OA/twilio-api-3.0.json"
+	[ "$stderr" = "apim-publish: warning: '#/components/securitySchemes/accountSid_authToken': basic security is not enforced by apim; its operations are secured by the API's schemes" ]
+	run -0 apim-publish delete Twilio-Api:1.0.0
+	round_trip "$OA/twilio-api-3.0.json" Twilio-Api:1.0.0
+	[ "$(jq '.components.schemas | length' "$BATS_TEST_TMPDIR/e.json")" -gt 100 ]
+}
+
 @test "round trip: USPTO OpenAPI 3.0 (server variables, requestBody, components)" {
 	round_trip "$OA/uspto-3.0.yaml" USPTODataSetAPI:1.0.0
 }
