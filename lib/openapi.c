@@ -44,6 +44,16 @@ apim_openapi_load(const char *buf, size_t len, const char *name)
 	return v;
 }
 
+json_t *
+apim_openapi_load_yaml(const char *buf, size_t len, const char *name)
+{
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
+	return apim_yml_parse(buf, len, name, 0);
+}
+
 /* ---- document to API ---- */
 
 struct mapper {

@@ -11,6 +11,8 @@
  * as YAML.  NULL with APIM_DATAERR and "'NAME' line L column C: ..." on a
  * syntax error, or "'NAME': empty document". */
 json_t *apim_openapi_load(const char *buf, size_t len, const char *name);
+/* The same for YAML with plain numbers as numbers (the document as kept). */
+json_t *apim_openapi_load_yaml(const char *buf, size_t len, const char *name);
 
 /*
  * Map a document to an API object.  It must say "openapi: 3.0.x|3.1.x" or
