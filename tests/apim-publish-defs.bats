@@ -325,3 +325,34 @@ Y
 	[ "$(jq -r .info.version <<<"$output")" = 2.0.0 ]
 	[ "$(jq -r '.components.schemas.Order.properties.quantity.type' <<<"$output")" = integer ]
 }
+
+@test "lib/scope: define, list, roles, get, delete (for scope commands and token grants)" {
+	run -0 scope-check "$APIM_DB" <<'S'
+define {"name":"stock_read","description":"read","bindings":["clerk","admin"]}
+define {"scope":{"name":"stock_write","bindings":[]},"shared":true}
+define {"name":"bad name"}
+list
+roles stock_read
+get nope
+delete stock_read
+delete stock_read
+list
+S
+	[ "$output" = 'ok
+ok
+error: scope name '"'bad name'"' may not contain spaces
+[{"name":"stock_read","displayName":null,"description":"read","bindings":["admin","clerk"],"shared":false},{"name":"stock_write","displayName":null,"description":null,"bindings":[],"shared":true}]
+["admin","clerk"]
+error: no scope '"'nope'"'
+ok
+error: no scope '"'stock_read'"'
+[{"name":"stock_write","displayName":null,"description":null,"bindings":[],"shared":true}]' ]
+}
+
+@test "scopes defined by an import are in the scope table; deleting the API unlinks them" {
+	run -0 apim-publish import "$OA/wso2-catalogue.yaml"
+	run -0 scope-check "$APIM_DB" <<<"roles order_write"
+	[ "$output" = '["admin","subscriber"]' ]
+	run -0 apim-publish delete PizzaShackAPI:1.0.0
+	[ "$(sqlite3 "$APIM_DB" 'SELECT count(*) FROM api_scope')" = 0 ]
+}
