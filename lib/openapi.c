@@ -101,8 +101,10 @@ ptr_push(struct apim_buf *b, const char *key)
 	}
 }
 
-/* Refuse every $ref that does not point into this document, naming where it
- * is; depth-limited. */
+static const json_t *pointer_get(const json_t *doc, const char *ref);
+
+/* Refuse every $ref that does not point into this document, or points at
+ * nothing, naming where it is; depth-limited. */
 static void
 refs_local(struct mapper *m, const json_t *v, struct apim_buf *p, int depth)
 {
@@ -125,6 +127,13 @@ refs_local(struct mapper *m, const json_t *v, struct apim_buf *p, int depth)
 				bad(m, "external $ref '%s' at '#%.*s': apim keeps "
 				    "self-contained documents; bundle it first",
 				    json_string_value(e), (int)p->len, p->data);
+				return;
+			}
+			if (strcmp(k, "$ref") == 0 && json_is_string(e) &&
+			    pointer_get(m->doc, json_string_value(e)) == NULL) {
+				bad(m, "$ref '%s' at '#%.*s' points at nothing in the "
+				    "document", json_string_value(e), (int)p->len,
+				    p->data);
 				return;
 			}
 			if (json_is_object(e) || json_is_array(e)) {
