@@ -1580,12 +1580,12 @@ lower_verb(const char *verb, char v[16])
 	lower(v);
 }
 
-/* The scopes (APIDTO shape) as x-wso2-security and as the scopes and
- * x-scopes-bindings of an OAuth 2.0 scheme named "default". */
+/* The scopes (APIDTO shape) as WSO2's x-wso2-security (which a later
+ * import reads over the schemes' own scopes). */
 static void
-put_scopes(json_t *doc, const json_t *scopes, int oas3)
+put_scopes(json_t *doc, const json_t *scopes)
 {
-	json_t *list = json_array(), *e, *sch, *flow;
+	json_t *list = json_array(), *e;
 	size_t i;
 
 	json_array_foreach(scopes, i, e) {
@@ -1609,9 +1609,6 @@ put_scopes(json_t *doc, const json_t *scopes, int oas3)
 	}
 	json_object_set_new(doc, "x-wso2-security", json_pack("{s:{s:o}}", "apim",
 	    "x-wso2-scopes", list));
-	(void)sch;
-	(void)flow;
-	(void)oas3;
 }
 
 /* Scope lists (APIDTO shape) equal up to order (of scopes and bindings). */
@@ -1646,7 +1643,6 @@ apim_openapi_export(const json_t *api, json_t *def)
 {
 	json_t *doc, *base, *bix, *cix, *v, *op, *info;
 	const char *k;
-	int oas3;
 	size_t i;
 	static const struct { const char *field, *ext; } rt[] = {
 		{ "corsConfiguration", "x-wso2-cors" },
@@ -1661,7 +1657,6 @@ apim_openapi_export(const json_t *api, json_t *def)
 		return apim_openapi_from_api(api);
 	}
 	doc = def;	/* changed in place: base shares no node it changes */
-	oas3 = json_object_get(doc, "openapi") != NULL;
 	if (!json_is_object(info = json_object_get(doc, "info"))) {
 		info = json_object();
 		json_object_set_new(doc, "info", info);
@@ -1745,7 +1740,7 @@ apim_openapi_export(const json_t *api, json_t *def)
 		    "scopes");
 
 		if (!same_scopes(a, b))
-			put_scopes(doc, a, oas3);
+			put_scopes(doc, a);
 	}
 	/* operations: removed, added, changed */
 	bix = op_index(json_object_get(base, "operations"));
@@ -2119,7 +2114,7 @@ to_oas3(struct conv *c, const json_t *doc, const char *ver)
 	static const char *const to[] = { "#/components/schemas/",
 	    "#/components/parameters/", "#/components/responses/", NULL };
 	json_t *out = json_pack("{s:s}", "openapi", ver), *comp = json_object();
-	json_t *paths = json_object(), *v, *item, *op;
+	json_t *paths = json_object(), *v, *item;
 	const json_t *consumes = json_object_get(doc, "consumes");
 	const json_t *produces = json_object_get(doc, "produces");
 	const char *k, *path;
@@ -2250,7 +2245,6 @@ to_oas3(struct conv *c, const json_t *doc, const char *ver)
 		}
 		json_object_set_new(paths, path, ni);
 	}
-	(void)op;
 	json_object_set_new(out, "paths", paths);
 	if (json_object_size(comp))
 		json_object_set_new(out, "components", comp);
