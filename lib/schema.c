@@ -215,6 +215,26 @@ static const char *const migrations[] = {
 /* endpoint lists: the API's endpointConfig (lib/endpoints' normalised JSON);
  * endpoint and sandbox_endpoint keep the primary URLs; NULL = just those */
 "ALTER TABLE api ADD COLUMN endpoint_config TEXT;",
+/* definitions and WSO2's extensions: the API's definition document as
+ * imported (normalised JSON), its runtime extensions (corsConfiguration,
+ * transport, authorizationHeader, responseCachingEnabled, cacheTimeout as one
+ * JSON object), resource-level endpoints (an endpointConfig), and scopes with
+ * their role bindings (shared across APIs when shared = 1) */
+"ALTER TABLE api ADD COLUMN definition TEXT;"
+"ALTER TABLE api ADD COLUMN extensions TEXT;"
+"ALTER TABLE resource ADD COLUMN endpoint_config TEXT;"
+"CREATE TABLE scope ("
+"  name TEXT PRIMARY KEY,"
+"  display_name TEXT,"
+"  description TEXT,"
+"  shared INTEGER NOT NULL DEFAULT 0,"
+"  created_ms INTEGER NOT NULL"
+");"
+"CREATE TABLE scope_role (scope TEXT NOT NULL REFERENCES scope(name) ON DELETE CASCADE"
+"  ON UPDATE CASCADE, role TEXT NOT NULL, PRIMARY KEY (scope, role));"
+"CREATE TABLE api_scope (api_id TEXT NOT NULL REFERENCES api(id) ON DELETE CASCADE,"
+"  scope TEXT NOT NULL REFERENCES scope(name) ON DELETE CASCADE ON UPDATE CASCADE,"
+"  PRIMARY KEY (api_id, scope));",
 };
 
 int
