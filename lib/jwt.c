@@ -48,6 +48,9 @@ apim_jwt_sign_text(sqlite3 *db, const char *claims, size_t bl, const char *typ,
 	out[pos++] = '.';
 	pos += apim_b64url_encode(sig, siglen, out + pos);
 	out[pos] = '\0';
+	/* milliseconds, saturating: the claim may be any integer */
+	if (exp_s > INT64_MAX / 1000 - 60000)
+		exp_s = INT64_MAX / 1000 - 60000;
 	if (exp_s > 0 && apim_signkey_note_exp(db, kid, exp_s * 1000) == -1) {
 		free(out);
 		return NULL;
@@ -188,11 +191,12 @@ apim_jwt_verify(sqlite3 *db, const char *jwt, const char *typ)
 		return no(hdr, NULL, "bad signature");
 	if ((cl = seg_json(d1 + 1, (size_t)(d2 - d1 - 1))) == NULL)
 		return no(hdr, NULL, "bad claims");
+	/* the leeway moves now, never the claim: any integer is safe */
 	if ((v = json_object_get(cl, "exp")) != NULL && (!json_is_integer(v) ||
-	    json_integer_value(v) + APIM_JWT_LEEWAY_S <= now))
+	    json_integer_value(v) <= now - APIM_JWT_LEEWAY_S))
 		return no(hdr, cl, "expired");
 	if ((v = json_object_get(cl, "nbf")) != NULL && (!json_is_integer(v) ||
-	    json_integer_value(v) - APIM_JWT_LEEWAY_S > now))
+	    json_integer_value(v) > now + APIM_JWT_LEEWAY_S))
 		return no(hdr, cl, "not yet valid");
 	json_decref(hdr);
 	return cl;

@@ -1,8 +1,9 @@
 /* oauth: the authorization server's endpoints as functions without HTTP: token
  * (client_credentials, password, refresh_token), revoke (RFC 7009), introspect
- * (RFC 7662), JWKS and RFC 8414 metadata.  Input: method, path, two headers and
- * the body; output: status, headers, JSON body.  Ownership: a response's body is
- * malloc'd (apim_oauth_resp_free); other response strings are static. */
+ * (RFC 7662), JWKS and RFC 8414 metadata.  Input: method, path, two headers,
+ * the body and the peer; output: status, headers, JSON body.  Ownership: a
+ * response's body is malloc'd (apim_oauth_resp_free); other response strings
+ * are static or live as long as the struct apim_oauth. */
 #ifndef APIM_OAUTH_H
 #define APIM_OAUTH_H
 
@@ -13,6 +14,13 @@
 #include <sqlite3.h>
 
 struct apim_oauth;
+struct apim_oauth_check;
+struct apim_oauth_guard;
+
+/* The longest token validity a client may have (apim-subscribe(1)
+ * --validity): 100 years, in seconds.  Larger values in the store count as
+ * this. */
+#define APIM_OAUTH_VALIDITY_MAX (100LL * 365 * 86400)
 
 struct apim_oauth_req {
 	const char *method;		/* "POST" */
@@ -22,6 +30,8 @@ struct apim_oauth_req {
 	int dup_header;			/* 1 if either header came more than once */
 	const char *body;		/* need not be NUL-terminated */
 	size_t body_len;
+	const char *peer;		/* the client's address, for rationing
+					 * slow checks per source; NULL if unknown */
 };
 
 struct apim_oauth_resp {
@@ -34,6 +44,9 @@ struct apim_oauth_resp {
 	const char *retry_after;	/* with 503 when throttled */
 	char *body;			/* JSON text */
 	size_t body_len;
+	int retry;			/* a 503 because the store was busy: the
+					 * same request may be tried again */
+	struct apim_oauth_check *check;	/* status 0: deferred (below) */
 };
 
 /* A server over db (borrowed; one per process or thread).  issuer NULL means
@@ -49,6 +62,35 @@ void apim_oauth_handle(struct apim_oauth *o, const struct apim_oauth_req *rq,
     struct apim_oauth_resp *rs);
 void apim_oauth_resp_free(struct apim_oauth_resp *rs);
 
+/*
+ * Slow checks.  Checking a client secret not yet verified by this process,
+ * or a password, costs a PBKDF2 (tens of milliseconds).  Each is rationed
+ * per source -- the client id (or user name) and rq->peer -- by a guard
+ * (lib/oauth_guard.h; the server's own unless apim_oauth_set_guard gives one
+ * shared by several processes): past its rate the answer is 503 with
+ * Retry-After for that source only.  A secret verified once is remembered
+ * (a keyed HMAC) and never checked slowly again.
+ *
+ * Deferred mode, for event loops: with apim_oauth_set_defer(o, 1),
+ * apim_oauth_handle never runs a slow check itself.  A request that needs
+ * one is answered with status 0 and rs->check set (nothing else to free):
+ * run apim_oauth_check_run(rs->check) on any thread, then, back on o's
+ * thread, apim_oauth_resume with the same rq (still valid) and that check.
+ * The answer may again be deferred, with the same check (grown); when it is
+ * final, free the check with apim_oauth_check_free.  A check that cannot be
+ * run (too many waiting) is answered by apim_oauth_refuse: 503 with
+ * Retry-After wait_s.  A check is not tied to o's state and may be freed
+ * at any time.
+ */
+void apim_oauth_set_defer(struct apim_oauth *o, int on);
+void apim_oauth_set_guard(struct apim_oauth *o, struct apim_oauth_guard *g);
+void apim_oauth_check_run(struct apim_oauth_check *k);
+void apim_oauth_resume(struct apim_oauth *o, const struct apim_oauth_req *rq,
+    struct apim_oauth_check *k, struct apim_oauth_resp *rs);
+void apim_oauth_check_free(struct apim_oauth_check *k);
+void apim_oauth_refuse(struct apim_oauth *o, struct apim_oauth_resp *rs,
+    int wait_s);
+
 /* Batch mode, for servers: rows of newly issued tokens are queued instead of
  * written, so the requests of one event-loop turn share one transaction.  An
  * answer that queued rows (apim_oauth_queued grew) must wait until
@@ -58,6 +100,8 @@ void apim_oauth_resp_free(struct apim_oauth_resp *rs);
 void apim_oauth_set_batch(struct apim_oauth *o, int on);
 size_t apim_oauth_queued(const struct apim_oauth *o);
 int apim_oauth_flush(struct apim_oauth *o);
+/* (When the store is busy, APIM_TEMPFAIL, the queue is kept instead, for a
+ * later apim_oauth_flush.) */
 
 /* The RFC 7662 answer for token, without client authentication (for the
  * administrator's command line).  hint may be NULL.  New reference, NULL on a
@@ -84,7 +128,8 @@ int apim_oauth_jwt_live(struct apim_oauth *o, const char *jti, const char *clien
 int apim_oauth_purge(sqlite3 *db, int64_t before_ms);
 
 /* application/x-www-form-urlencoded: append "name=value" (escaped, '&' between)
- * to a malloc'd string *s (NULL to start). */
+ * to a malloc'd string *s (NULL to start).  (lib/form.h has the same on an
+ * apim_buf.) */
 void apim_oauth_form_add(char **s, const char *name, const char *value);
 
 #endif

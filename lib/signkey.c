@@ -596,8 +596,11 @@ no:
 int
 apim_signkey_note_exp(sqlite3 *db, const char *kid, int64_t exp_ms)
 {
-	int64_t up = (exp_ms / 60000 + 1) * 60000;
+	int64_t up;
 
+	if (exp_ms > INT64_MAX - 60000)	/* saturate: claims may be any integer */
+		exp_ms = INT64_MAX - 60000;
+	up = (exp_ms / 60000 + 1) * 60000;
 	pthread_mutex_lock(&lock);
 	if (samedb(act.db, db) && strcmp(act.kid, kid) == 0 && exp_ms <= act.noted_exp_ms) {
 		pthread_mutex_unlock(&lock);

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "err.h"
+#include "oauth.h"
 #include "out.h"
 #include "secret.h"
 #include "store.h"
@@ -46,7 +47,7 @@ apim_subscribe_validity(const char *v, long long *out)
 	errno = 0;
 	n = v ? strtoll(v, &end, 10) : 0;
 	if (v == NULL || *v == '\0' || *end != '\0' || errno || n <= 0 ||
-	    n > 100LL * 365 * 86400) {
+	    n > APIM_OAUTH_VALIDITY_MAX) {
 		apim_err_set(APIM_DATAERR, "validity '%s' is not a positive number of"
 		    " seconds (at most 100 years)", v ? v : "");
 		return -1;

@@ -27,7 +27,7 @@ static int
 run(struct apim_oauth *o, const char *body, int n, int batch, double *rate)
 {
 	struct apim_oauth_req rq = { "POST", "/oauth2/token",
-	    "application/x-www-form-urlencoded", NULL, 0, body, strlen(body) };
+	    "application/x-www-form-urlencoded", NULL, 0, body, strlen(body), NULL };
 	struct apim_oauth_resp rs;
 	double t0;
 	int i;
