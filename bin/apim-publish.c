@@ -4,12 +4,13 @@
 #include "publish.h"
 #include "publish_subs.h"
 
-#define API_FIELDS "name=,context=,version=,endpoint=,sandbox-endpoint=,tiers=," \
+#define API_FIELDS "name=,context=,version=,endpoint=*,sandbox-endpoint=*,endpoint-type=,tiers=," \
 	"policy=,tag=*,visibility=,roles=,description=,auth="
 
 static const struct apim_cmd cmds[] = {
 	{ "create", apim_publish_create, API_FIELDS,
-	  "create --name N --context /CTX --version V --endpoint URL [--sandbox-endpoint URL] "
+	  "create --name N --context /CTX --version V --endpoint URL... [--sandbox-endpoint URL]... "
+	  "[--endpoint-type http|load_balance|failover] "
 	  "[--tiers T,...] [--policy P] [--tag T]... [--visibility public|restricted --roles R,...] "
 	  "[--description D] [--auth oauth2,api_key]" },
 	{ "import", apim_publish_import, API_FIELDS, "import FILE|- [--FIELD VALUE]..." },

@@ -7,8 +7,11 @@
 #include <strings.h>
 
 #include "api.h"
+#include "endpoints.h"
 #include "err.h"
 #include "lifecycle.h"
+#include "policy.h"
+#include "scope.h"
 #include "store.h"
 #include "text.h"
 #include "url.h"
@@ -205,7 +208,7 @@ int
 apim_api_verb(const char *verb, char out[8])
 {
 	static const char *const verbs[] = { "GET", "POST", "PUT", "PATCH", "DELETE",
-		"HEAD", "OPTIONS", NULL };
+		"HEAD", "OPTIONS", "TRACE", NULL };
 	int i;
 
 	for (i = 0; verbs[i]; i++)
@@ -214,7 +217,7 @@ apim_api_verb(const char *verb, char out[8])
 			return 0;
 		}
 	apim_err_set(APIM_DATAERR, "bad verb '%s' (GET, POST, PUT, PATCH, DELETE, "
-	    "HEAD, OPTIONS)", verb);
+	    "HEAD, OPTIONS, TRACE)", verb);
 	return -1;
 }
 
@@ -299,6 +302,70 @@ endpoint_url(const json_t *api, const char *which)
 	return ep ? json_string_value(json_object_get(ep, "url")) : NULL;
 }
 
+/* Every URL of endpointConfig's lists (lib/endpoints); the primary ones are
+ * checked above. */
+static int
+endpoints_valid(const json_t *api)
+{
+	json_t *ec = apim_endpoints_normalize(json_object_get(api, "endpointConfig"));
+
+	json_decref(ec);
+	return ec ? 0 : -1;
+}
+
+/* Store API id's endpointConfig normalised (after its row is written). */
+static int
+endpoints_store(sqlite3 *db, const char *id, const json_t *api)
+{
+	json_t *ec = apim_endpoints_normalize(json_object_get(api, "endpointConfig"));
+	char *s;
+	int rc;
+
+	if (ec == NULL)
+		return -1;
+	s = json_dumps(ec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(ec);
+	rc = apim_store_exec(db, "UPDATE api SET endpoint_config = ? WHERE id = ?",
+	    "ss", s, id);
+	free(s);
+	return rc == -1 ? -1 : 0;
+}
+
+/* API id's stored endpointConfig, or NULL if it has none (older rows). */
+static json_t *
+endpoints_load(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st = apim_store_prep(db, "SELECT endpoint_config FROM api "
+	    "WHERE id = ? AND endpoint_config IS NOT NULL", "s", id);
+	json_t *ec = NULL;
+
+	if (st != NULL && apim_store_step(db, st) == 1)
+		ec = json_loads(apim_store_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	return ec;
+}
+
+/* An operation's authType: "none", or one or more of oauth2 and api_key as
+ * a comma list (the alternatives of its security requirements). */
+static int
+auth_list_valid(const char *auth)
+{
+	char **w;
+	size_t i, n;
+	int rc = 0;
+
+	if (strcmp(auth, "none") == 0)
+		return 0;
+	w = apim_split_csv(auth);
+	n = apim_strv_len(w);
+	for (i = 0; i < n; i++)
+		if ((strcmp(w[i], "oauth2") != 0 && strcmp(w[i], "api_key") != 0) ||
+		    (i == 1 && strcmp(w[0], w[1]) == 0))
+			rc = -1;
+	apim_strv_free(w);
+	return n == 0 || n > 2 ? -1 : rc;
+}
+
 static int
 op_valid(const json_t *op, char verb[8])
 {
@@ -323,12 +390,151 @@ op_valid(const json_t *op, char verb[8])
 		return -1;
 	if ((auth = str_member(op, "authType")) == NULL)
 		return bad("%s", "an operation's 'authType' must be a string");
-	if (*auth && strcmp(auth, "oauth2") != 0 && strcmp(auth, "api_key") != 0 &&
-	    strcmp(auth, "none") != 0)
-		return bad("bad auth type '%s' (oauth2, api_key, none)", auth);
+	if (*auth && auth_list_valid(auth) == -1)
+		return bad("bad auth type '%s' (oauth2, api_key, none, or "
+		    "alternatives as a comma list: oauth2,api_key)", auth);
+	if ((v = json_object_get(op, "endpointConfig")) != NULL && !json_is_null(v)) {
+		json_t *ec = apim_endpoints_normalize(v);
+
+		if (ec == NULL)
+			return -1;
+		json_decref(ec);
+	}
 	if ((tier = str_member(op, "throttlingPolicy")) == NULL)
 		return bad("%s", "an operation's 'throttlingPolicy' must be a string");
 	return strings_valid(op, "scopes");
+}
+
+/* WSO2's runtime fields kept in api.extensions (APIDTO names). */
+static const char *const ext_keys[] = { "corsConfiguration", "transport",
+	"authorizationHeader", "responseCachingEnabled", "cacheTimeout", NULL };
+
+static int
+ext_valid(const json_t *api)
+{
+	const json_t *v, *e;
+	const char *k;
+	size_t i;
+
+	if ((v = json_object_get(api, "corsConfiguration")) && !json_is_null(v)) {
+		if (!json_is_object(v))
+			return bad("%s", "'corsConfiguration' must be an object");
+		json_object_foreach((json_t *)v, k, e) {
+			if (strcmp(k, "corsConfigurationEnabled") == 0 ||
+			    strcmp(k, "accessControlAllowCredentials") == 0) {
+				if (!json_is_boolean(e))
+					return bad("corsConfiguration.%s must be true or "
+					    "false", k);
+			} else if (strcmp(k, "accessControlAllowOrigins") == 0 ||
+			    strcmp(k, "accessControlAllowHeaders") == 0 ||
+			    strcmp(k, "accessControlAllowMethods") == 0) {
+				if (strings_valid(v, k) == -1)
+					return -1;
+			} else
+				return bad("unknown corsConfiguration field '%s'", k);
+		}
+	}
+	if (strings_valid(api, "transport") == -1)
+		return -1;
+	json_array_foreach(json_object_get(api, "transport"), i, e)
+		if (strcmp(json_string_value(e), "http") != 0 &&
+		    strcmp(json_string_value(e), "https") != 0)
+			return bad("bad transport '%s' (http, https)",
+			    json_string_value(e));
+	if (text_valid(api, "authorizationHeader", "authorization header",
+	    APIM_NAME_MAX, 0) == -1)
+		return -1;
+	if ((k = json_string_value(json_object_get(api, "authorizationHeader"))) &&
+	    (*k == '\0' || k[strcspn(k, " :()<>@,;\"/[]?={}")] != '\0'))
+		return bad("bad authorization header '%s' (a header name)", k);
+	if ((v = json_object_get(api, "responseCachingEnabled")) && !json_is_null(v) &&
+	    !json_is_boolean(v))
+		return bad("%s", "'responseCachingEnabled' must be true or false");
+	if ((v = json_object_get(api, "cacheTimeout")) && !json_is_null(v) &&
+	    (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > 86400 * 365))
+		return bad("%s", "'cacheTimeout' must be a number of seconds");
+	if ((v = json_object_get(api, "scopes")) && !json_is_null(v)) {
+		if (!json_is_array(v))
+			return bad("%s", "'scopes' must be a list");
+		json_array_foreach(v, i, e)
+			if (apim_scope_valid(e) == -1)
+				return -1;
+	}
+	if ((v = json_object_get(api, "apiDefinition")) && !json_is_null(v) &&
+	    !json_is_object(v))
+		return bad("%s", "'apiDefinition' must be a document object");
+	return 0;
+}
+
+/* api.extensions from the API object: the ext_keys present. */
+static char *
+ext_dump(const json_t *api)
+{
+	json_t *o = json_object(), *v;
+	char *s;
+	int i;
+
+	for (i = 0; ext_keys[i]; i++)
+		if ((v = json_object_get(api, ext_keys[i])) && !json_is_null(v))
+			json_object_set(o, ext_keys[i], v);
+	s = json_object_size(o) ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) :
+	    NULL;
+	json_decref(o);
+	return s;
+}
+
+/* Write the definition (if the object carries one), the extensions and the
+ * scopes (if present) of API id. */
+static int
+ext_store(sqlite3 *db, const char *id, const json_t *api)
+{
+	const json_t *d = json_object_get(api, "apiDefinition");
+	char *s = ext_dump(api);
+	int rc;
+
+	rc = apim_store_exec(db, "UPDATE api SET extensions = ? WHERE id = ?", "ss",
+	    s, id);
+	free(s);
+	if (rc == -1)
+		return -1;
+	if (json_is_object(d)) {
+		s = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		rc = apim_store_exec(db, "UPDATE api SET definition = ? WHERE id = ?",
+		    "ss", s, id);
+		free(s);
+		if (rc == -1)
+			return -1;
+	}
+	if (json_object_get(api, "scopes") != NULL &&
+	    apim_scope_api_set(db, id, json_object_get(api, "scopes")) == -1)
+		return -1;
+	return 0;
+}
+
+json_t *
+apim_api_definition(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st = apim_store_prep(db, "SELECT definition FROM api WHERE "
+	    "id = ?", "s", id);
+	json_t *d = NULL;
+	json_error_t e;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	if ((rc = apim_store_step(db, st)) == 1 &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    (d = json_loadb((const char *)sqlite3_column_text(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), 0, &e)) == NULL)
+		apim_err_set(APIM_SOFTWARE, "API '%s': stored definition unreadable: "
+		    "%s", id, e.text);
+	else if (rc == 1 && d == NULL)
+		apim_err_set(APIM_NO, "API '%s' has no stored definition", id);
+	else if (rc == 0)
+		apim_err_set(APIM_NO, "no API '%s'", id);
+	sqlite3_finalize(st);
+	return d;
 }
 
 /* Check an API object (after any merge); self is the API being updated, or
@@ -363,6 +569,8 @@ api_valid(sqlite3 *db, const json_t *api, const char *self)
 		return -1;
 	if ((s = endpoint_url(api, "sandbox_endpoints")) && *s &&
 	    url_valid("sandbox endpoint", s) == -1)
+		return -1;
+	if (endpoints_valid(api) == -1)
 		return -1;
 	if (str_member(api, "description") == NULL || str_member(api, "provider") == NULL)
 		return bad("%s", "'description' and 'provider' must be strings");
@@ -407,6 +615,10 @@ api_valid(sqlite3 *db, const json_t *api, const char *self)
 			if (op_valid(op, verb) == -1)
 				return -1;
 	}
+	if (ext_valid(api) == -1)
+		return -1;
+	if (apim_policy_check_api(db, api) == -1)
+		return -1;
 	/* Uniqueness: name+version, and a context belongs to one API name. */
 	st = apim_store_prep(db, "SELECT name, version FROM api WHERE id IS NOT ? AND "
 	    "((name = ? AND version = ?) OR (context = ? AND name <> ?)) LIMIT 1",
@@ -453,14 +665,27 @@ add_op(sqlite3 *db, const char *id, const json_t *op)
 	const char *tier = str_member(op, "throttlingPolicy");
 	const json_t *v;
 	sqlite3_int64 rid;
-	char verb[8];
+	char verb[8], *ecs;
 	size_t i;
+	int rc;
 
-	if (op_valid(op, verb) == -1)
+	if (op_valid(op, verb) == -1 ||
+	    apim_policy_check(db, "resource", tier, "resource tier") == -1)
 		return -1;
-	if (apim_store_exec(db, "INSERT INTO resource (api_id, verb, template, auth, "
-	    "tier) VALUES (?, ?, ?, ?, ?)", "sssss", id, verb, t, *auth ? auth : NULL,
-	    *tier ? tier : NULL) == -1) {
+	ecs = NULL;
+	if ((v = json_object_get(op, "endpointConfig")) && !json_is_null(v)) {
+		json_t *ec = apim_endpoints_normalize(v);
+
+		if (ec == NULL)
+			return -1;
+		ecs = json_dumps(ec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(ec);
+	}
+	rc = apim_store_exec(db, "INSERT INTO resource (api_id, verb, template, auth, "
+	    "tier, endpoint_config) VALUES (?, ?, ?, ?, ?, ?)", "ssssss", id, verb, t,
+	    *auth ? auth : NULL, *tier ? tier : NULL, ecs);
+	free(ecs);
+	if (rc == -1) {
 		if (apim_err_code() == APIM_DATAERR)
 			apim_err_set(APIM_DATAERR, "duplicate resource '%s %s'", verb, t);
 		return -1;
@@ -576,7 +801,8 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 	    or_null(str_member(api, "apiThrottlingPolicy")), vis_lower(api), auth,
 	    json_is_true(json_object_get(api, "isDefaultVersion")), now, now);
 	free(auth);
-	if (rc == -1 || write_children(db, id, api) == -1 ||
+	if (rc == -1 || endpoints_store(db, id, api) == -1 ||
+	    write_children(db, id, api) == -1 || ext_store(db, id, api) == -1 ||
 	    apim_lifecycle_record(db, id, "create", NULL, "CREATED", actor) == -1) {
 		apim_store_rollback(db);
 		return -1;
@@ -600,20 +826,26 @@ op_object(sqlite3 *db, sqlite3_stmt *st)
 	    "SELECT scope FROM resource_scope WHERE resource_id = ? ORDER BY scope",
 	    "I", (int64_t)sqlite3_column_int64(st, 0)));
 
+	json_t *o;
+
 	if (scopes == NULL)
 		return NULL;
-	return json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
+	o = json_pack("{s:s, s:s, s:s?, s:s?, s:o}",
 	    "target", apim_store_text(st, 1), "verb", apim_store_text(st, 2),
 	    "authType", (const char *)sqlite3_column_text(st, 3),
 	    "throttlingPolicy", (const char *)sqlite3_column_text(st, 4),
 	    "scopes", scopes);
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		json_object_set_new(o, "endpointConfig",
+		    json_loads(apim_store_text(st, 5), 0, NULL));
+	return o;
 }
 
 json_t *
 apim_api_resources(sqlite3 *db, const char *id)
 {
 	return apim_store_rows_json(db, apim_store_prep(db, "SELECT id, template, "
-	    "verb, auth, tier FROM resource WHERE api_id = ? ORDER BY template, "
+	    "verb, auth, tier, endpoint_config FROM resource WHERE api_id = ? ORDER BY template, "
 	    "CASE verb WHEN 'GET' THEN 1 WHEN 'POST' THEN 2 WHEN 'PUT' THEN 3 "
 	    "WHEN 'PATCH' THEN 4 WHEN 'DELETE' THEN 5 WHEN 'HEAD' THEN 6 ELSE 7 END",
 	    "s", id), op_object);
@@ -631,7 +863,8 @@ apim_api_get(sqlite3 *db, const char *id)
 
 	st = apim_store_prep(db, "SELECT id, name, description, context, version, "
 	    "provider, state, is_default, visibility, api_policy, auth, endpoint, "
-	    "sandbox_endpoint, created_ms, updated_ms FROM api WHERE id = ?", "s", id);
+	    "sandbox_endpoint, created_ms, updated_ms, extensions FROM api WHERE "
+	    "id = ?", "s", id);
 	if (st == NULL)
 		return NULL;
 	if ((rc = apim_store_step(db, st)) != 1) {
@@ -662,6 +895,14 @@ apim_api_get(sqlite3 *db, const char *id)
 	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
 		json_object_set_new(ec, "sandbox_endpoints",
 		    json_pack("{s:s}", "url", apim_store_text(st, 12)));
+	{
+		json_t *lists = endpoints_load(db, id);
+
+		if (lists != NULL) {
+			json_decref(ec);
+			ec = lists;
+		}
+	}
 	sec = json_array();
 	auth = apim_split_csv(apim_store_text(st, 10));
 	for (i = 0; auth[i]; i++)
@@ -682,6 +923,23 @@ apim_api_get(sqlite3 *db, const char *id)
 	json_object_set_new(o, "securityScheme", sec);
 	json_object_set_new(o, "endpointConfig", ec);
 	json_object_set_new(o, "operations", ops);
+	if (sqlite3_column_type(st, 15) != SQLITE_NULL) {
+		json_t *x = json_loads(apim_store_text(st, 15), 0, NULL);
+
+		if (x)
+			json_object_update(o, x);
+		json_decref(x);
+	}
+	{
+		json_t *sc = apim_scope_api_list(db, id);
+
+		if (sc == NULL) {
+			sqlite3_finalize(st);
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, "scopes", sc);
+	}
 	json_object_set_new(o, "createdTime", json_string(ct));
 	json_object_set_new(o, "lastUpdatedTime", json_string(ut));
 	sqlite3_finalize(st);
@@ -759,6 +1017,18 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 		}
 	}
 	ec = json_object_get(cur, "endpointConfig");
+	if ((val = json_object_get(changes, "endpointConfig")) != NULL &&
+	    apim_endpoints_type_of(json_string_value(json_object_get(val,
+	    "endpoint_type"))) >= 0) {
+		/* a new type: the current URLs, primary first, in its shape */
+		json_t *p = apim_endpoints_urls(ec, 0), *sb = apim_endpoints_urls(ec, 1);
+
+		ec = apim_endpoints_config(apim_endpoints_type_of(json_string_value(
+		    json_object_get(val, "endpoint_type"))), p, sb);
+		json_object_set_new(cur, "endpointConfig", ec);
+		json_decref(p);
+		json_decref(sb);
+	}
 	json_object_foreach((json_t *)changes, key, val) {
 		if (strcmp(key, "endpointConfig") == 0 && json_is_object(val)) {
 			json_object_update(ec, val);
@@ -771,6 +1041,8 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 	    (endpoint_url(cur, "sandbox_endpoints") == NULL ||
 	    *endpoint_url(cur, "sandbox_endpoints") == '\0'))))
 		json_object_del(ec, "sandbox_endpoints");
+	if (json_object_get(ec, "sandbox_endpoints") == NULL)
+		json_object_del(ec, "sandbox_failovers");	/* all of them go */
 	/* Going public drops the roles unless new ones were given (and refused). */
 	if (json_object_get(changes, "visibility") &&
 	    json_object_get(changes, "visibleRoles") == NULL &&
@@ -791,7 +1063,10 @@ apim_api_update(sqlite3 *db, const char *id, const json_t *changes)
 	    or_null(str_member(cur, "apiThrottlingPolicy")), vis_lower(cur), auth,
 	    apim_now_ms(), id);
 	free(auth);
-	if (rc == -1 || write_children(db, id, cur) == -1) {
+	if (json_object_get(changes, "scopes") == NULL)
+		json_object_del(cur, "scopes");	/* leave scopes alone */
+	if (rc == -1 || endpoints_store(db, id, cur) == -1 ||
+	    write_children(db, id, cur) == -1 || ext_store(db, id, cur) == -1) {
 		rc = -1;
 		goto out;
 	}
@@ -887,7 +1162,12 @@ copy_rows(sqlite3 *db, const char *from, const char *to)
 	    apim_store_exec(db, "INSERT INTO api_tag (api_id, tag) SELECT ?, tag FROM "
 	    "api_tag WHERE api_id = ?", "ss", to, from) == -1 ||
 	    apim_store_exec(db, "INSERT INTO api_role (api_id, role) SELECT ?, role FROM "
-	    "api_role WHERE api_id = ?", "ss", to, from) == -1)
+	    "api_role WHERE api_id = ?", "ss", to, from) == -1 ||
+	    apim_store_exec(db, "INSERT INTO api_scope (api_id, scope) SELECT ?, scope "
+	    "FROM api_scope WHERE api_id = ?", "ss", to, from) == -1 ||
+	    apim_store_exec(db, "UPDATE api SET (definition, extensions) = (SELECT "
+	    "definition, extensions FROM api WHERE id = ?) WHERE id = ?", "ss", from,
+	    to) == -1)
 		return -1;
 	/* Resources get new ids, so copy them one by one with their scopes. */
 	if ((rows = apim_store_column_json(db, apim_store_prep(db, "SELECT id FROM "
@@ -897,7 +1177,8 @@ copy_rows(sqlite3 *db, const char *from, const char *to)
 		int64_t old = json_integer_value(json_array_get(rows, i));
 
 		if (apim_store_exec(db, "INSERT INTO resource (api_id, verb, template, "
-		    "auth, tier) SELECT ?, verb, template, auth, tier FROM resource "
+		    "auth, tier, endpoint_config) SELECT ?, verb, template, auth, tier, "
+		    "endpoint_config FROM resource "
 		    "WHERE id = ?", "sI", to, old) == -1 ||
 		    apim_store_exec(db, "INSERT INTO resource_scope (resource_id, scope) "
 		    "SELECT ?, scope FROM resource_scope WHERE resource_id = ?", "II",
@@ -967,6 +1248,9 @@ apim_api_version(sqlite3 *db, const char *id, const char *newver, int dflt,
 	    "provider, description, 'CREATED', endpoint, sandbox_endpoint, api_policy, "
 	    "visibility, auth, ?, ?, ? FROM api WHERE id = ?", "ssiIIs", newid, newver,
 	    dflt ? 1 : 0, now, now, id) == -1 ||
+	    apim_store_exec(db, "UPDATE api SET endpoint_config = (SELECT "
+	    "endpoint_config FROM api WHERE id = ?) WHERE id = ?", "ss", id,
+	    newid) == -1 ||
 	    copy_rows(db, id, newid) == -1 ||
 	    apim_lifecycle_record(db, newid, "create", NULL, "CREATED", actor) == -1)
 		goto fail;

@@ -17,8 +17,20 @@
  *   production_endpoints {url}, sandbox_endpoints {url} (absent if none)},
  *   operations [{target, verb, authType, throttlingPolicy, scopes []}],
  *   createdTime, lastUpdatedTime (RFC 3339).
- * An operation's authType is "oauth2", "api_key", "none", or null (= secured
- * by any of the API's securityScheme); throttlingPolicy null = no resource tier.
+ * An operation's authType is "oauth2", "api_key", "none", "oauth2,api_key"
+ * (either is accepted: the alternatives of an OpenAPI security list), or null
+ * (= secured by any of the API's securityScheme); throttlingPolicy null = no
+ * resource tier; endpointConfig (optional) a resource-level endpointConfig
+ * that replaces the API's for that resource.
+ * WSO2's runtime fields (stored as JSON in api.extensions, absent if unset):
+ *   corsConfiguration {corsConfigurationEnabled, accessControlAllowOrigins [],
+ *   accessControlAllowCredentials, accessControlAllowHeaders [],
+ *   accessControlAllowMethods []}, transport ["http","https"],
+ *   authorizationHeader (a header name), responseCachingEnabled, cacheTimeout.
+ * scopes: [{scope: {name, displayName, description, bindings [role]}, shared}]
+ * (lib/scope.h); always present in get, replaced by create/update if given.
+ * apiDefinition (create/update input only): the definition document to keep
+ * (apim_api_definition reads it back).
  */
 
 /* Length limits (bytes) besides lib/text.h's: contexts, resource templates,
@@ -46,6 +58,9 @@ json_t *apim_api_get(sqlite3 *db, const char *id);
  * sandbox_endpoints url of "" or null removes it).  name, version and context
  * cannot change (APIM_DATAERR).  One transaction; validates first. */
 int apim_api_update(sqlite3 *db, const char *id, const json_t *changes);
+/* The stored definition document of API id (a new object); NULL with APIM_NO
+ * if it has none (created from flags) or no such API. */
+json_t *apim_api_definition(sqlite3 *db, const char *id);
 /* Delete an API.  Refused with APIM_NO while subscriptions reference it,
  * unless force (then they go too, in the same transaction). */
 int apim_api_delete(sqlite3 *db, const char *id, int force);

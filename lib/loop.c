@@ -1,5 +1,5 @@
-/* loop: epoll watches indexed by fd, a min-heap of one-shot timers, and a
- * list of "always ready" fds (regular files, which epoll refuses).  The loop owns timers. */
+/* loop: epoll watches indexed by fd, a min-heap of timers (the caller's, or
+ * fire-and-forget ones it allocates), and "always ready" fds (regular files). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "loop.h"
-#include "util.h"
 
 struct watch {
 	void (*cb)(int, int, void *);
@@ -21,13 +21,6 @@ struct watch {
 	unsigned excl:1;	/* EPOLLEXCLUSIVE (re-added on every change) */
 };
 
-struct apim_timer {
-	int64_t when;
-	size_t idx;		/* position in the heap */
-	void (*cb)(void *);
-	void *arg;
-};
-
 struct apim_loop {
 	int ep;
 	int stop;
@@ -37,6 +30,7 @@ struct apim_loop {
 	size_t nalways;
 	struct apim_timer **heap;
 	size_t nheap, capheap;
+	uint64_t pass;		/* timer passes run so far */
 };
 
 static int64_t
@@ -73,8 +67,11 @@ apim_loop_free(struct apim_loop *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->nheap; i++)
-		free(l->heap[i]);
+	for (i = 0; i < l->nheap; i++) {
+		l->heap[i]->slot = 0;
+		if (l->heap[i]->owned)
+			free(l->heap[i]);
+	}
 	free(l->heap);
 	free(l->w);
 	close(l->ep);
@@ -223,13 +220,13 @@ apim_loop_del_fd(struct apim_loop *l, int fd)
 	memset(w, 0, sizeof(*w));
 }
 
-/* --- timers: a binary min-heap on when --- */
+/* --- timers: a binary min-heap on when; t->slot is its index + 1 --- */
 
 static void
 heap_set(struct apim_loop *l, size_t i, struct apim_timer *t)
 {
 	l->heap[i] = t;
-	t->idx = i;
+	t->slot = i + 1;
 }
 
 static void
@@ -264,54 +261,103 @@ heap_down(struct apim_loop *l, size_t i)
 	heap_set(l, i, t);
 }
 
+/* Take the armed timer t out of the heap; it is then disarmed. */
 static void
-heap_remove(struct apim_loop *l, size_t i)
+heap_remove(struct apim_loop *l, struct apim_timer *t)
 {
+	size_t i = t->slot - 1;
 	struct apim_timer *last = l->heap[--l->nheap];
 
+	t->slot = 0;
 	if (i == l->nheap)
 		return;
 	heap_set(l, i, last);
 	heap_down(l, i);
-	heap_up(l, last->idx);
+	heap_up(l, last->slot - 1);
+}
+
+void
+apim_loop_timer_set(struct apim_loop *l, struct apim_timer *t, int64_t ms,
+    void (*cb)(void *), void *arg)
+{
+	int64_t when = mono_ms() + (ms > 0 ? ms : 0);
+
+	t->cb = cb;
+	t->arg = arg;
+	t->pass = l->pass;
+	if (t->slot) {		/* armed: move it */
+		size_t i = t->slot - 1;
+		int64_t old = t->when;
+
+		t->when = when;
+		if (when < old)
+			heap_up(l, i);
+		else if (when > old)
+			heap_down(l, i);
+		return;
+	}
+	if (l->nheap == l->capheap) {
+		l->capheap = l->capheap ? l->capheap * 2 : 16;
+		l->heap = apim_xreallocarray(l->heap, l->capheap, sizeof(*l->heap));
+	}
+	t->when = when;
+	heap_set(l, l->nheap++, t);
+	heap_up(l, l->nheap - 1);
+}
+
+void
+apim_loop_timer_stop(struct apim_loop *l, struct apim_timer *t)
+{
+	if (t != NULL && t->slot)
+		heap_remove(l, t);
+}
+
+int
+apim_loop_timer_armed(const struct apim_timer *t)
+{
+	return t->slot != 0;
 }
 
 struct apim_timer *
 apim_loop_timer(struct apim_loop *l, int64_t ms,
     void (*cb)(void *), void *arg)
 {
-	struct apim_timer *t;
+	struct apim_timer *t = apim_xcalloc(1, sizeof(*t));
 
-	if (l->nheap == l->capheap) {
-		size_t n = l->capheap ? l->capheap * 2 : 16;
-		struct apim_timer **h = realloc(l->heap, n * sizeof(*h));
-
-		if (h == NULL) {
-			apim_err_set(APIM_SOFTWARE, "out of memory");
-			return NULL;
-		}
-		l->heap = h;
-		l->capheap = n;
-	}
-	if ((t = malloc(sizeof(*t))) == NULL) {
-		apim_err_set(APIM_SOFTWARE, "out of memory");
-		return NULL;
-	}
-	t->when = mono_ms() + (ms > 0 ? ms : 0);
-	t->cb = cb;
-	t->arg = arg;
-	heap_set(l, l->nheap++, t);
-	heap_up(l, t->idx);
+	t->owned = 1;
+	apim_loop_timer_set(l, t, ms, cb, arg);
 	return t;
 }
 
 void
 apim_loop_timer_cancel(struct apim_loop *l, struct apim_timer *t)
 {
-	if (t == NULL)
-		return;
-	heap_remove(l, t->idx);
-	free(t);
+	if (t == NULL || t->firing)
+		return;		/* from its own callback: freed after it */
+	apim_loop_timer_stop(l, t);
+	if (t->owned)
+		free(t);
+}
+
+/* Call the timers due now, except those armed during this pass (a timer
+ * re-armed for 0 ms from its callback waits for the next turn). */
+static void
+run_timers(struct apim_loop *l)
+{
+	l->pass++;
+	while (!l->stop && l->nheap && l->heap[0]->when <= l->now &&
+	    l->heap[0]->pass != l->pass) {
+		struct apim_timer *t = l->heap[0];
+
+		heap_remove(l, t);
+		if (!t->owned) {
+			t->cb(t->arg);	/* t may be re-armed or freed by now */
+			continue;
+		}
+		t->firing = 1;
+		t->cb(t->arg);
+		free(t);
+	}
 }
 
 static int
@@ -375,13 +421,7 @@ apim_loop_run(struct apim_loop *l)
 					w->cb((int)fd, w->events, w->arg);
 			}
 		}
-		while (!l->stop && l->nheap && l->heap[0]->when <= l->now) {
-			struct apim_timer *t = l->heap[0];
-
-			heap_remove(l, 0);
-			t->cb(t->arg);
-			free(t);
-		}
+		run_timers(l);
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "endpoints.h"
 #include "openapi.h"
 #include "util.h"
 #include "yml.h"
@@ -204,6 +205,59 @@ wso2_endpoint(struct mapper *m, const json_t *doc, const char *key)
 		return apim_strdup(json_string_value(json_array_get(urls, 0)));
 	bad(m, "'%s' must be a URL or a mapping with 'urls'", key);
 	return NULL;
+}
+
+/* The URLs of x-wso2-*-endpoints in out (first is the primary); its "type"
+ * (http, load_balance or loadbalance, failover) into *type if given. */
+static void
+wso2_endpoint_urls(const json_t *doc, const char *key, json_t *out, int *type)
+{
+	const json_t *v = json_object_get(doc, key), *urls, *u, *t;
+	size_t i;
+
+	if (json_is_object(v) && (t = json_object_get(v, "type")) != NULL) {
+		if (!json_is_string(t) || (*type = apim_endpoints_type_of(
+		    json_string_value(t))) < 0)
+			*type = -2;	/* refused below */
+	}
+	urls = json_is_object(v) ? json_object_get(v, "urls") : v;
+	if (json_is_array(urls))
+		json_array_foreach(urls, i, u)
+			if (json_is_string(u))
+				json_array_append((json_t *)out, (json_t *)u);
+}
+
+/* endpointConfig from x-wso2-production-endpoints and -sandbox-endpoints
+ * (WSO2 writes {urls: [...], type: load_balance|failover|http}); prod and
+ * sand are the primary URLs found by wso2_endpoint (either may be NULL). */
+static json_t *
+wso2_endpoint_lists(struct mapper *m, const json_t *doc, const char *prod,
+    const char *sand)
+{
+	json_t *pl = json_array(), *sl = json_array(), *ec;
+	int type = -1, stype = -1;
+
+	wso2_endpoint_urls(doc, "x-wso2-production-endpoints", pl, &type);
+	wso2_endpoint_urls(doc, "x-wso2-sandbox-endpoints", sl, &stype);
+	if (json_array_size(pl) == 0 && prod)
+		json_array_append_new(pl, json_string(prod));
+	if (json_array_size(sl) == 0 && sand)
+		json_array_append_new(sl, json_string(sand));
+	if (type == -1)
+		type = stype;
+	if (type == -2 || stype == -2)
+		bad(m, "%s", "x-wso2-*-endpoints 'type' must be http, load_balance "
+		    "or failover");
+	else if (stype >= 0 && stype != type)
+		bad(m, "%s", "x-wso2-production-endpoints and x-wso2-sandbox-endpoints "
+		    "have different types");
+	if (type < 0)	/* several URLs and no type: balance them */
+		type = json_array_size(pl) > 1 || json_array_size(sl) > 1 ?
+		    APIM_ENDPOINTS_LOAD_BALANCE : APIM_ENDPOINTS_HTTP;
+	ec = apim_endpoints_config(type, pl, sl);
+	json_decref(pl);
+	json_decref(sl);
+	return ec;
 }
 
 /* "/" and the title lower-cased, runs of other characters as one '-'. */
@@ -591,13 +645,7 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 	free(surl);
 	sand = wso2_endpoint(&m, doc, "x-wso2-sandbox-endpoints");
 	if (prod || sand) {
-		ec = json_pack("{s:s}", "endpoint_type", "http");
-		if (prod)
-			json_object_set_new(ec, "production_endpoints",
-			    json_pack("{s:s}", "url", prod));
-		if (sand)
-			json_object_set_new(ec, "sandbox_endpoints",
-			    json_pack("{s:s}", "url", sand));
+		ec = wso2_endpoint_lists(&m, doc, prod, sand);
 		json_object_set_new(api, "endpointConfig", ec);
 	}
 	free(prod);
@@ -644,11 +692,26 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 
 /* ---- API to document ---- */
 
-static const char *
-endpoint_of(const json_t *api, const char *which)
+/* x-wso2-production-endpoints and x-wso2-sandbox-endpoints as WSO2 writes
+ * them: {urls: [primary, ...], type: http|load_balance|failover}. */
+static void
+export_endpoints(json_t *doc, const json_t *ec)
 {
-	return json_string_value(json_object_get(json_object_get(
-	    json_object_get(api, "endpointConfig"), which), "url"));
+	static const char *const key[] = { "x-wso2-production-endpoints",
+	    "x-wso2-sandbox-endpoints" };
+	const char *t = json_string_value(json_object_get(ec, "endpoint_type"));
+	int type = apim_endpoints_type_of(t ? t : "http"), k;
+
+	for (k = 0; k < 2; k++) {
+		json_t *urls = apim_endpoints_urls(ec, k);
+
+		if (json_array_size(urls) == 0) {
+			json_decref(urls);
+			continue;
+		}
+		json_object_set_new(doc, key[k], json_pack("{s:o, s:s}", "urls", urls,
+		    "type", apim_endpoints_type_name(type < 0 ? 0 : type)));
+	}
 }
 
 /* Path parameters of a template, as OpenAPI parameter objects; NULL if none. */
@@ -691,8 +754,6 @@ json_t *
 apim_openapi_from_api(const json_t *api)
 {
 	json_t *doc, *info, *paths, *x, *op, *sec;
-	const char *prod = endpoint_of(api, "production_endpoints");
-	const char *sand = endpoint_of(api, "sandbox_endpoints");
 	size_t i;
 
 	doc = json_pack("{s:s}", "openapi", "3.0.3");
@@ -701,8 +762,11 @@ apim_openapi_from_api(const json_t *api)
 	copy_if(info, "version", api, "version");
 	copy_if(info, "description", api, "description");
 	json_object_set_new(doc, "info", info);
-	if (prod)
-		json_object_set_new(doc, "servers", json_pack("[{s:s}]", "url", prod));
+	x = apim_endpoints_urls(json_object_get(api, "endpointConfig"), 0);
+	if (json_array_size(x) > 0)	/* the primary production endpoint */
+		json_object_set_new(doc, "servers", json_pack("[{s:O}]", "url",
+		    json_array_get(x, 0)));
+	json_decref(x);
 	if (json_array_size(x = json_object_get(api, "tags")) > 0) {
 		json_t *tags = json_array(), *t;
 
@@ -743,12 +807,7 @@ apim_openapi_from_api(const json_t *api)
 	}
 	json_object_set_new(doc, "paths", paths);
 	copy_if(doc, "x-wso2-basePath", api, "context");
-	if (prod)
-		json_object_set_new(doc, "x-wso2-production-endpoints",
-		    json_pack("{s:[s], s:s}", "urls", prod, "type", "http"));
-	if (sand)
-		json_object_set_new(doc, "x-wso2-sandbox-endpoints",
-		    json_pack("{s:[s], s:s}", "urls", sand, "type", "http"));
+	export_endpoints(doc, json_object_get(api, "endpointConfig"));
 	copy_if(doc, "x-throttling-tier", api, "apiThrottlingPolicy");
 	if (json_array_size(sec = json_object_get(api, "securityScheme")) > 0) {
 		char buf[256] = "";

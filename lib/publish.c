@@ -7,11 +7,63 @@
 
 #include "api.h"
 #include "conf.h"
+#include "endpoints.h"
 #include "err.h"
 #include "lifecycle.h"
 #include "out.h"
 #include "publish.h"
 #include "util.h"
+
+/* --endpoint URL... --sandbox-endpoint URL... --endpoint-type T as an
+ * endpointConfig (checked by lib/api), or NULL if none was given.  One URL
+ * each and no type: just those URLs (an update keeps the rest). */
+static json_t *
+endpoint_fields(const struct apim_args *a)
+{
+	char **prod, **sand;
+	const char *type = apim_args_get(a, "endpoint-type");
+	int np, ns, i;
+	json_t *ec = NULL, *pl, *sl;
+
+	prod = apim_args_all(a, "endpoint", &np);
+	sand = apim_args_all(a, "sandbox-endpoint", &ns);
+	if (type == NULL && np <= 1 && ns <= 1) {
+		if (np == 1) {
+			ec = json_object();
+			json_object_set_new(ec, "production_endpoints",
+			    json_pack("{s:s}", "url", prod[0]));
+		}
+		if (ns == 1) {
+			if (ec == NULL)
+				ec = json_object();
+			json_object_set_new(ec, "sandbox_endpoints",
+			    json_pack("{s:s}", "url", sand[0]));
+		}
+	} else {
+		pl = json_array();
+		sl = json_array();
+		for (i = 0; i < np; i++)
+			json_array_append_new(pl, json_string(prod[i]));
+		for (i = 0; i < ns; i++)
+			if (*sand[i])
+				json_array_append_new(sl, json_string(sand[i]));
+		/* an unknown type is kept as given, for lib/api to refuse */
+		ec = apim_endpoints_config(apim_endpoints_type_of(type ? type :
+		    "http"), pl, sl);
+		if (type && apim_endpoints_type_of(type) < 0)
+			json_object_set_new(ec, "endpoint_type", json_string(type));
+		if (np == 0)
+			json_object_del(ec, "production_endpoints");
+		if (ns == 1 && *sand[0] == '\0')
+			json_object_set_new(ec, "sandbox_endpoints",
+			    json_pack("{s:s}", "url", ""));
+		json_decref(pl);
+		json_decref(sl);
+	}
+	free(prod);
+	free(sand);
+	return ec;
+}
 
 json_t *
 apim_publish_fields(const struct apim_args *a)
@@ -55,15 +107,7 @@ apim_publish_fields(const struct apim_args *a)
 		json_object_set_new(o, "tags", arr);
 	}
 	free(tags);
-	if ((v = apim_args_get(a, "endpoint")) != NULL) {
-		ec = json_object();
-		json_object_set_new(ec, "production_endpoints", json_pack("{s:s}", "url", v));
-	}
-	if ((v = apim_args_get(a, "sandbox-endpoint")) != NULL) {
-		if (ec == NULL)
-			ec = json_object();
-		json_object_set_new(ec, "sandbox_endpoints", json_pack("{s:s}", "url", v));
-	}
+	ec = endpoint_fields(a);
 	if (ec)
 		json_object_set_new(o, "endpointConfig", ec);
 	return o;
@@ -87,6 +131,28 @@ usage(const char *fmt, const char *x)
 {
 	apim_err_set(APIM_USAGE, fmt, x);
 	return -1;
+}
+
+/* endpoint: and sandbox: lines, each URL of a list on its own line. */
+static void
+show_endpoints(const json_t *ec)
+{
+	static const char *const label[] = { "endpoint:   ", "sandbox:    " };
+	const char *type = json_string_value(json_object_get(ec, "endpoint_type"));
+	json_t *urls;
+	size_t i, k;
+
+	if (type && strcmp(type, "http") != 0)
+		printf("endpoints:   %s\n", type);
+	for (k = 0; k < 2; k++) {
+		urls = apim_endpoints_urls(ec, (int)k);
+		if (json_array_size(urls) == 0)
+			printf("%s -\n", label[k]);
+		for (i = 0; i < json_array_size(urls); i++)
+			printf("%s %s\n", label[k],
+			    json_string_value(json_array_get(urls, i)));
+		json_decref(urls);
+	}
 }
 
 int
@@ -239,9 +305,7 @@ apim_publish_show(struct apim_ctx *ctx, struct apim_args *a)
 	printf("state:       %s\n", jstr(o, "lifeCycleStatus"));
 	printf("default:     %s\n",
 	    json_is_true(json_object_get(o, "isDefaultVersion")) ? "yes" : "no");
-	printf("endpoint:    %s\n", jstr(json_object_get(ec, "production_endpoints"), "url"));
-	v = jstr(json_object_get(ec, "sandbox_endpoints"), "url");
-	printf("sandbox:     %s\n", v ? v : "-");
+	show_endpoints(ec);
 	s = apim_out_join(json_object_get(o, "policies"), ", ");
 	printf("tiers:       %s\n", s);
 	free(s);

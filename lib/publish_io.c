@@ -9,6 +9,7 @@
 #include "api.h"
 #include "cli.h"
 #include "conf.h"
+#include "endpoints.h"
 #include "err.h"
 #include "openapi.h"
 #include "out.h"
@@ -27,6 +28,28 @@ overlay(json_t *api, json_t *flags)
 	json_object_foreach(flags, k, v) {
 		if (strcmp(k, "endpointConfig") != 0) {
 			json_object_set(api, k, v);
+			continue;
+		}
+		if (json_object_get(v, "endpoint_type") != NULL) {
+			/* --endpoint-type: the flags' lists replace the
+			 * document's (its sandbox ones stay if none given) */
+			json_t *old = json_object_get(api, "endpointConfig");
+			json_t *nec = json_deep_copy(v);
+
+			if (old && json_object_get(nec, "sandbox_endpoints") == NULL) {
+				json_t *sp = apim_endpoints_urls(old, 0);
+				json_t *sb = apim_endpoints_urls(old, 1);
+				json_t *pp = apim_endpoints_urls(nec, 0);
+
+				json_decref(nec);
+				nec = apim_endpoints_config(apim_endpoints_type_of(
+				    json_string_value(json_object_get(v,
+				    "endpoint_type"))), json_array_size(pp) ? pp : sp, sb);
+				json_decref(sp);
+				json_decref(sb);
+				json_decref(pp);
+			}
+			json_object_set_new(api, "endpointConfig", nec);
 			continue;
 		}
 		if ((ec = json_object_get(api, "endpointConfig")) == NULL) {
@@ -52,7 +75,7 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 	const char *file, *name;
 	char *buf;
 	size_t len, max;
-	json_t *doc, *api, *flags;
+	json_t *doc, *api, *flags, *ec;
 
 	if (apim_args_npos(a, 1, 1) == -1)
 		return -1;
@@ -85,14 +108,16 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 		json_decref(api);
 		return -1;
 	}
-	if (json_string_value(json_object_get(json_object_get(json_object_get(api,
-	    "endpointConfig"), "production_endpoints"), "url")) == NULL) {
+	if (json_array_size(ec = apim_endpoints_urls(json_object_get(api,
+	    "endpointConfig"), 0)) == 0) {
+		json_decref(ec);
 		apim_err_set(APIM_DATAERR, "'%s': no endpoint: the document has no "
 		    "x-wso2-production-endpoints, absolute server URL or host; "
 		    "give --endpoint URL", name);
 		json_decref(api);
 		return -1;
 	}
+	json_decref(ec);
 	return apim_publish_add(ctx, api);
 }
 

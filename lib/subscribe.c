@@ -9,6 +9,7 @@
 #include "app.h"
 #include "err.h"
 #include "out.h"
+#include "policy.h"
 #include "store.h"
 #include "subscribe.h"
 #include "text.h"
@@ -242,18 +243,17 @@ apim_subscribe_api(struct apim_ctx *ctx, struct apim_args *a)
 
 /* Validate the application fields common to create and update. */
 static int
-check_app_fields(struct apim_args *a, const char **token_type)
+check_app_fields(struct apim_ctx *ctx, struct apim_args *a, const char **token_type)
 {
 	const char *v;
+	sqlite3 *db;
 	char **attrs;
 	int i, n;
 
 	*token_type = NULL;
-	if ((v = apim_args_get(a, "tier")) && !apim_app_tier_valid(v)) {
-		apim_err_set(APIM_DATAERR, "unknown application tier '%s' (use one of %s)",
-		    v, apim_app_tiers());
+	if ((v = apim_args_get(a, "tier")) && ((db = apim_ctx_db(ctx)) == NULL ||
+	    apim_policy_check(db, "application", v, "application tier") == -1))
 		return -1;
-	}
 	if ((v = apim_args_get(a, "token-type")) != NULL) {
 		if (strcasecmp(v, "jwt") == 0)
 			*token_type = "jwt";
@@ -365,7 +365,7 @@ apim_subscribe_app_create(struct apim_ctx *ctx, struct apim_args *a)
 	char id[37];
 	int64_t now = apim_now_ms();
 
-	if (apim_args_npos(a, 1, 1) == -1 || check_app_fields(a, &tt) == -1 ||
+	if (apim_args_npos(a, 1, 1) == -1 || check_app_fields(ctx, a, &tt) == -1 ||
 	    !valid_name(a->pos[0]) || (db = apim_ctx_db(ctx)) == NULL)
 		return -1;
 	tier = apim_args_get(a, "tier");
@@ -447,7 +447,7 @@ apim_subscribe_app_update(struct apim_ctx *ctx, struct apim_args *a)
 	char id[APIM_ID_MAX];
 	int n;
 
-	if (apim_args_npos(a, 1, 1) == -1 || check_app_fields(a, &tt) == -1)
+	if (apim_args_npos(a, 1, 1) == -1 || check_app_fields(ctx, a, &tt) == -1)
 		return -1;
 	if (!name && !tt && !apim_args_has(a, "tier") && !apim_args_has(a, "description") &&
 	    !apim_args_has(a, "attr") && !apim_args_has(a, "callback-url")) {
@@ -574,6 +574,8 @@ apim_subscribe_subscribe(struct apim_ctx *ctx, struct apim_args *a)
 		free(s);
 		goto fail;
 	}
+	if (apim_policy_check(db, "subscription", tier, "subscription tier") == -1)
+		goto fail;
 	if ((found = find_sub(db, app, api, sub, old, sizeof old)) == -1)
 		goto fail;
 	if (found && strcmp(old, tier) != 0) {

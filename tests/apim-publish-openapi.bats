@@ -250,13 +250,13 @@ round_trip() {	# round_trip FIXTURE REF FORMAT [import flags]
 
 @test "round trip keeps tiers, tags, roles, visibility, auth and awkward strings" {
 	round_trip "$OA/wso2.yaml" PizzaShackAPI:1.10 yaml --version 1.10 \
-	    --tiers Gold,Bronze --tag 'yes' --tag 123 --visibility restricted --roles admin \
-	    --auth api_key --description $'two\nlines: and a colon' --policy 'null'
+	    --tiers Gold,Bronze --tag 'yes' --tag 123 --tag 'null' --visibility restricted --roles admin \
+	    --auth api_key --description $'two\nlines: and a colon' --policy 10KPerMin
 	[ "$(jq -r .description <<<"$after")" = $'two\nlines: and a colon' ]
 	[ "$(jq -r .version <<<"$after")" = 1.10 ]
-	[ "$(jq -c .tags <<<"$after")" = '["123","yes"]' ]
-	[ "$(jq -r .apiThrottlingPolicy <<<"$after")" = null ]
-	[ "$(jq -r '.apiThrottlingPolicy | type' <<<"$after")" = string ]
+	[ "$(jq -c .tags <<<"$after")" = '["123","null","yes"]' ]
+	[ "$(jq -r .apiThrottlingPolicy <<<"$after")" = 10KPerMin ]
+	[ "$(jq -r '.tags[1] | type' <<<"$after")" = string ]
 }
 
 @test "round trip of an API made with create and resource add" {

@@ -406,7 +406,7 @@ DELETE   /pets/{petId}        none     -     -" ]
 
 @test "version copies resources, scopes, documents, tiers, tags and roles" {
 	pet --tiers Gold,Silver --tag pets --visibility restricted --roles admin \
-	    --policy 5PerMin --description D >/dev/null
+	    --policy 10KPerMin --description D >/dev/null
 	apim-publish resource add PetStore:1.0.0 GET /pets --scope read --tier Gold
 	apim-publish resource add PetStore:1.0.0 POST /pets --auth api_key
 	apim-publish doc add PetStore:1.0.0 --name Guide --type HOWTO --inline "How to"
@@ -501,7 +501,7 @@ api_json() {	# api_json NAME VERSION CONTEXT [EXTRA-JQ]
 
 @test "create from a full API object; get gives it back and re-creates the same API" {
 	api_json PetStore 1.0.0 /pets '+ {description: "d", provider: "carol",
-	    policies: ["Gold", "Bronze"], apiThrottlingPolicy: "50PerMin", tags: ["t"],
+	    policies: ["Gold", "Bronze"], apiThrottlingPolicy: "10KPerMin", tags: ["t"],
 	    visibility: "RESTRICTED", visibleRoles: ["admin"], securityScheme: ["api_key"],
 	    isDefaultVersion: true,
 	    endpointConfig: {production_endpoints: [{url: "https://p.example"}],

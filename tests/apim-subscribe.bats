@@ -75,7 +75,7 @@ give_role() {
 	run -65 apim-subscribe app create shop
 	[ "$output" = "apim-subscribe: application 'shop' already exists" ]
 	run -65 apim-subscribe app create other --tier Gold
-	[ "$output" = "apim-subscribe: unknown application tier 'Gold' (use one of 10PerMin, 20PerMin, 50PerMin, Unlimited, CUSTOM)" ]
+	[ "$output" = "apim-subscribe: unknown application tier 'Gold' (use one of 10PerMin, 20PerMin, 50PerMin, Unlimited)" ]
 	run -64 apim-subscribe app create other --token-type saml
 	[ "${lines[0]}" = "apim-subscribe: token type must be jwt or opaque, not 'saml'" ]
 	run -64 apim-subscribe app create other --attr novalue

@@ -3,7 +3,7 @@
 # As root, install what is missing; otherwise print the exact apt-get line and fail.
 set -u
 pkgs="gcc make pkg-config libssl-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev
-libyaml-dev bats mandoc sqlite3 jq curl openssl wrk time systemd iproute2"
+libyaml-dev bats mandoc sqlite3 jq curl openssl wrk time systemd iproute2 nginx"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
