@@ -18,7 +18,9 @@
  * import lays it over the document, update passes it to apim_api_update. */
 json_t *apim_publish_fields(const struct apim_args *a);
 /* Create the API object api in the store (api is released here) and print
- * its id: what create and import end with. */
+ * its id, or with --json the API object: what create and import end with.
+ * Every scope its operations name must be defined (in the store or by the
+ * API's own scopes). */
 int apim_publish_add(struct apim_ctx *ctx, json_t *api);
 
 int apim_publish_create(struct apim_ctx *, struct apim_args *);
@@ -38,5 +40,8 @@ int apim_publish_doc_add(struct apim_ctx *, struct apim_args *);
 int apim_publish_doc_list(struct apim_ctx *, struct apim_args *);
 int apim_publish_doc_show(struct apim_ctx *, struct apim_args *);
 int apim_publish_doc_delete(struct apim_ctx *, struct apim_args *);
+int apim_publish_scope_add(struct apim_ctx *, struct apim_args *);
+int apim_publish_scope_list(struct apim_ctx *, struct apim_args *);
+int apim_publish_scope_delete(struct apim_ctx *, struct apim_args *);
 
 #endif
