@@ -245,7 +245,7 @@ token_endpoint(struct apim_oauth *o, const struct apim_form *f,
 			    "or password");
 			return;
 		}
-		if ((sc = apim_oauth_grant_scope(f, c.scopes, rs)) == NULL)
+		if ((sc = apim_oauth_request_scope(f, c.scopes, rs)) == NULL)
 			return;
 		if ((ok = apim_oauth_password_ok(o, u, p, rs)) != 1) {
 			free(sc);
@@ -259,7 +259,7 @@ token_endpoint(struct apim_oauth *o, const struct apim_form *f,
 		free(sc);
 		return;
 	}
-	if ((sc = apim_oauth_grant_scope(f, c.scopes, rs)) == NULL)
+	if ((sc = apim_oauth_request_scope(f, c.scopes, rs)) == NULL)
 		return;
 	apim_oauth_issue(o, &c, NULL, sc, NULL, 0, NULL, rs);
 	free(sc);

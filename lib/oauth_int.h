@@ -97,12 +97,19 @@ void apim_oauth_cache_free(struct apim_oauth *o);
 int apim_oauth_scope_valid(const char *s);
 /* 1 if grant is in the comma list grants. */
 int apim_oauth_grant_allowed(const char *grants, const char *grant);
+/* The scopes a token request asks for: the form's scope narrowed to the
+ * client's allow-list allowed when it is not empty, else all of allowed;
+ * "" if none.  Malloc'd; NULL with rs set on a malformed scope. */
+char *apim_oauth_request_scope(const struct apim_form *f, const char *allowed,
+    struct apim_oauth_resp *rs);
 /* The granted scope: the form's (checked against allowed) or all of allowed.
  * Malloc'd; NULL with rs set on invalid_scope. */
 char *apim_oauth_grant_scope(const struct apim_form *f, const char *allowed,
     struct apim_oauth_resp *rs);
 /* Issue an access token (and a refresh token if with_refresh) for c, and
- * answer; old_refresh (a token id) is revoked in the same transaction. */
+ * answer; old_refresh (a token id) is revoked in the same transaction.
+ * scope is narrowed first to what the roles of user (or, without a user,
+ * of the application owner) allow; nothing left gives "default". */
 void apim_oauth_issue(struct apim_oauth *o, const struct apim_oauth_client *c,
     const char *user, const char *scope, const char *family_in,
     int with_refresh, const char *old_refresh, struct apim_oauth_resp *rs);
