@@ -14,7 +14,8 @@ static const struct apim_cmd cmds[] = {
 	  "[--tiers T,...] [--policy P] [--tag T]... [--visibility public|restricted --roles R,...] "
 	  "[--description D] [--auth oauth2,api_key]" },
 	{ "import", apim_publish_import, API_FIELDS, "import FILE|- [--FIELD VALUE]..." },
-	{ "export", apim_publish_export, "format=", "export API [--format json|yaml]" },
+	{ "export", apim_publish_export, "format=,oas=,swagger2,project=",
+	  "export API [--format json|yaml] [--oas 3.0|3.1 | --swagger2] [--project DIR]" },
 	{ "list", apim_publish_list, "state=,tag=", "list [--state S] [--tag T]" },
 	{ "show", apim_publish_show, "", "show API" },
 	{ "update", apim_publish_update, API_FIELDS, "update API --FIELD VALUE..." },

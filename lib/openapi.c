@@ -14,7 +14,7 @@
 #include "yml.h"
 
 static const char *const verbs[] = { "get", "put", "post", "delete", "options",
-	"head", "patch", NULL };
+	"head", "patch", "trace", NULL };
 
 json_t *
 apim_openapi_load(const char *buf, size_t len, const char *name)
@@ -49,10 +49,160 @@ apim_openapi_load(const char *buf, size_t len, const char *name)
 struct mapper {
 	const char *name;	/* the file, for messages */
 	int failed;
+	const json_t *doc;	/* the whole document, for local $refs */
+	json_t *warnings;	/* strings, or NULL: no warnings wanted */
+	json_t *schemes;	/* security scheme name -> "oauth2"|"api_key"|"" */
+	json_t *used;		/* auth kinds used by security requirements */
 };
 
 static void bad(struct mapper *, const char *, ...)
 	__attribute__((format(printf, 2, 3)));
+static void warn(struct mapper *, const char *, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+warn(struct mapper *m, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (m->warnings == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_array_append_new(m->warnings, json_string(msg));
+}
+
+/* ---- JSON pointers and local $refs ---- */
+
+/* Append "/" and key escaped (~0 ~1) to the pointer in b. */
+static void
+ptr_push(struct apim_buf *b, const char *key)
+{
+	apim_buf_add(b, "/", 1);
+	for (; *key; key++) {
+		if (*key == '~')
+			apim_buf_add(b, "~0", 2);
+		else if (*key == '/')
+			apim_buf_add(b, "~1", 2);
+		else
+			apim_buf_add(b, key, 1);
+	}
+}
+
+/* Refuse every $ref that does not point into this document, naming where it
+ * is; depth-limited. */
+static void
+refs_local(struct mapper *m, const json_t *v, struct apim_buf *p, int depth)
+{
+	size_t n = p->len, i;
+	const char *k;
+	json_t *e;
+
+	if (m->failed)
+		return;
+	if (depth > 256) {
+		bad(m, "'#%.*s': nested more than 256 levels deep", (int)p->len,
+		    p->data);
+		return;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e) {
+			if (strcmp(k, "$ref") == 0 && json_is_string(e) &&
+			    json_string_value(e)[0] != '#') {
+				ptr_push(p, k);
+				bad(m, "external $ref '%s' at '#%.*s': apim keeps "
+				    "self-contained documents; bundle it first",
+				    json_string_value(e), (int)p->len, p->data);
+				return;
+			}
+			if (json_is_object(e) || json_is_array(e)) {
+				ptr_push(p, k);
+				refs_local(m, e, p, depth + 1);
+				p->len = n;
+			}
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			if (json_is_object(e) || json_is_array(e)) {
+				char ix[24];
+
+				snprintf(ix, sizeof ix, "%zu", i);
+				ptr_push(p, ix);
+				refs_local(m, e, p, depth + 1);
+				p->len = n;
+			}
+		}
+	}
+}
+
+/* The value a local reference "#/a/b" points at (borrowed); NULL if none. */
+static const json_t *
+pointer_get(const json_t *doc, const char *ref)
+{
+	const json_t *v = doc;
+	const char *p;
+	char key[1024];
+
+	if (ref[0] != '#')
+		return NULL;
+	p = ref + 1;
+	if (*p == '\0')
+		return doc;
+	while (*p == '/' && v != NULL) {
+		size_t k = 0;
+
+		for (p++; *p && *p != '/' && k < sizeof key - 1; p++) {
+			if (p[0] == '~' && p[1] == '0')
+				key[k++] = '~', p++;
+			else if (p[0] == '~' && p[1] == '1')
+				key[k++] = '/', p++;
+			else if (p[0] == '%' && apim_hexval(p[1]) >= 0 &&
+			    apim_hexval(p[2]) >= 0) {
+				key[k++] = (char)(apim_hexval(p[1]) * 16 +
+				    apim_hexval(p[2]));
+				p += 2;
+			} else
+				key[k++] = *p;
+		}
+		key[k] = '\0';
+		if (json_is_array(v)) {
+			char *end;
+			unsigned long ix = strtoul(key, &end, 10);
+
+			v = *key && *end == '\0' ? json_array_get(v, ix) : NULL;
+		} else
+			v = json_object_get(v, key);
+	}
+	return *p == '\0' ? v : NULL;
+}
+
+/* v itself, or what its $ref (followed up to 32 times) points at; NULL with
+ * an error naming where if it dangles.  where is a JSON pointer. */
+static const json_t *
+deref(struct mapper *m, const json_t *v, const char *where)
+{
+	int hops;
+
+	for (hops = 0; hops < 32 && json_is_object(v); hops++) {
+		const char *ref = json_string_value(json_object_get(v, "$ref"));
+		const json_t *t;
+
+		if (ref == NULL)
+			return v;
+		if ((t = pointer_get(m->doc, ref)) == NULL) {
+			bad(m, "$ref '%s' at '%s' points at nothing in the document",
+			    ref, where);
+			return NULL;
+		}
+		v = t;
+	}
+	if (hops == 32)
+		bad(m, "$ref at '%s' loops", where);
+	return hops == 32 ? NULL : v;
+}
+
 
 static void
 bad(struct mapper *m, const char *fmt, ...)
@@ -260,6 +410,64 @@ wso2_endpoint_lists(struct mapper *m, const json_t *doc, const char *prod,
 	return ec;
 }
 
+/* x-wso2-endpoints NAME: the list form [{NAME: {...}}, ...] or a mapping. */
+static const json_t *
+wso2_named_endpoint(struct mapper *m, const char *ref, const char *where)
+{
+	const json_t *eps = json_object_get(m->doc, "x-wso2-endpoints"), *e;
+	const char *name = ref + strlen("#/x-wso2-endpoints/");
+	size_t i;
+
+	if (json_is_array(eps))
+		json_array_foreach(eps, i, e)
+			if (json_object_get(e, name) != NULL)
+				return json_object_get(e, name);
+	if ((e = pointer_get(m->doc, ref)) != NULL)
+		return e;
+	bad(m, "'%s' refers to '%s', which x-wso2-endpoints does not define",
+	    where, ref);
+	return NULL;
+}
+
+static json_t *
+wso2_endpoints_of(struct mapper *m, const json_t *o, const char *prod_default)
+{
+	static const char *const keys[] = { "x-wso2-production-endpoints",
+	    "x-wso2-sandbox-endpoints" };
+	json_t *copy = json_copy((json_t *)o), *ec = NULL;
+	char *prod, *sand;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		const char *ref = json_string_value(json_object_get(o, keys[k]));
+		const json_t *t;
+
+		if (ref == NULL || strncmp(ref, "#/", 2) != 0)
+			continue;
+		if (strncmp(ref, "#/x-wso2-endpoints/", 19) != 0) {
+			bad(m, "'%s' must be a URL, {urls, type} or "
+			    "'#/x-wso2-endpoints/NAME', not '%s'", keys[k], ref);
+			json_decref(copy);
+			return NULL;
+		}
+		if ((t = wso2_named_endpoint(m, ref, keys[k])) == NULL) {
+			json_decref(copy);
+			return NULL;
+		}
+		json_object_set(copy, keys[k], (json_t *)t);
+	}
+	prod = wso2_endpoint(m, copy, keys[0]);
+	if (prod == NULL && prod_default)
+		prod = apim_strdup(prod_default);
+	sand = wso2_endpoint(m, copy, keys[1]);
+	if ((prod || sand) && !m->failed)
+		ec = wso2_endpoint_lists(m, copy, prod, sand);
+	free(prod);
+	free(sand);
+	json_decref(copy);
+	return ec;
+}
+
 /* "/" and the title lower-cased, runs of other characters as one '-'. */
 static char *
 slug(const char *title)
@@ -331,10 +539,17 @@ scope_add(json_t *scopes, const char *s)
 	json_array_append_new(scopes, json_string(s));
 }
 
-/* Scopes of a security requirement list into scopes; 1 if the list is empty. */
-static int
-security_scopes(struct mapper *m, const json_t *sec, json_t *scopes,
-    const char *where)
+/*
+ * A security requirement list: its scopes into scopes, the auth kinds of its
+ * alternatives into kinds ("oauth2", "api_key"; "none" for an empty list or
+ * an empty requirement, which lets anyone in).  where is a JSON pointer.
+ * A requirement naming two schemes at once (both required) cannot be
+ * enforced by apim and is refused; a scheme apim cannot enforce (HTTP basic,
+ * mutual TLS) is a warning and not an alternative.
+ */
+static void
+security_kinds(struct mapper *m, const json_t *sec, json_t *scopes,
+    json_t *kinds, const char *where)
 {
 	size_t i, j;
 	const char *k;
@@ -342,32 +557,106 @@ security_scopes(struct mapper *m, const json_t *sec, json_t *scopes,
 
 	if (!json_is_array(sec)) {
 		bad(m, "'%s' must be a list", where);
-		return 0;
+		return;
 	}
+	if (json_array_size(sec) == 0)
+		scope_add(kinds, "none");
 	json_array_foreach(sec, i, req) {
 		if (!json_is_object(req)) {
-			bad(m, "'%s' must be a list of mappings", where);
-			return 0;
+			bad(m, "'%s/%zu' must be a mapping", where, i);
+			return;
+		}
+		if (json_object_size(req) == 0)
+			scope_add(kinds, "none");
+		if (json_object_size(req) > 1) {
+			bad(m, "'%s/%zu' requires %zu security schemes together; "
+			    "apim enforces one of them per request (give them as "
+			    "alternatives)", where, i, json_object_size(req));
+			return;
 		}
 		json_object_foreach(req, k, list) {
+			const json_t *kind = json_object_get(m->schemes, k);
+
 			if (!json_is_array(list)) {
-				bad(m, "'%s.%s' must be a list", where, k);
-				return 0;
+				bad(m, "'%s/%zu/%s' must be a list", where, i, k);
+				return;
+			}
+			if (kind == NULL) {
+				warn(m, "'%s/%zu' names security scheme '%s' that the "
+				    "document does not define; taken as OAuth 2.0",
+				    where, i, k);
+				json_object_set_new(m->schemes, k, json_string("oauth2"));
+				kind = json_object_get(m->schemes, k);
+			}
+			if (*json_string_value(kind)) {
+				scope_add(kinds, json_string_value(kind));
+				scope_add(m->used, json_string_value(kind));
 			}
 			json_array_foreach(list, j, s)
 				if (json_is_string(s))
 					scope_add(scopes, json_string_value(s));
 		}
 	}
-	return json_array_size(sec) == 0;
 }
+
+/* kinds as an authType: NULL if empty, "none" if anyone may call, else
+ * "oauth2", "api_key" or "oauth2,api_key" (set in a buffer of 32). */
+static const char *
+kinds_auth(const json_t *kinds, char out[32])
+{
+	size_t i;
+	json_t *k;
+	int o = 0, a = 0;
+
+	json_array_foreach(kinds, i, k) {
+		if (strcmp(json_string_value(k), "none") == 0)
+			return "none";
+		if (strcmp(json_string_value(k), "oauth2") == 0)
+			o = 1;
+		else
+			a = 1;
+	}
+	if (!o && !a)
+		return NULL;
+	snprintf(out, 32, "%s%s%s", o ? "oauth2" : "", o && a ? "," : "",
+	    a ? "api_key" : "");
+	return out;
+}
+
+/* An x-auth-type value (one word or a comma list) as an authType. */
+static const char *
+auth_words(const char *x, char out[32])
+{
+	char **w = apim_split_csv(x);
+	json_t *kinds = json_array();
+	const char *a, *r = NULL;
+	size_t i;
+	int ok = w[0] != NULL;
+
+	for (i = 0; w[i]; i++) {
+		if ((a = auth_word(w[i])) == NULL)
+			ok = 0;
+		else
+			scope_add(kinds, a);
+	}
+	apim_strv_free(w);
+	if (ok)
+		r = kinds_auth(kinds, out);
+	json_decref(kinds);
+	return r;
+}
+
+/* Resource or API endpoints from x-wso2-production-endpoints and
+ * x-wso2-sandbox-endpoints of o (resolving "#/x-wso2-endpoints/NAME"). */
+static json_t *wso2_endpoints_of(struct mapper *m, const json_t *o,
+    const char *prod_default);
 
 static json_t *
 operation(struct mapper *m, const char *path, const char *verb,
     const json_t *op, const json_t *doc, const char *dflt_auth)
 {
-	json_t *o, *scopes = json_array(), *x, *sec;
-	char where[512], *tier;
+	json_t *o, *scopes = json_array(), *kinds = json_array(), *x, *sec, *ec;
+	char where[512], *tier, abuf[32], xbuf[32];
 	const char *auth = dflt_auth;
 	char up[8];
 	int i;
@@ -376,20 +665,28 @@ operation(struct mapper *m, const char *path, const char *verb,
 	if (!json_is_object(op)) {
 		bad(m, "'%s' must be a mapping", where);
 		json_decref(scopes);
+		json_decref(kinds);
 		return NULL;
 	}
-	/* the operation's security requirements, else the document's */
+	/* the operation's security requirements, else the document's: every
+	 * alternative is kept */
 	if ((sec = json_object_get(op, "security")) != NULL) {
-		char w[600];
+		struct apim_buf p = { 0 };
 
-		snprintf(w, sizeof w, "%s.security", where);
-		if (security_scopes(m, sec, scopes, w))
-			auth = "none";
-	} else if ((sec = json_object_get(doc, "security")) != NULL &&
-	    security_scopes(m, sec, scopes, "security"))
-		auth = "none";
+		apim_buf_add(&p, "#/paths", 7);
+		ptr_push(&p, path);
+		ptr_push(&p, verb);
+		ptr_push(&p, "security");
+		security_kinds(m, sec, scopes, kinds, p.data);
+		apim_buf_free(&p);
+	} else if ((sec = json_object_get(doc, "security")) != NULL)
+		security_kinds(m, sec, scopes, kinds, "#/security");
+	if (sec != NULL && (x = (json_t *)kinds_auth(kinds, abuf)) != NULL)
+		auth = (const char *)x;
+	json_decref(kinds);
 	if ((x = json_object_get(op, "x-auth-type")) != NULL && !json_is_null(x) &&
-	    (!json_is_string(x) || (auth = auth_word(json_string_value(x))) == NULL))
+	    (!json_is_string(x) || (auth = auth_words(json_string_value(x),
+	    xbuf)) == NULL))
 		bad(m, "'%s.x-auth-type' must be oauth2, api_key, none or a WSO2 "
 		    "auth type", where);
 	if ((x = json_object_get(op, "x-scope")) != NULL && !json_is_null(x)) {
@@ -411,13 +708,16 @@ operation(struct mapper *m, const char *path, const char *verb,
 			bad(m, "'%s.x-scope' must be a string or a list of strings",
 			    where);
 	}
-	tier = text_member(m, op, "x-throttling-tier", where);
+	if ((tier = text_member(m, op, "x-wso2-throttling-tier", where)) == NULL)
+		tier = text_member(m, op, "x-throttling-tier", where);
 	for (i = 0; verb[i] && i < 7; i++)
 		up[i] = (char)toupper((unsigned char)verb[i]);
 	up[i] = '\0';
 	o = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "target", path, "verb", up,
 	    "authType", auth, "throttlingPolicy", tier, "scopes", scopes);
 	free(tier);
+	if ((ec = wso2_endpoints_of(m, op, NULL)) != NULL)
+		json_object_set_new(o, "endpointConfig", ec);
 	return o;
 }
 
@@ -438,6 +738,8 @@ operations(struct mapper *m, const json_t *doc, const char *dflt_auth, int need)
 		return ops;
 	}
 	json_object_foreach(paths, path, item) {
+		json_t *merged = NULL;
+
 		if (path[0] != '/')
 			continue;	/* x- extensions */
 		if (!json_is_object(item)) {
@@ -445,12 +747,33 @@ operations(struct mapper *m, const json_t *doc, const char *dflt_auth, int need)
 				bad(m, "'paths.%s' must be a mapping", path);
 			continue;
 		}
+		if (json_object_get(item, "$ref") != NULL) {
+			/* a path item by reference (3.1: beside other fields) */
+			struct apim_buf p = { 0 };
+			const json_t *t;
+
+			apim_buf_add(&p, "#/paths", 7);
+			ptr_push(&p, path);
+				t = deref(m, item, p.data);
+			apim_buf_free(&p);
+			if (t == NULL)
+				break;
+			if (!json_is_object(t)) {
+				bad(m, "'paths.%s' $ref must point at a mapping", path);
+				break;
+			}
+			merged = json_copy((json_t *)t);
+			json_object_update(merged, item);
+			json_object_del(merged, "$ref");
+			item = merged;
+		}
 		for (i = 0; verbs[i]; i++) {
 			if ((op = json_object_get(item, verbs[i])) == NULL)
 				continue;
 			if ((op = operation(m, path, verbs[i], op, doc, dflt_auth)))
 				json_array_append_new(ops, op);
 		}
+		json_decref(merged);
 	}
 	return ops;
 }
@@ -547,12 +870,211 @@ security_scheme(struct mapper *m, const json_t *doc, const char **dflt_auth)
 	return out;
 }
 
+/* Security schemes (components.securitySchemes, 2.0 securityDefinitions)
+ * by name: "oauth2" (oauth2, openIdConnect, http bearer), "api_key"
+ * (apiKey), or "" (what apim cannot enforce: a warning).  Their OAuth 2.0
+ * scopes (and WSO2's x-scopes-bindings roles) go into scopes. */
+static void
+scheme_table(struct mapper *m, const json_t *doc, int oas3, json_t *scopes)
+{
+	const json_t *set = oas3 ? json_object_get(json_object_get(doc,
+	    "components"), "securitySchemes") : json_object_get(doc,
+	    "securityDefinitions"), *sc;
+	const char *k;
+	char where[600];
+
+	m->schemes = json_object();
+	if (set == NULL || json_is_null(set))
+		return;
+	if (!json_is_object(set)) {
+		bad(m, "'%s' must be a mapping", oas3 ?
+		    "#/components/securitySchemes" : "#/securityDefinitions");
+		return;
+	}
+	json_object_foreach((json_t *)set, k, sc) {
+		const char *type, *kind = "";
+		const json_t *flows, *fl, *sm, *bind, *v;
+		const char *fk, *sk;
+
+		snprintf(where, sizeof where, "%s/%s", oas3 ?
+		    "#/components/securitySchemes" : "#/securityDefinitions", k);
+		if ((sc = deref(m, sc, where)) == NULL)
+			return;
+		type = json_string_value(json_object_get(sc, "type"));
+		if (type == NULL) {
+			bad(m, "'%s' has no type", where);
+			return;
+		}
+		if (strcmp(type, "oauth2") == 0 || strcmp(type, "openIdConnect") == 0)
+			kind = "oauth2";
+		else if (strcmp(type, "apiKey") == 0)
+			kind = "api_key";
+		else if (strcmp(type, "http") == 0 && json_is_string(json_object_get(sc,
+		    "scheme")) && strcasecmp(json_string_value(json_object_get(sc,
+		    "scheme")), "bearer") == 0)
+			kind = "oauth2";
+		else
+			warn(m, "'%s': %s security is not enforced by apim; its "
+			    "operations are secured by the API's schemes", where,
+			    strcmp(type, "http") == 0 && json_is_string(json_object_get(
+			    sc, "scheme")) ? json_string_value(json_object_get(sc,
+			    "scheme")) : type);
+		json_object_set_new(m->schemes, k, json_string(kind));
+		if (strcmp(type, "oauth2") != 0)
+			continue;
+		/* 3.x flows.*.scopes, 2.0 scopes; x-scopes-bindings beside them */
+		flows = oas3 ? json_object_get(sc, "flows") : NULL;
+		if (!oas3)
+			flows = NULL;
+		{
+			json_t *one = NULL;
+
+			if (!oas3) {
+				one = json_pack("{s:O}", "flow", (json_t *)sc);
+				flows = one;
+			}
+			json_object_foreach((json_t *)flows, fk, fl) {
+				sm = json_object_get(fl, "scopes");
+				bind = json_object_get(fl, "x-scopes-bindings");
+				json_object_foreach((json_t *)sm, sk, v) {
+					const char *roles = json_string_value(
+					    json_object_get(bind, sk));
+					json_t *b = json_array();
+
+					if (roles) {
+						char **w = apim_split_csv(roles);
+						size_t i;
+
+						for (i = 0; w[i]; i++)
+							json_array_append_new(b,
+							    json_string(w[i]));
+						apim_strv_free(w);
+					}
+					if (json_object_get(scopes, sk) == NULL)
+						json_object_set_new(scopes, sk, json_pack(
+						    "{s:s, s:s, s:s?, s:o}", "name", sk,
+						    "displayName", sk, "description",
+						    json_string_value(v), "bindings", b));
+					else
+						json_decref(b);
+				}
+			}
+			json_decref(one);
+		}
+	}
+}
+
+/* WSO2's x-wso2-security: {apim: {x-wso2-scopes: [{name, description, key,
+ * roles}]}} (key is the scope, name its display name). */
+static void
+wso2_security_scopes(struct mapper *m, const json_t *doc, json_t *scopes)
+{
+	const json_t *xs = json_object_get(json_object_get(json_object_get(doc,
+	    "x-wso2-security"), "apim"), "x-wso2-scopes"), *e;
+	size_t i;
+
+	if (xs == NULL || json_is_null(xs))
+		return;
+	if (!json_is_array(xs)) {
+		bad(m, "'#/x-wso2-security/apim/x-wso2-scopes' must be a list");
+		return;
+	}
+	json_array_foreach(xs, i, e) {
+		const char *key = json_string_value(json_object_get(e, "key"));
+		const char *roles = json_string_value(json_object_get(e, "roles"));
+		json_t *b = json_array();
+
+		if (key == NULL)
+			key = json_string_value(json_object_get(e, "name"));
+		if (key == NULL) {
+			bad(m, "'#/x-wso2-security/apim/x-wso2-scopes/%zu' has no key",
+			    i);
+			json_decref(b);
+			return;
+		}
+		if (roles) {
+			char **w = apim_split_csv(roles);
+			size_t j;
+
+			for (j = 0; w[j]; j++)
+				json_array_append_new(b, json_string(w[j]));
+			apim_strv_free(w);
+		}
+		json_object_set_new(scopes, key, json_pack("{s:s, s:s?, s:s?, s:o}",
+		    "name", key, "displayName", json_string_value(json_object_get(e,
+		    "name")), "description", json_string_value(json_object_get(e,
+		    "description")), "bindings", b));
+	}
+}
+
+/* WSO2's runtime extensions into the APIDTO fields. */
+static void
+wso2_runtime(struct mapper *m, const json_t *doc, json_t *api)
+{
+	const json_t *v, *e;
+
+	if ((v = json_object_get(doc, "x-wso2-cors")) && !json_is_null(v)) {
+		if (!json_is_object(v))
+			bad(m, "'#/x-wso2-cors' must be a mapping");
+		else
+			json_object_set(api, "corsConfiguration", (json_t *)v);
+	}
+	if ((v = json_object_get(doc, "x-wso2-transports")) && !json_is_null(v)) {
+		json_t *t = str_list(m, doc, "x-wso2-transports");
+
+		if (t)
+			json_object_set_new(api, "transport", t);
+	}
+	if ((v = json_object_get(doc, "x-wso2-auth-header")) && !json_is_null(v)) {
+		if (!json_is_string(v))
+			bad(m, "'#/x-wso2-auth-header' must be a header name");
+		else
+			json_object_set(api, "authorizationHeader", (json_t *)v);
+	}
+	if ((v = json_object_get(doc, "x-wso2-response-cache")) && !json_is_null(v)) {
+		if (!json_is_object(v)) {
+			bad(m, "'#/x-wso2-response-cache' must be a mapping");
+			return;
+		}
+		if ((e = json_object_get(v, "enabled")) != NULL) {
+			if (json_is_boolean(e))
+				json_object_set(api, "responseCachingEnabled", (json_t *)e);
+			else if (json_is_string(e))
+				json_object_set_new(api, "responseCachingEnabled",
+				    json_boolean(strcasecmp(json_string_value(e),
+				    "true") == 0));
+			else
+				bad(m, "'#/x-wso2-response-cache/enabled' must be true "
+				    "or false");
+		}
+		if ((e = json_object_get(v, "cacheTimeoutInSeconds")) != NULL) {
+			char *end = NULL;
+			long long n = json_is_integer(e) ? json_integer_value(e) :
+			    json_is_string(e) ? strtoll(json_string_value(e), &end, 10) :
+			    -1;
+
+			if (n < 0 || (end && *end))
+				bad(m, "'#/x-wso2-response-cache/cacheTimeoutInSeconds' "
+				    "must be a number of seconds");
+			else
+				json_object_set_new(api, "cacheTimeout", json_integer(n));
+		}
+	}
+}
+
 json_t *
 apim_openapi_to_api(const json_t *doc, const char *name)
 {
-	struct mapper m = { name, 0 };
+	return apim_openapi_map(doc, name, NULL);
+}
+
+json_t *
+apim_openapi_map(const json_t *doc, const char *name, json_t *warnings)
+{
+	struct mapper m = { name, 0, doc, warnings, NULL, NULL };
+	json_t *scopes;
 	json_t *api, *info, *x, *ec, *ops, *list;
-	char *ver = NULL, *title, *ctx = NULL, *prod = NULL, *sand, *surl = NULL;
+	char *ver = NULL, *title, *ctx = NULL, *prod = NULL, *surl = NULL;
 	const char *dflt_auth;
 	int oas3 = 0;
 
@@ -585,7 +1107,19 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 		return NULL;
 	}
 	free(ver);
+	{
+		struct apim_buf p = APIM_BUF_INIT;
+
+		refs_local(&m, doc, &p, 0);
+		apim_buf_free(&p);
+		if (m.failed)
+			return NULL;
+	}
 	api = json_object();
+	scopes = json_object();
+	m.used = json_array();
+	scheme_table(&m, doc, oas3, scopes);
+	wso2_security_scopes(&m, doc, scopes);
 	if ((info = obj_member(&m, doc, "info", "")) == NULL && !m.failed)
 		bad(&m, "missing 'info'");
 	title = text_member(&m, info, "title", "info");
@@ -623,7 +1157,6 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 	set_str(api, "context", ctx);
 
 	/* endpoints */
-	prod = wso2_endpoint(&m, doc, "x-wso2-production-endpoints");
 	if (prod == NULL && surl && is_absolute(surl))
 		prod = apim_strdup(surl);
 	if (prod == NULL && !oas3 && json_is_string(json_object_get(doc, "host"))) {
@@ -643,18 +1176,17 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 		snprintf(prod, n, "%s://%s%s", scheme, host, bp);
 	}
 	free(surl);
-	sand = wso2_endpoint(&m, doc, "x-wso2-sandbox-endpoints");
-	if (prod || sand) {
-		ec = wso2_endpoint_lists(&m, doc, prod, sand);
+	if ((ec = wso2_endpoints_of(&m, doc, prod)) != NULL)
 		json_object_set_new(api, "endpointConfig", ec);
-	}
 	free(prod);
-	free(sand);
 
 	/* security, tiers, tags, visibility */
 	if ((x = security_scheme(&m, doc, &dflt_auth)) != NULL)
 		json_object_set_new(api, "securityScheme", x);
-	set_str(api, "apiThrottlingPolicy", text_member(&m, doc, "x-throttling-tier", ""));
+	if ((ctx = text_member(&m, doc, "x-wso2-throttling-tier", "")) == NULL)
+		ctx = text_member(&m, doc, "x-throttling-tier", "");
+	set_str(api, "apiThrottlingPolicy", ctx);
+	wso2_runtime(&m, doc, api);
 	if ((x = json_object_get(doc, "tags")) != NULL && !json_is_null(x)) {
 		size_t i;
 		json_t *t, *tags = json_array();
@@ -683,6 +1215,59 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 	ops = operations(&m, doc, dflt_auth, !(oas3 && json_object_get(doc,
 	    "webhooks")));
 	json_object_set_new(api, "operations", ops);
+	/* no x-wso2-application-security or x-auth-type: the API is secured
+	 * by the kinds its security requirements use (every alternative) */
+	if (json_object_get(api, "securityScheme") == NULL &&
+	    json_array_size(m.used) > 0) {
+		json_t *sec = json_array();
+		char abuf[32];
+		size_t i;
+		json_t *op;
+		const char *all;
+
+		if (json_array_size(m.used) > 1)	/* oauth2 first */
+			json_array_append_new(sec, json_string("oauth2")),
+			json_array_append_new(sec, json_string("api_key"));
+		else
+			json_array_extend(sec, m.used);
+		json_object_set_new(api, "securityScheme", sec);
+		/* an operation secured by all of them needs no authType */
+		all = kinds_auth(sec, abuf);
+		json_array_foreach(ops, i, op) {
+			const char *a = json_string_value(json_object_get(op,
+			    "authType"));
+
+			if (a && strcmp(a, all) == 0)
+				json_object_set_new(op, "authType", json_null());
+		}
+	} else if (json_array_size(m.used) > 0) {
+		/* declared schemes: an operation using exactly them inherits */
+		char abuf[32];
+		const char *all = kinds_auth(json_object_get(api, "securityScheme"),
+		    abuf);
+		size_t i;
+		json_t *op;
+
+		json_array_foreach(ops, i, op) {
+			const char *a = json_string_value(json_object_get(op,
+			    "authType"));
+
+			if (a && all && strcmp(a, all) == 0)
+				json_object_set_new(op, "authType", json_null());
+		}
+	}
+	if (json_object_size(scopes) > 0) {
+		json_t *sl = json_array(), *sc;
+		const char *k;
+
+		json_object_foreach(scopes, k, sc)
+			json_array_append_new(sl, json_pack("{s:O, s:b}", "scope",
+			    sc, "shared", 0));
+		json_object_set_new(api, "scopes", sl);
+	}
+	json_decref(scopes);
+	json_decref(m.used);
+	json_decref(m.schemes);
 	if (m.failed) {
 		json_decref(api);
 		return NULL;
@@ -828,4 +1413,414 @@ apim_openapi_from_api(const json_t *api)
 	if (json_array_size(json_object_get(api, "visibleRoles")) > 0)
 		copy_if(doc, "x-apim-roles", api, "visibleRoles");
 	return doc;
+}
+
+/* ---- the stored definition with the store's state merged in ---- */
+
+/* "VERB target" -> operation. */
+static json_t *
+op_index(const json_t *ops)
+{
+	json_t *ix = json_object(), *op;
+	char key[1100];
+	size_t i;
+
+	json_array_foreach(ops, i, op) {
+		snprintf(key, sizeof key, "%s %s",
+		    json_string_value(json_object_get(op, "verb")),
+		    json_string_value(json_object_get(op, "target")));
+		json_object_set(ix, key, op);
+	}
+	return ix;
+}
+
+/* Equal as sets of strings. */
+static int
+same_set(const json_t *a, const json_t *b)
+{
+	size_t i, j;
+	json_t *x, *y;
+
+	if (json_array_size(a) != json_array_size(b))
+		return 0;
+	json_array_foreach(a, i, x) {
+		int found = 0;
+
+		json_array_foreach(b, j, y)
+			if (json_equal(x, y))
+				found = 1;
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+same(const json_t *a, const json_t *b)
+{
+	if ((a == NULL || json_is_null(a)) && (b == NULL || json_is_null(b)))
+		return 1;
+	if (a == NULL || b == NULL)
+		return 0;
+	return json_equal(a, b);
+}
+
+static int
+same_ec(const json_t *a, const json_t *b)
+{
+	json_t *na, *nb;
+	int r;
+
+	if (a == NULL || b == NULL || json_is_null(a) || json_is_null(b))
+		return same(a, b);
+	na = apim_endpoints_normalize(a);
+	nb = apim_endpoints_normalize(b);
+	r = na && nb ? json_equal(na, nb) : same(a, b);
+	json_decref(na);
+	json_decref(nb);
+	return r;
+}
+
+/* The path item of target in doc.paths, made a plain (inlined) mapping if it
+ * was a $ref, created if absent and create. */
+static json_t *
+path_item(json_t *doc, const char *target, int create)
+{
+	json_t *paths = json_object_get(doc, "paths"), *item;
+
+	if (!json_is_object(paths)) {
+		if (!create)
+			return NULL;
+		paths = json_object();
+		json_object_set_new(doc, "paths", paths);
+	}
+	if ((item = json_object_get(paths, target)) == NULL) {
+		if (!create)
+			return NULL;
+		item = json_object();
+		json_object_set_new(paths, target, item);
+		return item;
+	}
+	if (json_is_object(item) && json_object_get(item, "$ref")) {
+		const json_t *t = pointer_get(doc, json_string_value(
+		    json_object_get(item, "$ref")));
+		json_t *m = json_is_object(t) ? json_deep_copy(t) : json_object();
+
+		json_object_update(m, item);
+		json_object_del(m, "$ref");
+		json_object_set_new(paths, target, m);
+		item = m;
+	}
+	return item;
+}
+
+/* x-wso2-production-endpoints / -sandbox-endpoints of o from ec; removed
+ * if ec has none. */
+static void
+put_endpoints(json_t *o, const json_t *ec)
+{
+	json_object_del(o, "x-wso2-production-endpoints");
+	json_object_del(o, "x-wso2-sandbox-endpoints");
+	if (ec && !json_is_null(ec))
+		export_endpoints(o, ec);
+}
+
+/* Set an operation's WSO2 fields from the store's operation. */
+static void
+put_op_fields(json_t *o, const json_t *op)
+{
+	const json_t *sc = json_object_get(op, "scopes");
+
+	json_object_del(o, "x-auth-type");
+	json_object_del(o, "x-throttling-tier");
+	json_object_del(o, "x-wso2-throttling-tier");
+	json_object_del(o, "x-scope");
+	copy_if(o, "x-auth-type", op, "authType");
+	copy_if(o, "x-throttling-tier", op, "throttlingPolicy");
+	if (json_array_size(sc) == 1)
+		json_object_set(o, "x-scope", json_array_get(sc, 0));
+	else if (json_array_size(sc) > 1)
+		json_object_set(o, "x-scope", (json_t *)sc);
+	put_endpoints(o, json_object_get(op, "endpointConfig"));
+}
+
+static void
+lower_verb(const char *verb, char v[16])
+{
+	snprintf(v, 16, "%s", verb);
+	lower(v);
+}
+
+/* The scopes (APIDTO shape) as x-wso2-security and as the scopes and
+ * x-scopes-bindings of an OAuth 2.0 scheme named "default". */
+static void
+put_scopes(json_t *doc, const json_t *scopes, int oas3)
+{
+	json_t *list = json_array(), *e, *sch, *flow;
+	size_t i;
+
+	json_array_foreach(scopes, i, e) {
+		const json_t *s = json_object_get(e, "scope");
+		char *roles = NULL;
+		json_t *b = json_object_get(s, "bindings"), *r;
+		size_t j;
+		struct apim_buf rb = APIM_BUF_INIT;
+
+		json_array_foreach(b, j, r) {
+			if (j)
+				apim_buf_addc(&rb, ',');
+			apim_buf_adds(&rb, json_string_value(r));
+		}
+		roles = apim_buf_detach(&rb, NULL);
+		json_array_append_new(list, json_pack("{s:O?, s:O?, s:O, s:s}",
+		    "name", json_object_get(s, "displayName"), "description",
+		    json_object_get(s, "description"), "key", json_object_get(s,
+		    "name"), "roles", roles));
+		free(roles);
+	}
+	json_object_set_new(doc, "x-wso2-security", json_pack("{s:{s:o}}", "apim",
+	    "x-wso2-scopes", list));
+	(void)sch;
+	(void)flow;
+	(void)oas3;
+}
+
+/* Scope lists (APIDTO shape) equal up to order (of scopes and bindings). */
+static int
+same_scopes(const json_t *a, const json_t *b)
+{
+	size_t i, j;
+	json_t *x, *y;
+
+	if (json_array_size(a) != json_array_size(b))
+		return 0;
+	json_array_foreach(a, i, x) {
+		const json_t *sx = json_object_get(x, "scope"), *match = NULL;
+
+		json_array_foreach(b, j, y)
+			if (same(json_object_get(sx, "name"), json_object_get(
+			    json_object_get(y, "scope"), "name")))
+				match = json_object_get(y, "scope");
+		if (match == NULL || !same(json_object_get(sx, "displayName"),
+		    json_object_get(match, "displayName")) ||
+		    !same(json_object_get(sx, "description"),
+		    json_object_get(match, "description")) ||
+		    !same_set(json_object_get(sx, "bindings"),
+		    json_object_get(match, "bindings")))
+			return 0;
+	}
+	return 1;
+}
+
+json_t *
+apim_openapi_export(const json_t *api, const json_t *def)
+{
+	json_t *doc, *base, *bix, *cix, *v, *op, *info;
+	const char *k;
+	int oas3;
+	size_t i;
+	static const struct { const char *field, *ext; } rt[] = {
+		{ "corsConfiguration", "x-wso2-cors" },
+		{ "transport", "x-wso2-transports" },
+		{ "authorizationHeader", "x-wso2-auth-header" },
+		{ NULL, NULL } };
+
+	if (def == NULL)
+		return apim_openapi_from_api(api);
+	if ((base = apim_openapi_map(def, "stored definition", NULL)) == NULL)
+		return apim_openapi_from_api(api);
+	doc = json_deep_copy(def);
+	oas3 = json_object_get(doc, "openapi") != NULL;
+	if (!json_is_object(info = json_object_get(doc, "info"))) {
+		info = json_object();
+		json_object_set_new(doc, "info", info);
+	}
+	if (!same(json_object_get(api, "name"), json_object_get(base, "name")))
+		copy_if(info, "title", api, "name");
+	if (!same(json_object_get(api, "version"), json_object_get(base, "version")))
+		copy_if(info, "version", api, "version");
+	if (!same(json_object_get(api, "description"),
+	    json_object_get(base, "description"))) {
+		json_object_del(info, "description");
+		copy_if(info, "description", api, "description");
+	}
+	if (!same(json_object_get(api, "context"), json_object_get(base, "context")))
+		copy_if(doc, "x-wso2-basePath", api, "context");
+	if (!same_ec(json_object_get(api, "endpointConfig"),
+	    json_object_get(base, "endpointConfig")))
+		put_endpoints(doc, json_object_get(api, "endpointConfig"));
+	if (!same(json_object_get(api, "apiThrottlingPolicy"),
+	    json_object_get(base, "apiThrottlingPolicy"))) {
+		json_object_del(doc, "x-throttling-tier");
+		json_object_del(doc, "x-wso2-throttling-tier");
+		copy_if(doc, "x-wso2-throttling-tier", api, "apiThrottlingPolicy");
+	}
+	v = json_object_get(api, "securityScheme");
+	{
+		json_t *dsec = json_pack("[s]", "oauth2"), *none = json_array();
+		const json_t *bs = json_object_get(base, "securityScheme");
+		const json_t *bt = json_object_get(base, "tags");
+
+		if (!same_set(v, bs ? bs : dsec))
+			json_object_set_new(doc, "x-wso2-application-security",
+			    json_pack("{s:O, s:b}", "security-types", v, "optional", 0));
+		if (!same_set(json_object_get(api, "tags"), bt ? bt : none)) {
+			json_t *old = json_object_get(doc, "tags"), *nt = json_array(), *t;
+			size_t j;
+
+			json_array_foreach(json_object_get(api, "tags"), i, t) {
+				json_t *keep = NULL, *o;
+
+				json_array_foreach(old, j, o)
+					if (json_equal(json_object_get(o, "name"), t))
+						keep = o;
+				json_array_append_new(nt, keep ? json_incref(keep) :
+				    json_pack("{s:O}", "name", t));
+			}
+			json_object_set_new(doc, "tags", nt);
+		}
+		json_decref(dsec);
+		json_decref(none);
+	}
+	op = json_pack("[s]", "Unlimited");
+	if (!same(json_object_get(api, "policies"), json_object_get(base,
+	    "policies") ? json_object_get(base, "policies") : op))
+		copy_if(doc, "x-apim-policies", api, "policies");
+	json_decref(op);
+	if (json_array_size(json_object_get(api, "visibleRoles")) > 0 ||
+	    json_object_get(base, "visibility")) {
+		copy_if(doc, "x-apim-visibility", api, "visibility");
+		copy_if(doc, "x-apim-roles", api, "visibleRoles");
+	}
+	for (i = 0; rt[i].field; i++)
+		if (!same(json_object_get(api, rt[i].field), json_object_get(base,
+		    rt[i].field))) {
+			json_object_del(doc, rt[i].ext);
+			copy_if(doc, rt[i].ext, api, rt[i].field);
+		}
+	if (!same(json_object_get(api, "responseCachingEnabled"),
+	    json_object_get(base, "responseCachingEnabled")) ||
+	    !same(json_object_get(api, "cacheTimeout"), json_object_get(base,
+	    "cacheTimeout"))) {
+		json_t *rc = json_object();
+
+		copy_if(rc, "enabled", api, "responseCachingEnabled");
+		copy_if(rc, "cacheTimeoutInSeconds", api, "cacheTimeout");
+		json_object_set_new(doc, "x-wso2-response-cache", rc);
+	}
+	{
+		json_t *a = json_object_get(api, "scopes"), *b = json_object_get(base,
+		    "scopes");
+
+		if (!same_scopes(a, b))
+			put_scopes(doc, a, oas3);
+	}
+	/* operations: removed, added, changed */
+	bix = op_index(json_object_get(base, "operations"));
+	cix = op_index(json_object_get(api, "operations"));
+	json_object_foreach(bix, k, op) {
+		const char *target = json_string_value(json_object_get(op, "target"));
+		json_t *item;
+		char vb[16];
+
+		if (json_object_get(cix, k) != NULL)
+			continue;
+		if ((item = path_item(doc, target, 0)) == NULL)
+			continue;
+		lower_verb(json_string_value(json_object_get(op, "verb")), vb);
+		json_object_del(item, vb);
+		for (i = 0; verbs[i]; i++)
+			if (json_object_get(item, verbs[i]))
+				break;
+		if (verbs[i] == NULL)
+			json_object_del(json_object_get(doc, "paths"), target);
+	}
+	json_object_foreach(cix, k, op) {
+		const char *target = json_string_value(json_object_get(op, "target"));
+		json_t *bop = json_object_get(bix, k), *item, *o;
+		char vb[16];
+
+		if (bop && same(json_object_get(op, "authType"), json_object_get(bop,
+		    "authType")) && same(json_object_get(op, "throttlingPolicy"),
+		    json_object_get(bop, "throttlingPolicy")) &&
+		    same_set(json_object_get(op, "scopes"), json_object_get(bop,
+		    "scopes")) && same_ec(json_object_get(op, "endpointConfig"),
+		    json_object_get(bop, "endpointConfig")))
+			continue;
+		lower_verb(json_string_value(json_object_get(op, "verb")), vb);
+		item = path_item(doc, target, 1);
+		if ((o = json_object_get(item, vb)) == NULL) {
+			json_t *ps = path_params(target);
+
+			if (ps && json_object_get(item, "parameters") == NULL)
+				json_object_set_new(item, "parameters", ps);
+			else
+				json_decref(ps);
+			o = json_pack("{s:{s:{s:s}}}", "responses", "200",
+			    "description", "OK");
+			json_object_set_new(item, vb, o);
+		}
+		put_op_fields(o, op);
+	}
+	json_decref(bix);
+	json_decref(cix);
+	json_decref(base);
+	return doc;
+}
+
+json_t *
+apim_openapi_convert(const json_t *doc, const char *to)
+{
+	const char *from = json_string_value(json_object_get(doc, "openapi"));
+	json_t *out;
+
+	if (strcmp(to, "3.0") != 0 && strcmp(to, "3.1") != 0 &&
+	    strcmp(to, "2.0") != 0) {
+		apim_err_set(APIM_USAGE, "bad target '%s' (3.0, 3.1, 2.0)", to);
+		return NULL;
+	}
+	if (from == NULL) {	/* Swagger 2.0 */
+		if (strcmp(to, "2.0") == 0)
+			return json_deep_copy(doc);
+		apim_err_set(APIM_DATAERR, "'#/swagger': converting Swagger 2.0 to "
+		    "OpenAPI %s is not supported; export it as it is", to);
+		return NULL;
+	}
+	if (strcmp(to, "2.0") == 0) {
+		apim_err_set(APIM_DATAERR, "'#/openapi': converting OpenAPI %s to "
+		    "Swagger 2.0 is not supported; export it as it is", from);
+		return NULL;
+	}
+	if (strncmp(from, to, 3) == 0)
+		return json_deep_copy(doc);
+	if (strcmp(to, "3.0") == 0) {
+		const json_t *paths = json_object_get(doc, "paths"), *item;
+		const char *k;
+
+		if (json_object_get(doc, "webhooks")) {
+			apim_err_set(APIM_DATAERR, "'#/webhooks': OpenAPI 3.0 has no "
+			    "webhooks; export as 3.1");
+			return NULL;
+		}
+		if (json_object_get(json_object_get(doc, "components"), "pathItems")) {
+			apim_err_set(APIM_DATAERR, "'#/components/pathItems': OpenAPI "
+			    "3.0 has no reusable path items; export as 3.1");
+			return NULL;
+		}
+		json_object_foreach((json_t *)paths, k, item)
+			if (json_object_get(item, "$ref") && json_object_size(item) > 1) {
+				struct apim_buf p = APIM_BUF_INIT;
+
+				ptr_push(&p, k);
+				apim_err_set(APIM_DATAERR, "'#/paths%s': OpenAPI 3.0 path "
+				    "items cannot have fields beside $ref; export as 3.1",
+				    p.data);
+				apim_buf_free(&p);
+				return NULL;
+			}
+	}
+	out = json_deep_copy(doc);
+	json_object_set_new(out, "openapi", json_string(strcmp(to, "3.0") == 0 ?
+	    "3.0.3" : "3.1.0"));
+	return out;
 }

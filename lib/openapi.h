@@ -36,10 +36,42 @@ json_t *apim_openapi_load(const char *buf, size_t len, const char *name);
  * NULL with APIM_DATAERR and "'NAME': ..." when a field has the wrong type.
  */
 json_t *apim_openapi_to_api(const json_t *doc, const char *name);
+/* The same, appending to warnings (if not NULL) one string per construct
+ * apim keeps in the definition but cannot enforce, each naming its JSON
+ * pointer.  Besides the above it maps: every verb including trace; path items
+ * and security schemes given by local $ref (an external $ref is refused,
+ * naming its pointer); the security requirements of an operation as its
+ * authType ("oauth2", "api_key", "oauth2,api_key" for alternatives, "none"
+ * for an empty requirement; null when it is the API's whole securityScheme),
+ * and their schemes' kinds as the API's securityScheme; OAuth 2.0 scopes
+ * with x-scopes-bindings roles and x-wso2-security scopes as scopes;
+ * x-wso2-throttling-tier, x-wso2-cors, x-wso2-transports, x-wso2-auth-header,
+ * x-wso2-response-cache; endpoints by "#/x-wso2-endpoints/NAME" and
+ * resource-level x-wso2-*-endpoints. */
+json_t *apim_openapi_map(const json_t *doc, const char *name, json_t *warnings);
 
 /* An OpenAPI 3.0.3 document for an API object (as apim_api_get returns),
  * carrying the extensions above so that to_api(from_api(api)) gives api back
  * (less id, provider, state and times). */
 json_t *apim_openapi_from_api(const json_t *api);
+
+/*
+ * The document to export for an API object: def (the stored definition,
+ * borrowed; NULL for an API created from flags, which gets
+ * apim_openapi_from_api) with the API's current state merged in.  Only what
+ * differs from what def itself maps to is written: info title/version/
+ * description, x-wso2-basePath, x-wso2-*-endpoints, x-wso2-throttling-tier,
+ * x-wso2-application-security, tags, x-apim-policies/-visibility/-roles,
+ * x-wso2-cors/-transports/-auth-header/-response-cache, x-wso2-security
+ * scopes; operations removed since are deleted (their path item too once it
+ * has none), added ones get a stub, changed ones their x-auth-type,
+ * x-throttling-tier, x-scope and x-wso2-*-endpoints.  Everything else of def
+ * is kept as it was.
+ */
+json_t *apim_openapi_export(const json_t *api, const json_t *def);
+
+/* Convert a document to "3.0", "3.1" or "2.0" (a new document); NULL with
+ * APIM_DATAERR naming the JSON pointer of what the target cannot hold. */
+json_t *apim_openapi_convert(const json_t *doc, const char *to);
 
 #endif
