@@ -391,8 +391,7 @@ op_valid(const json_t *op, char verb[8])
 	if ((auth = str_member(op, "authType")) == NULL)
 		return bad("%s", "an operation's 'authType' must be a string");
 	if (*auth && auth_list_valid(auth) == -1)
-		return bad("bad auth type '%s' (oauth2, api_key, none, or "
-		    "alternatives as a comma list: oauth2,api_key)", auth);
+		return bad("bad auth type '%s' (oauth2, api_key, none)", auth);
 	if ((v = json_object_get(op, "endpointConfig")) != NULL && !json_is_null(v)) {
 		json_t *ec = apim_endpoints_normalize(v);
 
@@ -404,6 +403,8 @@ op_valid(const json_t *op, char verb[8])
 		return bad("%s", "an operation's 'throttlingPolicy' must be a string");
 	return strings_valid(op, "scopes");
 }
+
+static int docs_store(sqlite3 *db, const char *id, const json_t *api);
 
 /* WSO2's runtime fields kept in api.extensions (APIDTO names). */
 static const char *const ext_keys[] = { "corsConfiguration", "transport",
@@ -803,6 +804,7 @@ apim_api_create(sqlite3 *db, const json_t *api, const char *actor, char id[37])
 	free(auth);
 	if (rc == -1 || endpoints_store(db, id, api) == -1 ||
 	    write_children(db, id, api) == -1 || ext_store(db, id, api) == -1 ||
+	    docs_store(db, id, api) == -1 ||
 	    apim_lifecycle_record(db, id, "create", NULL, "CREATED", actor) == -1) {
 		apim_store_rollback(db);
 		return -1;
@@ -1265,10 +1267,10 @@ fail:
 static const char *const doc_types[] = { "HOWTO", "SAMPLES", "PUBLIC_FORUM",
 	"SUPPORT_FORUM", "OTHER", NULL };
 
-int
-apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
-    const char *type, const char *source, const char *content, size_t len,
-    const char *file_name, const char *url)
+static int
+doc_add(sqlite3 *db, const char *id, const char *name, const char *type,
+    const char *source, const char *content, size_t len, const char *file_name,
+    const char *url, int in_tx)
 {
 	char did[37];
 	int i, ok = 0, rc;
@@ -1301,8 +1303,11 @@ apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
 		apim_err_set(APIM_SOFTWARE, "cannot make an id");
 		return -1;
 	}
+	if (in_tx)
+		goto insert;
 	if (apim_store_begin(db) == -1)
 		return -1;
+insert:
 	if (content && strcmp(source, "FILE") == 0)
 		rc = apim_store_exec(db, "INSERT INTO doc (id, api_id, name, type, source, "
 		    "content, file_name, url, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1316,14 +1321,52 @@ apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
 	if (rc == -1) {
 		if (apim_err_code() == APIM_DATAERR)
 			apim_err_set(APIM_DATAERR, "document '%s' already exists", name);
-		apim_store_rollback(db);
+		if (!in_tx)
+			apim_store_rollback(db);
 		return -1;
 	}
+	if (in_tx)
+		return 0;
 	if (touch(db, id) == -1) {
 		apim_store_rollback(db);
 		return -1;
 	}
 	return apim_store_commit(db);
+}
+
+int
+apim_api_doc_add(sqlite3 *db, const char *id, const char *name,
+    const char *type, const char *source, const char *content, size_t len,
+    const char *file_name, const char *url)
+{
+	return doc_add(db, id, name, type, source, content, len, file_name, url, 0);
+}
+
+/* The "documents" of a new API ({name, type, sourceType INLINE|URL,
+ * inlineContent, sourceUrl}), in create's transaction. */
+static int
+docs_store(sqlite3 *db, const char *id, const json_t *api)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(api, "documents"), i, d) {
+		const char *c = json_string_value(json_object_get(d, "inlineContent"));
+		const char *src = json_string_value(json_object_get(d, "sourceType"));
+
+		if (doc_add(db, id, json_string_value(json_object_get(d, "name")),
+		    json_string_value(json_object_get(d, "type")), src ? src : "INLINE",
+		    c, c ? strlen(c) : 0, NULL, json_string_value(json_object_get(d,
+		    "sourceUrl")), 1) == -1) {
+			char msg[600];
+
+			snprintf(msg, sizeof msg, "%s", apim_err_msg());
+			apim_err_set(apim_err_code(), "document '%s': %s",
+			    json_string_value(json_object_get(d, "name")), msg);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* A document from a doc row (id, name, type, source, file_name, url,

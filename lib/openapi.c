@@ -1637,8 +1637,9 @@ apim_openapi_export(const json_t *api, const json_t *def)
 	}
 	if (!same(json_object_get(api, "name"), json_object_get(base, "name")))
 		copy_if(info, "title", api, "name");
-	if (!same(json_object_get(api, "version"), json_object_get(base, "version")))
-		copy_if(info, "version", api, "version");
+	if (!same(json_object_get(api, "version"), json_object_get(base, "version")) ||
+	    !json_is_string(json_object_get(info, "version")))
+		copy_if(info, "version", api, "version");	/* always a string */
 	if (!same(json_object_get(api, "description"),
 	    json_object_get(base, "description"))) {
 		json_object_del(info, "description");

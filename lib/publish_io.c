@@ -403,7 +403,6 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 	size_t ndocs = 0, i;
 	sqlite3 *db;
 	char id[37];
-	int rc;
 
 	if (apim_args_npos(a, 1, 1) == -1) {
 		json_decref(warnings);
@@ -455,23 +454,32 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 		goto fail;
 	}
 	json_decref(ec);
-	if ((db = apim_ctx_db(ctx)) == NULL ||
-	    apim_api_create(db, api, ctx->actor, id) == -1)
-		goto fail;
-	for (i = 0; i < ndocs; i++)
-		if (apim_api_doc_add(db, id, docs[i].name, docs[i].type,
-		    docs[i].source, docs[i].content, docs[i].len, NULL,
-		    docs[i].url) == -1) {
-			char msg[600];
+	if (ndocs > 0) {
+		json_t *dl = json_array();
 
-			/* the project is refused whole */
-			snprintf(msg, sizeof msg, "%s", apim_err_msg());
-			rc = apim_err_code();
-			apim_api_delete(db, id, 1);
-			apim_err_set(rc, "'%s': document '%s': %s", name,
-			    docs[i].name, msg);
-			goto fail;
+		for (i = 0; i < ndocs; i++) {
+			json_t *d = json_pack("{s:s, s:s, s:s}", "name", docs[i].name,
+			    "type", docs[i].type, "sourceType", docs[i].source);
+
+			if (docs[i].content)
+				json_object_set_new(d, "inlineContent",
+				    json_stringn(docs[i].content, docs[i].len));
+			if (docs[i].url)
+				json_object_set_new(d, "sourceUrl", json_string(docs[i].url));
+			json_array_append_new(dl, d);
 		}
+		json_object_set_new(api, "documents", dl);
+	}
+	if ((db = apim_ctx_db(ctx)) == NULL ||
+	    apim_api_create(db, api, ctx->actor, id) == -1) {
+		if (ndocs > 0 && strncmp(apim_err_msg(), "document '", 10) == 0) {
+			char msg[700];
+
+			snprintf(msg, sizeof msg, "%s", apim_err_msg());
+			apim_err_set(apim_err_code(), "'%s': %s", name, msg);
+		}
+		goto fail;
+	}
 	print_warnings(warnings);
 	json_decref(warnings);
 	json_decref(api);

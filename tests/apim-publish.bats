@@ -281,7 +281,7 @@ DELETE   /pets/{petId}        none     -     -" ]
 	apim-publish resource add PetStore:1.0.0 GET /pets
 	before=$(db_dump)
 	run -65 apim-publish resource add PetStore:1.0.0 FETCH /pets
-	[ "$output" = "apim-publish: bad verb 'FETCH' (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)" ]
+	[ "$output" = "apim-publish: bad verb 'FETCH' (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, TRACE)" ]
 	run -65 apim-publish resource add PetStore:1.0.0 GET pets
 	[ "$output" = "apim-publish: malformed template 'pets': it must start with '/'" ]
 	run -65 apim-publish resource add PetStore:1.0.0 GET '/pets/{id'
