@@ -329,6 +329,22 @@ scopes_defined(sqlite3 *db, const json_t *ops, const json_t *api_scopes)
 }
 
 int
+apim_publish_scopes_defined(sqlite3 *db, const json_t *api)
+{
+	return scopes_defined(db, json_object_get(api, "operations"),
+	    json_object_get(api, "scopes"));
+}
+
+int
+apim_publish_print_api(struct apim_ctx *ctx, const char *id)
+{
+	if (ctx->json)
+		return apim_out_emit(api_json(ctx->db, id));
+	printf("%s\n", id);
+	return 0;
+}
+
+int
 apim_publish_add(struct apim_ctx *ctx, json_t *api)
 {
 	sqlite3 *db;
@@ -336,16 +352,12 @@ apim_publish_add(struct apim_ctx *ctx, json_t *api)
 	int rc = -1;
 
 	if ((db = apim_ctx_db(ctx)) != NULL &&
-	    scopes_defined(db, json_object_get(api, "operations"),
-	    json_object_get(api, "scopes")) == 0)
+	    apim_publish_scopes_defined(db, api) == 0)
 		rc = apim_api_create(db, api, ctx->actor, id);
 	json_decref(api);
 	if (rc == -1)
 		return -1;
-	if (ctx->json)
-		return apim_out_emit(api_json(db, id));
-	printf("%s\n", id);
-	return 0;
+	return apim_publish_print_api(ctx, id);
 }
 
 static int
@@ -535,7 +547,7 @@ int
 apim_publish_resource_add(struct apim_ctx *ctx, struct apim_args *a)
 {
 	json_t *op, *ops, *scopes;
-	char id[37], **sc;
+	char id[37], **sc, verb[8];
 	int i, n, rc;
 
 	if (api_arg(ctx, a, 3, 3, id) == -1)
@@ -545,8 +557,10 @@ apim_publish_resource_add(struct apim_ctx *ctx, struct apim_args *a)
 	for (i = 0; i < n; i++)
 		json_array_append_new(scopes, json_string(sc[i]));
 	free(sc);
+	/* a bad verb is left for lib/api to refuse */
 	op = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "target", a->pos[2],
-	    "verb", a->pos[1], "authType", apim_args_get(a, "auth"),
+	    "verb", apim_api_verb(a->pos[1], verb) == 0 ? verb : a->pos[1],
+	    "authType", apim_args_get(a, "auth"),
 	    "throttlingPolicy", apim_args_get(a, "tier"), "scopes", scopes);
 	ops = json_pack("[O]", op);
 	rc = scopes_defined(ctx->db, ops, NULL);
@@ -658,10 +672,7 @@ apim_publish_version(struct apim_ctx *ctx, struct apim_args *a)
 	if (apim_api_version(ctx->db, id, a->pos[1], apim_args_has(a, "default"),
 	    ctx->actor, nid) == -1)
 		return -1;
-	if (ctx->json)
-		return apim_out_emit(api_json(ctx->db, nid));
-	printf("%s\n", nid);
-	return 0;
+	return apim_publish_print_api(ctx, nid);
 }
 
 /* The document name of API id without its content; NULL with APIM_NO. */

@@ -484,8 +484,7 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 	json_decref(warnings);
 	json_decref(api);
 	pdocs_free(docs, ndocs);
-	printf("%s\n", id);
-	return 0;
+	return apim_publish_print_api(ctx, id);
 fail:
 	json_decref(api);
 	json_decref(warnings);
