@@ -295,9 +295,12 @@ api_defines(const json_t *scopes, const char *name)
 
 /* Every scope named by operations ops must be defined: in the store, or by
  * the API's own scopes (being created with it).  -1 with APIM_DATAERR naming
- * the first undefined one and the defined ones. */
+ * the first undefined one and the defined ones.  With add (an array), the
+ * store's definitions of the scopes used are appended to it in APIDTO shape
+ * (once each), so the API lists them. */
 static int
-scopes_defined(sqlite3 *db, const json_t *ops, const json_t *api_scopes)
+scopes_defined(sqlite3 *db, const json_t *ops, const json_t *api_scopes,
+    json_t *add)
 {
 	const json_t *op, *sc;
 	const char *name;
@@ -311,6 +314,14 @@ scopes_defined(sqlite3 *db, const json_t *ops, const json_t *api_scopes)
 			    api_defines(api_scopes, name))
 				continue;
 			if ((got = apim_scope_get(db, name)) != NULL) {
+				if (add && !api_defines(add, name)) {
+					json_t *sh = json_incref(json_object_get(got,
+					    "shared"));
+
+					json_object_del(got, "shared");
+					json_array_append_new(add, json_pack("{s:O, s:o}",
+					    "scope", got, "shared", sh));
+				}
 				json_decref(got);
 				continue;
 			}
@@ -329,10 +340,19 @@ scopes_defined(sqlite3 *db, const json_t *ops, const json_t *api_scopes)
 }
 
 int
-apim_publish_scopes_defined(sqlite3 *db, const json_t *api)
+apim_publish_scopes_defined(sqlite3 *db, json_t *api)
 {
-	return scopes_defined(db, json_object_get(api, "operations"),
-	    json_object_get(api, "scopes"));
+	json_t *sc = json_object_get(api, "scopes"), *add = json_array();
+	int rc;
+
+	rc = scopes_defined(db, json_object_get(api, "operations"), sc, add);
+	if (rc == 0 && json_array_size(add) > 0) {
+		if (!json_is_array(sc))
+			json_object_set_new(api, "scopes", json_array());
+		json_array_extend(json_object_get(api, "scopes"), add);
+	}
+	json_decref(add);
+	return rc;
 }
 
 int
@@ -563,7 +583,7 @@ apim_publish_resource_add(struct apim_ctx *ctx, struct apim_args *a)
 	    "authType", apim_args_get(a, "auth"),
 	    "throttlingPolicy", apim_args_get(a, "tier"), "scopes", scopes);
 	ops = json_pack("[O]", op);
-	rc = scopes_defined(ctx->db, ops, NULL);
+	rc = scopes_defined(ctx->db, ops, NULL, NULL);
 	json_decref(ops);
 	if (rc == 0)
 		rc = apim_api_resource_add(ctx->db, id, op);

@@ -28,8 +28,9 @@ int apim_publish_add(struct apim_ctx *ctx, json_t *api);
 int apim_publish_print_api(struct apim_ctx *ctx, const char *id);
 /* 0 if every scope the operations of the API object api name is defined,
  * in the store (db) or by api's own scopes; -1 with APIM_DATAERR naming the
- * resource, the scope and the defined ones. */
-int apim_publish_scopes_defined(sqlite3 *db, const json_t *api);
+ * resource, the scope and the defined ones.  The store's scopes used are
+ * added to api's "scopes" (as stored), so the API lists them. */
+int apim_publish_scopes_defined(sqlite3 *db, json_t *api);
 
 int apim_publish_create(struct apim_ctx *, struct apim_args *);
 int apim_publish_import(struct apim_ctx *, struct apim_args *);
