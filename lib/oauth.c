@@ -1,7 +1,8 @@
 /* oauth: the endpoints (token, revoke, introspect, JWKS, metadata), routing,
  * responses and the server's setup.  Client authentication is in
  * oauth_client.c, issuing in oauth_issue.c, stored tokens in oauth_token.c.
- * struct apim_oauth owns its cache, guard and kept statements; responses own
+ * struct apim_oauth owns its MAC context, guard and kept statements (a
+ * guard given by apim_oauth_set_guard is borrowed); responses own
  * their body. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,27 +115,22 @@ apim_oauth_new(sqlite3 *db, const char *issuer)
 	const char *aud;
 	size_t n;
 
-	if (RAND_bytes(o->mackey, sizeof o->mackey) != 1) {
+	if ((o->own_guard = apim_oauth_guard_new(0)) == NULL) {
 		free(o);
-		apim_err_set(APIM_SOFTWARE, "no random bytes");
 		return NULL;
 	}
 	m = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (m == NULL || (o->mac = EVP_MAC_CTX_new(m)) == NULL ||
-	    EVP_MAC_init(o->mac, o->mackey, sizeof o->mackey, par) != 1) {
+	    EVP_MAC_init(o->mac, apim_oauth_guard_mackey(o->own_guard), 32,
+	    par) != 1) {
 		EVP_MAC_free(m);
 		EVP_MAC_CTX_free(o->mac);
-		OPENSSL_cleanse(o->mackey, sizeof o->mackey);
+		apim_oauth_guard_free(o->own_guard);
 		free(o);
 		apim_err_set(APIM_SOFTWARE, "no HMAC-SHA256");
 		return NULL;
 	}
 	EVP_MAC_free(m);	/* the context keeps its own reference */
-	if ((o->own_guard = apim_oauth_guard_new(0)) == NULL) {
-		EVP_MAC_CTX_free(o->mac);
-		free(o);
-		return NULL;
-	}
 	o->guard = o->own_guard;
 	o->db = db;
 	if (issuer == NULL)
@@ -155,8 +151,6 @@ apim_oauth_free(struct apim_oauth *o)
 {
 	if (o == NULL)
 		return;
-	apim_oauth_cache_free(o);
-	OPENSSL_cleanse(o->mackey, sizeof o->mackey);
 	EVP_MAC_CTX_free(o->mac);
 	sqlite3_finalize(o->st_client);
 	sqlite3_finalize(o->st_insert);
@@ -180,6 +174,8 @@ void
 apim_oauth_set_guard(struct apim_oauth *o, struct apim_oauth_guard *g)
 {
 	o->guard = g ? g : o->own_guard;
+	/* remember verified secrets where every user of the guard sees them */
+	EVP_MAC_init(o->mac, apim_oauth_guard_mackey(o->guard), 32, NULL);
 }
 
 void

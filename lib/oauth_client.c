@@ -1,6 +1,7 @@
 /* oauth_client: client authentication (RFC 6749 section 2.3.1) and the slow
- * (PBKDF2) checks of secrets and passwords: a cache of verified secrets,
- * rationing per source, and checks deferred to the caller's threads. */
+ * (PBKDF2) checks of secrets and passwords: verified secrets remembered,
+ * rationing per source (both in lib/oauth_guard), and checks deferred to
+ * the caller's threads. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -113,44 +114,25 @@ slow_check(struct apim_oauth *o, const char *secret, const char *stored,
 	return -3;
 }
 
-/* --- the cache of verified secrets --- */
+/* --- verified secrets --- */
 
-static unsigned
-slot(const char *key)
-{
-	unsigned h = 2166136261u;
-
-	while (*key)
-		h = (h ^ (unsigned char)*key++) * 16777619u;
-	return h % APIM_OAUTH_CACHE_SLOTS;
-}
-
-void
-apim_oauth_cache_free(struct apim_oauth *o)
-{
-	int i;
-
-	for (i = 0; i < APIM_OAUTH_CACHE_SLOTS; i++) {
-		free(o->cache[i].key);
-		free(o->cache[i].hash);
-		o->cache[i].key = o->cache[i].hash = NULL;
-	}
-}
-
-/* Check secret against stored, using the cache of earlier successes: 1 a
- * match, 0 not, -1 with rs set, -3 deferred. */
+/* Check secret against stored, remembering successes in the guard (for
+ * every process sharing it): 1 a match, 0 not, -1 with rs set, -3
+ * deferred.  What is remembered is a MAC of the client, the stored hash and
+ * the secret: a regenerated secret (another stored hash) is checked afresh. */
 static int
 secret_ok(struct apim_oauth *o, const char *key, const char *secret,
     const char *stored, struct apim_oauth_resp *rs)
 {
-	struct apim_oauth_centry *e = &o->cache[slot(key)];
 	unsigned char mac[32];
 	char src[APIM_OAUTH_ID_MAX + 2];
 	size_t ml = 0;
 	EVP_MAC_CTX *m = EVP_MAC_CTX_dup(o->mac);
-	int ok = m && EVP_MAC_update(m, (const unsigned char *)secret,
-	    strlen(secret)) == 1 && EVP_MAC_final(m, mac, &ml, sizeof mac) == 1 &&
-	    ml == sizeof mac;
+	int ok = m &&
+	    EVP_MAC_update(m, (const unsigned char *)key, strlen(key) + 1) == 1 &&
+	    EVP_MAC_update(m, (const unsigned char *)stored, strlen(stored) + 1) == 1 &&
+	    EVP_MAC_update(m, (const unsigned char *)secret, strlen(secret)) == 1 &&
+	    EVP_MAC_final(m, mac, &ml, sizeof mac) == 1 && ml == sizeof mac;
 
 	EVP_MAC_CTX_free(m);
 	if (!ok) {
@@ -158,17 +140,12 @@ secret_ok(struct apim_oauth *o, const char *key, const char *secret,
 		apim_oauth_server_error(rs);
 		return -1;
 	}
-	if (e->key && strcmp(e->key, key) == 0 && strcmp(e->hash, stored) == 0 &&
-	    apim_ct_equal(e->mac, sizeof e->mac, mac, sizeof mac))
+	if (apim_oauth_guard_known(o->guard, key, mac))
 		return 1;
 	snprintf(src, sizeof src, "c:%s", key);
 	if ((ok = slow_check(o, secret, stored, src, rs)) != 1)
 		return ok;
-	free(e->key);
-	free(e->hash);
-	e->key = apim_strdup(key);
-	e->hash = apim_strdup(stored);
-	memcpy(e->mac, mac, sizeof mac);
+	apim_oauth_guard_remember(o->guard, key, mac);
 	return 1;
 }
 

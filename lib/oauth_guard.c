@@ -1,12 +1,14 @@
-/* oauth_guard: token buckets per source for slow credential checks, in a
- * hash table of fixed size (private, or shared by forked processes under a
- * robust process-shared mutex).  Sources are hashed with a secret seed. */
+/* oauth_guard: token buckets per source for slow credential checks and the
+ * MACs of verified secrets, in tables of fixed size (private, or shared by
+ * forked processes under a robust process-shared mutex).  Sources and
+ * clients are hashed with a secret seed. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -19,6 +21,7 @@
 #define SLOTS 4096	/* sources remembered */
 #define PROBE 8		/* slots looked at per source */
 #define KEYS_MAX 4
+#define KNOWN 4096	/* verified secrets remembered (one per slot) */
 
 struct bucket {
 	uint64_t h;	/* 0: free */
@@ -31,7 +34,9 @@ struct apim_oauth_guard {
 	int shared;
 	double rate, burst;
 	unsigned char seed[16];
+	unsigned char mackey[32];
 	struct bucket b[SLOTS];
+	unsigned char known[KNOWN][32];	/* MACs; all zero: none */
 };
 
 static double
@@ -65,7 +70,8 @@ apim_oauth_guard_new(int shared)
 	} else
 		g = apim_xcalloc(1, sizeof *g);
 	g->shared = shared;
-	if (RAND_bytes(g->seed, sizeof g->seed) != 1) {
+	if (RAND_bytes(g->seed, sizeof g->seed) != 1 ||
+	    RAND_bytes(g->mackey, sizeof g->mackey) != 1) {
 		apim_oauth_guard_free(g);
 		apim_err_set(APIM_SOFTWARE, "no random bytes");
 		return NULL;
@@ -88,6 +94,7 @@ apim_oauth_guard_free(struct apim_oauth_guard *g)
 {
 	if (g == NULL)
 		return;
+	OPENSSL_cleanse(g->mackey, sizeof g->mackey);
 	if (g->shared)
 		munmap(g, sizeof *g);
 	else {
@@ -116,6 +123,8 @@ hash(const struct apim_oauth_guard *g, const char *key)
 		h = h << 8 | md[i];
 	return h ? h : 1;
 }
+
+static void lock(struct apim_oauth_guard *);
 
 static double
 refill(const struct apim_oauth_guard *g, const struct bucket *b, int64_t now)
@@ -170,8 +179,7 @@ apim_oauth_guard_take(struct apim_oauth_guard *g, const char *const *keys,
 	for (n = 0; n < KEYS_MAX && keys[n]; n++)
 		h[n] = hash(g, keys[n]);
 	*wait_s = 0;
-	if (pthread_mutex_lock(&g->mu) == EOWNERDEAD)
-		pthread_mutex_consistent(&g->mu);
+	lock(g);
 	for (i = 0; i < n; i++) {
 		b[i] = find(g, h[i], now_ms, b, i);
 		b[i]->left = refill(g, b[i], now_ms);
@@ -189,4 +197,60 @@ apim_oauth_guard_take(struct apim_oauth_guard *g, const char *const *keys,
 			b[i]->left -= 1;
 	pthread_mutex_unlock(&g->mu);
 	return ok;
+}
+
+const unsigned char *
+apim_oauth_guard_mackey(const struct apim_oauth_guard *g)
+{
+	return g->mackey;
+}
+
+/* The slot of client key: FNV-1a from a secret start, then mixed (fast: it
+ * is on every request's path). */
+static unsigned
+known_slot(const struct apim_oauth_guard *g, const char *key)
+{
+	uint64_t h;
+	int i;
+
+	memcpy(&h, g->seed, sizeof h);
+	h ^= 14695981039346656037ULL;
+	while (*key)
+		h = (h ^ (unsigned char)*key++) * 1099511628211ULL;
+	for (i = 0; i < 2; i++) {
+		h ^= h >> 33;
+		h *= 0xff51afd7ed558ccdULL;
+	}
+	h ^= h >> 33;
+	return (unsigned)(h % KNOWN);
+}
+
+static void
+lock(struct apim_oauth_guard *g)
+{
+	if (pthread_mutex_lock(&g->mu) == EOWNERDEAD)
+		pthread_mutex_consistent(&g->mu);
+}
+
+int
+apim_oauth_guard_known(struct apim_oauth_guard *g, const char *key,
+    const unsigned char mac[32])
+{
+	unsigned char m[32];
+
+	lock(g);
+	memcpy(m, g->known[known_slot(g, key)], sizeof m);
+	pthread_mutex_unlock(&g->mu);
+	return CRYPTO_memcmp(m, mac, sizeof m) == 0;
+}
+
+void
+apim_oauth_guard_remember(struct apim_oauth_guard *g, const char *key,
+    const unsigned char mac[32])
+{
+	unsigned k = known_slot(g, key);
+
+	lock(g);
+	memcpy(g->known[k], mac, 32);
+	pthread_mutex_unlock(&g->mu);
 }

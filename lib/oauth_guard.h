@@ -1,6 +1,7 @@
-/* oauth_guard: rationing of slow credential checks per source (a client id,
- * a user name, a peer address): one token bucket per source, in a fixed
- * table that several processes can share.  The guard owns its table. */
+/* oauth_guard: what keeps slow credential checks rare, in memory several
+ * processes can share: a token bucket per source (a client id, a user name,
+ * a peer address) and the memory of verified secrets (a keyed MAC per
+ * client).  The guard owns its tables and its MAC key. */
 #ifndef APIM_OAUTH_GUARD_H
 #define APIM_OAUTH_GUARD_H
 
@@ -20,5 +21,16 @@ void apim_oauth_guard_free(struct apim_oauth_guard *g);
  * until the emptiest of them has one again. */
 int apim_oauth_guard_take(struct apim_oauth_guard *g, const char *const *keys,
     int64_t now_ms, double *wait_s);
+
+/* The 32-byte key under which verified secrets are remembered (MACs are
+ * made by the caller, HMAC-SHA256 of what identifies the secret). */
+const unsigned char *apim_oauth_guard_mackey(const struct apim_oauth_guard *g);
+/* 1 if mac was remembered for client key (constant-time compare), else 0. */
+int apim_oauth_guard_known(struct apim_oauth_guard *g, const char *key,
+    const unsigned char mac[32]);
+/* Remember mac for client key (replacing its earlier one, or another
+ * client's that shares its slot). */
+void apim_oauth_guard_remember(struct apim_oauth_guard *g, const char *key,
+    const unsigned char mac[32]);
 
 #endif

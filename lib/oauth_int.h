@@ -10,15 +10,8 @@
 #include "form.h"
 #include "oauth.h"
 
-#define APIM_OAUTH_CACHE_SLOTS 1024	/* verified client secrets */
 #define APIM_OAUTH_ID_MAX 256		/* client ids, user names, secrets kept short */
 #define APIM_OAUTH_CHECK_MAX 4		/* slow checks one request may need */
-
-struct apim_oauth_centry {
-	char *key;		/* consumer key */
-	char *hash;		/* the secret_hash the secret was checked against */
-	unsigned char mac[32];	/* HMAC-SHA256(secret) under o->mackey */
-};
 
 struct apim_oauth_qrow {	/* a token row waiting for apim_oauth_flush */
 	char id[65], kind[8], *key, *app_id, *key_type, *user, *scope, *family;
@@ -42,9 +35,8 @@ struct apim_oauth {
 	size_t nq, capq;
 	char *issuer, *audience;
 	int64_t lifetime_s, refresh_s;
-	unsigned char mackey[32];
-	EVP_MAC_CTX *mac;	/* HMAC-SHA256 keyed with mackey, copied per use */
-	struct apim_oauth_centry cache[APIM_OAUTH_CACHE_SLOTS];
+	EVP_MAC_CTX *mac;	/* HMAC-SHA256 under the guard's key, copied per
+				 * use: verified secrets are remembered there */
 	sqlite3_stmt *st_client, *st_insert, *st_live;	/* prepared once: hot paths */
 	/* Slow (PBKDF2) checks: rationed per source by guard (o's own unless
 	 * apim_oauth_set_guard gave a shared one); with defer, handed to the
@@ -90,7 +82,6 @@ int apim_oauth_client_auth(struct apim_oauth *o, const struct apim_oauth_req *rq
  * user, -1 with rs set (store error, throttled), -3 deferred. */
 int apim_oauth_password_ok(struct apim_oauth *o, const char *user,
     const char *password, struct apim_oauth_resp *rs);
-void apim_oauth_cache_free(struct apim_oauth *o);
 
 /* --- issuing (oauth_issue.c) --- */
 /* 1 if s is a space-separated list of RFC 6749 scope tokens. */

@@ -55,7 +55,8 @@ tok() {
 throttled() {	# the last answer was 503 for too many checks, with Retry-After
 	[ "$code" = 503 ] || { echo "status $code: $body"; return 1; }
 	[ "$(jq -r .error <<<"$body")" = temporarily_unavailable ]
-	[[ $ra =~ ^[0-9]+$ ]] && [ "$ra" -ge 1 ]
+	[[ $ra =~ ^[0-9]+$ ]] || { echo "Retry-After '$ra'"; return 1; }
+	[ "$ra" -ge 1 ]
 }
 
 @test "while one source hammers wrong secrets, other clients' correct requests succeed" {
@@ -128,6 +129,20 @@ throttled() {	# the last answer was 503 for too many checks, with Retry-After
 		codes="$codes $code"
 	done
 	[ "$codes" = " 401 401 503 503 503 503 503 503" ]
+}
+
+@test "a verified secret is remembered (by every worker: see the driver below): guessing it then costs the client nothing" {
+	start_server --workers 2
+	tok 127.0.0.12 ck2:two		# one slow check, in one of the workers
+	[ "$code" = 200 ]
+	tok 127.0.0.13 ck2:bad1
+	tok 127.0.0.13 ck2:bad2
+	tok 127.0.0.13 ck2:bad3
+	throttled			# ck2's checks are spent ...
+	for i in 1 2 3 4 5 6 7 8; do	# ... yet it is never checked again
+		tok 127.0.0.14 ck2:two
+		[ "$code" = 200 ] || { echo "request $i: $code $body"; false; }
+	done
 }
 
 @test "password guessing is rationed per user name, not for other users" {
@@ -237,8 +252,22 @@ throttled() {	# the last answer was 503 for too many checks, with Retry-After
 
 @test "a guard made before fork is shared by the processes (oauth-guard driver)" {
 	run -0 oauth-guard 8
-	[ "$output" = "taken 2 of 8" ]
-	# (a private one would give each process its own burst)
+	[ "$output" = "$(printf 'taken 2 of 8\nknown 1')" ]
+	# (a private one would give each process its own burst and memory)
 	run -0 oauth-guard 8 private
-	[ "$output" = "taken 8 of 8" ]
+	[ "$output" = "$(printf 'taken 8 of 8\nknown 0')" ]
+}
+
+@test "the hashing pool: jobs run on threads, done on the loop; a full queue refuses (oauth-pool driver)" {
+	# 100 jobs queued at once: 4 may wait and 2 run, so most are refused
+	# (unless the machine stalls this process for many PBKDF2s)
+	run -0 oauth-pool 100 4
+	read -r _ acc _ ref _ done _ ran _ onloop _ busy <<<"$output"
+	[ "$((acc + ref))" = 100 ]
+	[ "$acc" -ge 4 ]
+	[ "$ref" -ge 50 ]
+	[ "$done" = "$acc" ]
+	[ "$ran" = "$acc" ]
+	[ "$onloop" = "$acc" ]
+	[ "$busy" = 0 ]
 }

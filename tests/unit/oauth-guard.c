@@ -2,6 +2,8 @@
  * buckets.  Forks N children that each try to take one check for the same
  * source, and prints how many got one ("taken T of N"); with a rate of 0.01
  * per second the answer is the burst, 2, however many processes try.
+ * Then one child remembers a verified secret's MAC and the parent asks
+ * whether it is known ("known 1"; "known 0" with a private guard).
  * usage: oauth-guard [N] [private] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,17 @@ main(int argc, char **argv)
 			return 70;	/* refused without a wait */
 	}
 	printf("taken %d of %d\n", taken, n);
+	{
+		unsigned char mac[32];
+
+		memset(mac, 0x5a, sizeof mac);
+		if (fork() == 0) {
+			apim_oauth_guard_remember(g, "client", mac);
+			_exit(0);
+		}
+		waitpid(-1, &st, 0);
+		printf("known %d\n", apim_oauth_guard_known(g, "client", mac));
+	}
 	apim_oauth_guard_free(g);
 	return 0;
 }
