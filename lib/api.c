@@ -463,7 +463,7 @@ ext_valid(const json_t *api)
 				return -1;
 	}
 	if ((v = json_object_get(api, "apiDefinition")) && !json_is_null(v) &&
-	    !json_is_object(v))
+	    !json_is_object(v) && !json_is_string(v))
 		return bad("%s", "'apiDefinition' must be a document object");
 	return 0;
 }
@@ -499,8 +499,13 @@ ext_store(sqlite3 *db, const char *id, const json_t *api)
 	free(s);
 	if (rc == -1)
 		return -1;
-	if (json_is_object(d)) {
-		s = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (json_is_string(d)) {	/* JSON text, already parsed by the caller */
+		rc = apim_store_exec(db, "UPDATE api SET definition = ? WHERE id = ?",
+		    "ss", json_string_value(d), id);
+		if (rc == -1)
+			return -1;
+	} else if (json_is_object(d)) {
+		s = json_dumps(d, JSON_COMPACT);
 		rc = apim_store_exec(db, "UPDATE api SET definition = ? WHERE id = ?",
 		    "ss", s, id);
 		free(s);

@@ -30,6 +30,7 @@
  * scopes: [{scope: {name, displayName, description, bindings [role]}, shared}]
  * (lib/scope.h); always present in get, replaced by create/update if given.
  * apiDefinition (create/update input only): the definition document to keep
+ * (an object, or its JSON text as a string, stored as given)
  * (apim_api_definition reads it back).
  */
 

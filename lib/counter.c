@@ -19,17 +19,29 @@
 #define MAGIC		"APIMCNT"	/* 8 bytes with its NUL */
 #define VERSION		1
 #define HEADER_SIZE	4096
-#define SLOTS_DEFAULT	65536
-#define SLOTS_MAX	(1u << 26)
+#define SLOTS_DEFAULT	4096
+#define SLOTS_MIN	64
+#define SEGS_MAX	20		/* the last segment has slots0 << 19 slots */
+#define PROBE		16		/* slots a key may take in one segment */
 #define KEY_TEXT	104
 
+/*
+ * The file: a header, then segments 0, 1, ... of slots0 << k slots each.
+ * A key lives in the first segment whose probe window (PROBE slots from
+ * its hash) has its slot or has room; slots are never freed, so a window
+ * that is full stays full, and a key is looked for segment by segment up to
+ * the first window with an empty slot.  Growing is: ftruncate the file to
+ * hold one more segment (idempotent), then CAS nsegs from k to k + 1; a
+ * process killed in between leaves a longer file that the next grower uses.
+ */
 struct header {
 	char magic[8];
 	uint32_t version;
 	uint32_t header_size;
-	uint64_t nslots;
+	uint64_t slots0;
 	uint64_t slot_size;
 	int64_t created_ms;
+	_Atomic uint32_t nsegs;
 };
 
 /*
@@ -47,10 +59,11 @@ struct slot {
 
 struct apim_counter {
 	int fd;
-	size_t map_len;
+	char *path;
 	struct header *hdr;
-	struct slot *slots;
-	uint64_t nslots;
+	uint64_t slots0;
+	uint32_t nmapped;
+	struct slot *seg[SEGS_MAX];
 };
 
 _Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
@@ -75,10 +88,22 @@ key_hash(const char *key, int64_t period_ms)
 	return h ? h : 1;
 }
 
-/* Make a new file with nslots at a temporary name and link it to path; if
- * another process made one first, theirs wins. */
+static uint64_t
+seg_slots(const struct apim_counter *c, uint32_t k)
+{
+	return c->slots0 << k;
+}
+
+static off_t
+seg_off(const struct apim_counter *c, uint32_t k)
+{
+	return (off_t)(HEADER_SIZE + c->slots0 * ((1ULL << k) - 1) * sizeof(struct slot));
+}
+
+/* Make a new file at a temporary name and link it to path; if another
+ * process made one first, theirs wins. */
 static int
-create_file(const char *path, size_t nslots)
+create_file(const char *path, size_t slots0)
 {
 	char tmp[PATH_MAX];
 	struct header h;
@@ -97,11 +122,12 @@ create_file(const char *path, size_t nslots)
 	memcpy(h.magic, MAGIC, sizeof h.magic);
 	h.version = VERSION;
 	h.header_size = HEADER_SIZE;
-	h.nslots = nslots;
+	h.slots0 = slots0;
 	h.slot_size = sizeof(struct slot);
 	h.created_ms = apim_now_ms();
+	h.nsegs = 1;
 	if (fchmod(fd, 0644) == -1 ||
-	    ftruncate(fd, (off_t)(HEADER_SIZE + nslots * sizeof(struct slot))) == -1 ||
+	    ftruncate(fd, (off_t)(HEADER_SIZE + slots0 * sizeof(struct slot))) == -1 ||
 	    pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(fd) == -1) {
 		apim_err_set(APIM_IOERR, "cannot create counter file '%s': %s",
 		    path, strerror(errno));
@@ -120,6 +146,61 @@ create_file(const char *path, size_t nslots)
 	return 0;
 }
 
+/* Map the segments the header says exist: 0, or -1 with the error set. */
+static int
+map_segments(struct apim_counter *c)
+{
+	uint32_t n = atomic_load(&c->hdr->nsegs);
+	struct stat st;
+
+	if (n > SEGS_MAX)
+		n = SEGS_MAX;
+	if (n <= c->nmapped)
+		return 0;
+	if (fstat(c->fd, &st) == -1 || st.st_size < seg_off(c, n)) {
+		apim_err_set(APIM_DATAERR, "counter file '%s' is damaged (size)", c->path);
+		return -1;
+	}
+	for (; c->nmapped < n; c->nmapped++) {
+		void *m = mmap(NULL, seg_slots(c, c->nmapped) * sizeof(struct slot),
+		    PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, seg_off(c, c->nmapped));
+
+		if (m == MAP_FAILED) {
+			apim_err_set(APIM_IOERR, "cannot map counter file '%s': %s",
+			    c->path, strerror(errno));
+			return -1;
+		}
+		c->seg[c->nmapped] = m;
+	}
+	return 0;
+}
+
+/* Add segment k (k == nsegs seen): grow the file, then publish. */
+static int
+grow(struct apim_counter *c, uint32_t k)
+{
+	struct stat st;
+	uint32_t want = k;
+
+	if (k >= SEGS_MAX) {
+		apim_err_set(APIM_UNAVAILABLE, "counter file '%s' is full", c->path);
+		return -1;
+	}
+	if (fstat(c->fd, &st) == -1) {
+		apim_err_set(APIM_IOERR, "cannot grow counter file '%s': %s", c->path,
+		    strerror(errno));
+		return -1;
+	}
+	/* never shrink: another process may have grown it further */
+	if (st.st_size < seg_off(c, k + 1) && ftruncate(c->fd, seg_off(c, k + 1)) == -1) {
+		apim_err_set(APIM_IOERR, "cannot grow counter file '%s': %s", c->path,
+		    strerror(errno));
+		return -1;
+	}
+	atomic_compare_exchange_strong(&c->hdr->nsegs, &want, k + 1);
+	return map_segments(c);
+}
+
 struct apim_counter *
 apim_counter_open(const char *path, size_t slots)
 {
@@ -130,8 +211,15 @@ apim_counter_open(const char *path, size_t slots)
 
 	if (slots == 0)
 		slots = SLOTS_DEFAULT;
-	if (slots > SLOTS_MAX)
-		slots = SLOTS_MAX;
+	if (slots < SLOTS_MIN)
+		slots = SLOTS_MIN;
+	{	/* a power of two: segments of whole pages, masks for probing */
+		size_t p2 = SLOTS_MIN;
+
+		while (p2 < slots && p2 < (1u << 20))
+			p2 <<= 1;
+		slots = p2;
+	}
 	while ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT) {
 			apim_err_set(APIM_IOERR, "cannot open counter file '%s': %s",
@@ -160,72 +248,114 @@ apim_counter_open(const char *path, size_t slots)
 		close(fd);
 		return NULL;
 	}
-	if (h.nslots == 0 || h.nslots > SLOTS_MAX ||
-	    (uint64_t)st.st_size < HEADER_SIZE + h.nslots * sizeof(struct slot)) {
+	if (h.slots0 < SLOTS_MIN || h.slots0 > (1u << 20) ||
+	    (h.slots0 & (h.slots0 - 1)) != 0) {
 		apim_err_set(APIM_DATAERR, "counter file '%s' is damaged (size)", path);
 		close(fd);
 		return NULL;
 	}
 	c = apim_xcalloc(1, sizeof *c);
 	c->fd = fd;
-	c->nslots = h.nslots;
-	c->map_len = HEADER_SIZE + h.nslots * sizeof(struct slot);
-	c->hdr = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	c->path = apim_strdup(path);
+	c->slots0 = h.slots0;
+	c->hdr = mmap(NULL, HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (c->hdr == MAP_FAILED) {
 		apim_err_set(APIM_IOERR, "cannot map counter file '%s': %s", path,
 		    strerror(errno));
 		close(fd);
+		free(c->path);
 		free(c);
 		return NULL;
 	}
-	c->slots = (struct slot *)((char *)c->hdr + HEADER_SIZE);
+	if (map_segments(c) == -1) {
+		apim_counter_close(c);
+		return NULL;
+	}
 	return c;
 }
 
 void
 apim_counter_close(struct apim_counter *c)
 {
+	uint32_t k;
+
 	if (c == NULL)
 		return;
-	munmap(c->hdr, c->map_len);
+	for (k = 0; k < c->nmapped; k++)
+		munmap(c->seg[k], seg_slots(c, k) * sizeof(struct slot));
+	munmap(c->hdr, HEADER_SIZE);
 	close(c->fd);
+	free(c->path);
 	free(c);
 }
 
-/* The slot of (key, period): found, or claimed if create; NULL if absent
- * (create == 0) or the table is full. */
+static struct slot *
+found(struct slot *s, const char *key, int64_t period_ms, int create)
+{
+	if (create && atomic_load_explicit(&s->period_ms, memory_order_relaxed) == 0) {
+		/* the claimer may have died before writing these: idempotent */
+		atomic_store(&s->period_ms, period_ms);
+		if (s->key[0] == '\0')
+			snprintf(s->key, sizeof s->key, "%s", key);
+	}
+	return s;
+}
+
+/* The slot of (key, period): found, or claimed if create (the file grows
+ * when every window is full); NULL if absent, or on error (set). */
 static struct slot *
 slot_find(struct apim_counter *c, const char *key, int64_t period_ms, int create)
 {
-	uint64_t h = key_hash(key, period_ms), i, n;
+	uint64_t h = key_hash(key, period_ms);
+	uint32_t k;
 
-	for (n = 0, i = h % c->nslots; n < c->nslots; n++, i = (i + 1) % c->nslots) {
-		struct slot *s = &c->slots[i];
-		uint64_t cur = atomic_load_explicit(&s->hash, memory_order_acquire);
+	for (k = 0;; k++) {
+		uint64_t n, j;
+		struct slot *seg;
 
-		if (cur == h)
-			goto found;
-		if (cur != 0)
-			continue;
-		if (!create)
-			return NULL;
-		if (atomic_compare_exchange_strong(&s->hash, &cur, h)) {
-			snprintf(s->key, sizeof s->key, "%s", key);
-			goto found;
+		if (k >= c->nmapped) {
+			if (map_segments(c) == -1)
+				return NULL;
+			if (k >= c->nmapped) {
+				if (!create || grow(c, k) == -1)
+					return NULL;
+				if (k >= c->nmapped)
+					return NULL;
+			}
 		}
-		if (cur == h)
-			goto found;
-		continue;
-	found:
-		if (atomic_load_explicit(&s->period_ms, memory_order_relaxed) == 0) {
-			if (create)
-				atomic_store(&s->period_ms, period_ms);
-			if (s->key[0] == '\0' && create)
+		seg = c->seg[k];
+		n = seg_slots(c, k);
+		for (j = 0; j < PROBE; j++) {
+			struct slot *s = &seg[(h + j) & (n - 1)];
+			uint64_t cur = atomic_load_explicit(&s->hash, memory_order_acquire);
+
+			if (cur == h)
+				return found(s, key, period_ms, create);
+			if (cur != 0)
+				continue;
+			if (!create)
+				return NULL;	/* a window with room: the key is in none */
+			if (atomic_compare_exchange_strong(&s->hash, &cur, h)) {
 				snprintf(s->key, sizeof s->key, "%s", key);
+				return found(s, key, period_ms, create);
+			}
+			if (cur == h)
+				return found(s, key, period_ms, create);
 		}
-		return s;
 	}
-	return NULL;
+}
+
+/* Call fn for every slot of every segment. */
+static void
+each_slot(struct apim_counter *c, void (*fn)(struct slot *, void *), void *arg)
+{
+	uint32_t k;
+	uint64_t i;
+
+	map_segments(c);
+	for (k = 0; k < c->nmapped; k++)
+		for (i = 0; i < seg_slots(c, k); i++)
+			fn(&c->seg[k][i], arg);
 }
 
 static void
@@ -254,11 +384,8 @@ apim_counter_take(struct apim_counter *c, const char *key, int64_t limit,
 	}
 	if (limit > APIM_COUNTER_LIMIT_MAX)
 		limit = APIM_COUNTER_LIMIT_MAX;
-	if ((s = slot_find(c, key, period_ms, 1)) == NULL) {
-		apim_err_set(APIM_UNAVAILABLE, "counter file is full (%llu slots)",
-		    (unsigned long long)c->nslots);
+	if ((s = slot_find(c, key, period_ms, 1)) == NULL)
 		return -1;
-	}
 	cur = (uint64_t)(now_ms / period_ms) & 0xffffffffu;
 	old = atomic_load_explicit(&s->word, memory_order_relaxed);
 	for (;;) {
@@ -327,59 +454,79 @@ apim_counter_peek(struct apim_counter *c, const char *key, int64_t limit,
 	return 1;
 }
 
+struct reset_arg {
+	const char *key;
+	int n;
+};
+
+static void
+reset_one(struct slot *s, void *arg)
+{
+	struct reset_arg *r = arg;
+	uint64_t h = atomic_load(&s->hash);
+	int64_t p = atomic_load(&s->period_ms);
+
+	if (h != 0 && p > 0 && key_hash(r->key, p) == h) {
+		atomic_store(&s->word, 0);
+		r->n++;
+	}
+}
+
 int
 apim_counter_reset(struct apim_counter *c, const char *key)
 {
-	uint64_t i;
-	int n = 0;
+	struct reset_arg r = { key, 0 };
 
-	for (i = 0; i < c->nslots; i++) {
-		struct slot *s = &c->slots[i];
-		uint64_t h = atomic_load(&s->hash);
-		int64_t p = atomic_load(&s->period_ms);
+	each_slot(c, reset_one, &r);
+	return r.n;
+}
 
-		if (h != 0 && p > 0 && key_hash(key, p) == h) {
-			atomic_store(&s->word, 0);
-			n++;
-		}
-	}
-	return n;
+struct walk_arg {
+	int64_t now_ms;
+	void (*fn)(void *, const char *, int64_t, int64_t);
+	void *arg;
+	size_t used, slots;
+};
+
+static void
+walk_one(struct slot *s, void *arg)
+{
+	struct walk_arg *w = arg;
+	char key[KEY_TEXT];
+	uint64_t word, cnt;
+	int64_t p;
+
+	w->slots++;
+	if (atomic_load(&s->hash) == 0)
+		return;
+	w->used++;
+	if (w->fn == NULL)
+		return;
+	p = atomic_load(&s->period_ms);
+	word = atomic_load(&s->word);
+	memcpy(key, s->key, sizeof key);
+	key[KEY_TEXT - 1] = '\0';
+	cnt = word & 0xffffffffu;
+	if (p <= 0 || (word >> 32) < ((uint64_t)(w->now_ms / p) & 0xffffffffu))
+		cnt = 0;
+	w->fn(w->arg, key, p, (int64_t)cnt);
 }
 
 void
 apim_counter_walk(struct apim_counter *c, int64_t now_ms,
     void (*fn)(void *, const char *, int64_t, int64_t), void *arg)
 {
-	uint64_t i;
+	struct walk_arg w = { now_ms, fn, arg, 0, 0 };
 
-	for (i = 0; i < c->nslots; i++) {
-		struct slot *s = &c->slots[i];
-		char key[KEY_TEXT];
-		uint64_t word, cnt;
-		int64_t p;
-
-		if (atomic_load(&s->hash) == 0)
-			continue;
-		p = atomic_load(&s->period_ms);
-		word = atomic_load(&s->word);
-		memcpy(key, s->key, sizeof key);
-		key[KEY_TEXT - 1] = '\0';
-		cnt = word & 0xffffffffu;
-		if (p <= 0 || (word >> 32) < ((uint64_t)(now_ms / p) & 0xffffffffu))
-			cnt = 0;
-		fn(arg, key, p, (int64_t)cnt);
-	}
+	each_slot(c, walk_one, &w);
 }
 
 void
 apim_counter_usage(struct apim_counter *c, size_t *used, size_t *slots)
 {
-	uint64_t i;
-	size_t n = 0;
+	struct walk_arg w = { 0, NULL, NULL, 0, 0 };
 
-	for (i = 0; i < c->nslots; i++)
-		if (atomic_load(&c->slots[i].hash) != 0)
-			n++;
-	*used = n;
-	*slots = (size_t)c->nslots;
+	each_slot(c, walk_one, &w);
+	*used = w.used;
+	*slots = w.slots;
 }

@@ -9,8 +9,8 @@
 /*
  * The counter store is this small interface (open, take, give back, peek,
  * reset, walk); a Redis-backed store for quotas shared by several hosts can
- * implement the same header.  A handle belongs to one process (open it again
- * after fork); its calls are safe from several threads.
+ * implement the same header.  A handle belongs to one process and one thread
+ * at a time (open it again after fork); any number of processes share the file.
  *
  * Semantics (apim-throttle(8), COUNTERS): a counter for (key, period) counts
  * in fixed windows aligned on the Unix epoch: window w covers
@@ -32,14 +32,15 @@ struct apim_count {
 	int64_t reset_ms;
 };
 
-/* Open (creating if needed, atomically) the counter file at path with room
- * for slots counters if it is created (0: the default, 65536).  NULL with
- * the error set (APIM_IOERR, APIM_DATAERR for a foreign or newer file). */
+/* Open (creating if needed, atomically) the counter file at path; slots is
+ * the size of its first segment if it is created (0: the default, 4096); it
+ * grows by doubling segments while in use.  NULL with the error set
+ * (APIM_IOERR, APIM_DATAERR for a foreign or newer file). */
 struct apim_counter *apim_counter_open(const char *path, size_t slots);
 void apim_counter_close(struct apim_counter *c);
 
 /* Check and count: 1 admitted (cost added), 0 refused (nothing added), -1
- * error (table full: APIM_UNAVAILABLE).  now_ms is the caller's clock (ms
+ * error (file full, 20 segments: APIM_UNAVAILABLE; cannot grow: APIM_IOERR).  now_ms is the caller's clock (ms
  * since the epoch; tests pass their own).  out may be NULL. */
 int apim_counter_take(struct apim_counter *c, const char *key, int64_t limit,
     int64_t period_ms, int64_t cost, int64_t now_ms, struct apim_count *out);

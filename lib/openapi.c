@@ -44,6 +44,16 @@ apim_openapi_load(const char *buf, size_t len, const char *name)
 	return v;
 }
 
+json_t *
+apim_openapi_load_yaml(const char *buf, size_t len, const char *name)
+{
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
+	return apim_yml_parse(buf, len, name, 0);
+}
+
 /* ---- document to API ---- */
 
 struct mapper {
@@ -1613,7 +1623,7 @@ same_scopes(const json_t *a, const json_t *b)
 }
 
 json_t *
-apim_openapi_export(const json_t *api, const json_t *def)
+apim_openapi_export(const json_t *api, json_t *def)
 {
 	json_t *doc, *base, *bix, *cix, *v, *op, *info;
 	const char *k;
@@ -1627,9 +1637,11 @@ apim_openapi_export(const json_t *api, const json_t *def)
 
 	if (def == NULL)
 		return apim_openapi_from_api(api);
-	if ((base = apim_openapi_map(def, "stored definition", NULL)) == NULL)
+	if ((base = apim_openapi_map(def, "stored definition", NULL)) == NULL) {
+		json_decref(def);
 		return apim_openapi_from_api(api);
-	doc = json_deep_copy(def);
+	}
+	doc = def;	/* changed in place: base shares no node it changes */
 	oas3 = json_object_get(doc, "openapi") != NULL;
 	if (!json_is_object(info = json_object_get(doc, "info"))) {
 		info = json_object();
@@ -1757,9 +1769,12 @@ apim_openapi_export(const json_t *api, const json_t *def)
 				json_object_set_new(item, "parameters", ps);
 			else
 				json_decref(ps);
-			o = json_pack("{s:{s:{s:s}}}", "responses", "200",
-			    "description", "OK");
+			o = json_object();
 			json_object_set_new(item, vb, o);
+			put_op_fields(o, op);
+			json_object_set_new(o, "responses", json_pack("{s:{s:s}}",
+			    "200", "description", "OK"));
+			continue;
 		}
 		put_op_fields(o, op);
 	}
@@ -1768,6 +1783,12 @@ apim_openapi_export(const json_t *api, const json_t *def)
 	json_decref(base);
 	return doc;
 }
+
+struct conv {
+	int failed;
+};
+static json_t *to_oas3(struct conv *, const json_t *, const char *);
+static json_t *to_swagger2(struct conv *, const json_t *);
 
 json_t *
 apim_openapi_convert(const json_t *doc, const char *to)
@@ -1781,16 +1802,16 @@ apim_openapi_convert(const json_t *doc, const char *to)
 		return NULL;
 	}
 	if (from == NULL) {	/* Swagger 2.0 */
+		struct conv c = { 0 };
+
 		if (strcmp(to, "2.0") == 0)
 			return json_deep_copy(doc);
-		apim_err_set(APIM_DATAERR, "'#/swagger': converting Swagger 2.0 to "
-		    "OpenAPI %s is not supported; export it as it is", to);
-		return NULL;
+		return to_oas3(&c, doc, strcmp(to, "3.0") == 0 ? "3.0.3" : "3.1.0");
 	}
 	if (strcmp(to, "2.0") == 0) {
-		apim_err_set(APIM_DATAERR, "'#/openapi': converting OpenAPI %s to "
-		    "Swagger 2.0 is not supported; export it as it is", from);
-		return NULL;
+		struct conv c = { 0 };
+
+		return to_swagger2(&c, doc);
 	}
 	if (strncmp(from, to, 3) == 0)
 		return json_deep_copy(doc);
@@ -1823,5 +1844,792 @@ apim_openapi_convert(const json_t *doc, const char *to)
 	out = json_deep_copy(doc);
 	json_object_set_new(out, "openapi", json_string(strcmp(to, "3.0") == 0 ?
 	    "3.0.3" : "3.1.0"));
+	return out;
+}
+
+/* ---- Swagger 2.0 <-> OpenAPI 3 ---- */
+
+static void cbad(struct conv *, const char *, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+cbad(struct conv *c, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (c->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	apim_err_set(APIM_DATAERR, "%s", msg);
+	c->failed = 1;
+}
+
+/* Rewrite every "$ref" under v with the prefix pairs from[i] -> to[i]. */
+static void
+refs_rewrite(json_t *v, const char *const *from, const char *const *to)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			if (strcmp(k, "$ref") == 0 && json_is_string(e)) {
+				const char *r = json_string_value(e);
+				int j;
+
+				for (j = 0; from[j]; j++)
+					if (strncmp(r, from[j], strlen(from[j])) == 0) {
+						struct apim_buf b = APIM_BUF_INIT;
+
+						apim_buf_adds(&b, to[j]);
+						apim_buf_adds(&b, r + strlen(from[j]));
+						json_object_set_new(v, k, json_string(b.data));
+						apim_buf_free(&b);
+						break;
+					}
+			} else
+				refs_rewrite(e, from, to);
+		}
+	} else if (json_is_array(v))
+		json_array_foreach(v, i, e)
+			refs_rewrite(e, from, to);
+}
+
+/* Keys of a 2.0 parameter or header that move into an OpenAPI 3 schema. */
+static const char *const schema_keys[] = { "type", "format", "items",
+	"default", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+	"maxLength", "minLength", "pattern", "maxItems", "minItems",
+	"uniqueItems", "enum", "multipleOf", NULL };
+
+/* A 2.0 non-body parameter (or header) as an OpenAPI 3 one. */
+static json_t *
+param_to3(const json_t *p)
+{
+	json_t *o = json_object(), *schema = json_object(), *v;
+	const char *k, *cf;
+	int i;
+
+	json_object_foreach((json_t *)p, k, v) {
+		for (i = 0; schema_keys[i]; i++)
+			if (strcmp(k, schema_keys[i]) == 0)
+				break;
+		if (schema_keys[i])
+			json_object_set(schema, k, v);
+		else if (strcmp(k, "collectionFormat") != 0 &&
+		    strcmp(k, "allowEmptyValue") != 0)
+			json_object_set(o, k, v);
+	}
+	if ((cf = json_string_value(json_object_get(p, "collectionFormat")))) {
+		if (strcmp(cf, "multi") == 0)
+			json_object_set_new(o, "explode", json_true());
+		else if (strcmp(cf, "csv") == 0)
+			json_object_set_new(o, "explode", json_false());
+		else if (strcmp(cf, "ssv") == 0)
+			json_object_set_new(o, "style", json_string("spaceDelimited"));
+		else if (strcmp(cf, "pipes") == 0)
+			json_object_set_new(o, "style", json_string("pipeDelimited"));
+	}
+	if (json_is_true(json_object_get(p, "allowEmptyValue")))
+		json_object_set_new(o, "allowEmptyValue", json_true());
+	if (json_object_size(schema) > 0)
+		json_object_set_new(o, "schema", schema);
+	else
+		json_decref(schema);
+	return o;
+}
+
+/* content {media type: {schema}} for each of types (default JSON). */
+static json_t *
+content_of(const json_t *schema, const json_t *types)
+{
+	json_t *c = json_object(), *t;
+	size_t i;
+
+	if (json_array_size(types) == 0)
+		json_object_set_new(c, "application/json", schema ?
+		    json_pack("{s:O}", "schema", schema) : json_object());
+	json_array_foreach(types, i, t)
+		if (json_is_string(t))
+			json_object_set_new(c, json_string_value(t), schema ?
+			    json_pack("{s:O}", "schema", schema) : json_object());
+	return c;
+}
+
+static json_t *
+response_to3(const json_t *r, const json_t *produces)
+{
+	json_t *o = json_object(), *v, *h;
+	const char *k, *hk;
+
+	json_object_foreach((json_t *)r, k, v) {
+		if (strcmp(k, "schema") == 0)
+			json_object_set_new(o, "content", content_of(v, produces));
+		else if (strcmp(k, "headers") == 0) {
+			json_t *hs = json_object();
+
+			json_object_foreach(v, hk, h) {
+				json_t *p = param_to3(h);
+
+				json_object_set_new(hs, hk, p);
+			}
+			json_object_set_new(o, k, hs);
+		} else if (strcmp(k, "examples") != 0)
+			json_object_set(o, k, v);
+	}
+	if (json_object_get(o, "description") == NULL)
+		json_object_set_new(o, "description", json_string(""));
+	return o;
+}
+
+/* A 2.0 operation's or path item's parameters: non-body ones converted,
+ * body and formData ones into *body (a requestBody). */
+static json_t *
+params_to3(const json_t *doc, const json_t *ps, const json_t *consumes,
+    json_t **body)
+{
+	json_t *out = json_array(), *p, *form = NULL, *req = NULL;
+	size_t i;
+
+	json_array_foreach(ps, i, p) {
+		const json_t *rp = p;
+		const char *ref = json_string_value(json_object_get(p, "$ref"));
+		const char *in;
+
+		if (ref && (rp = pointer_get(doc, ref)) == NULL)
+			rp = p;
+		in = json_string_value(json_object_get(rp, "in"));
+		if (in && strcmp(in, "body") == 0) {
+			*body = json_pack("{s:o}", "content", content_of(json_object_get(
+			    rp, "schema"), consumes));
+			if (json_object_get(rp, "description"))
+				json_object_set(*body, "description",
+				    json_object_get(rp, "description"));
+			if (json_is_true(json_object_get(rp, "required")))
+				json_object_set_new(*body, "required", json_true());
+		} else if (in && strcmp(in, "formData") == 0) {
+			json_t *one = param_to3(rp);
+
+			if (form == NULL) {
+				form = json_object();
+				req = json_array();
+			}
+			json_object_set(form, json_string_value(json_object_get(rp,
+			    "name")), json_object_get(one, "schema") ?
+			    json_object_get(one, "schema") : json_object());
+			if (json_is_true(json_object_get(rp, "required")))
+				json_array_append(req, json_object_get(rp, "name"));
+			json_decref(one);
+		} else if (ref)
+			json_array_append(out, p);
+		else
+			json_array_append_new(out, param_to3(p));
+	}
+	if (form) {
+		json_t *schema = json_pack("{s:s, s:o}", "type", "object",
+		    "properties", form), *types = json_array();
+		size_t j;
+		json_t *t;
+
+		if (json_array_size(req))
+			json_object_set(schema, "required", req);
+		json_array_foreach(consumes, j, t)
+			if (strstr(json_string_value(t), "form"))
+				json_array_append(types, t);
+		if (json_array_size(types) == 0)
+			json_array_append_new(types,
+			    json_string("application/x-www-form-urlencoded"));
+		*body = json_pack("{s:o}", "content", content_of(schema, types));
+		json_decref(schema);
+		json_decref(types);
+	}
+	json_decref(req);
+	return out;
+}
+
+static json_t *
+scheme_to3(struct conv *c, const char *name, const json_t *s)
+{
+	const char *t = json_string_value(json_object_get(s, "type"));
+	const char *flow = json_string_value(json_object_get(s, "flow"));
+	json_t *o = json_object(), *f, *v;
+	const char *k;
+
+	if (t && strcmp(t, "basic") == 0) {
+		json_object_set_new(o, "type", json_string("http"));
+		json_object_set_new(o, "scheme", json_string("basic"));
+	} else if (t && strcmp(t, "oauth2") == 0) {
+		static const char *const names[][2] = { { "implicit", "implicit" },
+		    { "password", "password" }, { "application", "clientCredentials" },
+		    { "accessCode", "authorizationCode" }, { NULL, NULL } };
+		int i;
+
+		json_object_set_new(o, "type", json_string("oauth2"));
+		for (i = 0; names[i][0]; i++)
+			if (flow && strcmp(flow, names[i][0]) == 0)
+				break;
+		if (names[i][0] == NULL) {
+			cbad(c, "'#/securityDefinitions/%s/flow': unknown OAuth 2.0 "
+			    "flow", name);
+			return o;
+		}
+		f = json_object();
+		json_object_foreach((json_t *)s, k, v)
+			if (strcmp(k, "authorizationUrl") == 0 ||
+			    strcmp(k, "tokenUrl") == 0 || strcmp(k, "scopes") == 0 ||
+			    strncmp(k, "x-", 2) == 0)
+				json_object_set(f, k, v);
+		if (json_object_get(f, "scopes") == NULL)
+			json_object_set_new(f, "scopes", json_object());
+		json_object_set_new(o, "flows", json_pack("{s:o}", names[i][1], f));
+		copy_if(o, "description", s, "description");
+		return o;
+	} else
+		json_object_update(o, (json_t *)s);
+	return o;
+}
+
+static json_t *
+to_oas3(struct conv *c, const json_t *doc, const char *ver)
+{
+	static const char *const from[] = { "#/definitions/", "#/parameters/",
+	    "#/responses/", NULL };
+	static const char *const to[] = { "#/components/schemas/",
+	    "#/components/parameters/", "#/components/responses/", NULL };
+	json_t *out = json_pack("{s:s}", "openapi", ver), *comp = json_object();
+	json_t *paths = json_object(), *v, *item, *op;
+	const json_t *consumes = json_object_get(doc, "consumes");
+	const json_t *produces = json_object_get(doc, "produces");
+	const char *k, *path;
+	size_t i;
+
+	json_object_foreach((json_t *)doc, k, v) {
+		if (strcmp(k, "swagger") == 0 || strcmp(k, "host") == 0 ||
+		    strcmp(k, "basePath") == 0 || strcmp(k, "schemes") == 0 ||
+		    strcmp(k, "consumes") == 0 || strcmp(k, "produces") == 0 ||
+		    strcmp(k, "paths") == 0 || strcmp(k, "definitions") == 0 ||
+		    strcmp(k, "parameters") == 0 || strcmp(k, "responses") == 0 ||
+		    strcmp(k, "securityDefinitions") == 0)
+			continue;
+		json_object_set(out, k, v);
+	}
+	if (json_is_string(json_object_get(doc, "host"))) {
+		json_t *servers = json_array(), *sch = json_object_get(doc, "schemes");
+		const char *bp = json_string_value(json_object_get(doc, "basePath"));
+
+		if (json_array_size(sch) == 0)
+			json_array_append_new(servers, json_pack("{s:s++}", "url",
+			    "https://", json_string_value(json_object_get(doc, "host")),
+			    bp ? bp : ""));
+		json_array_foreach(sch, i, v)
+			json_array_append_new(servers, json_pack("{s:s+++}", "url",
+			    json_string_value(v), "://", json_string_value(
+			    json_object_get(doc, "host")), bp ? bp : ""));
+		json_object_set_new(out, "servers", servers);
+	} else if (json_is_string(json_object_get(doc, "basePath")))
+		json_object_set_new(out, "servers", json_pack("[{s:O}]", "url",
+		    json_object_get(doc, "basePath")));
+	if ((v = json_object_get(doc, "definitions")))
+		json_object_set(comp, "schemas", v);
+	if ((v = json_object_get(doc, "parameters"))) {
+		json_t *ps = json_object(), *rb = json_object(), *p;
+
+		json_object_foreach(v, k, p) {
+			json_t *one = json_pack("[O]", p), *body = NULL;
+			json_t *conv = params_to3(doc, one, consumes, &body);
+
+			if (body)
+				json_object_set_new(rb, k, body);
+			else
+				json_object_set(ps, k, json_array_get(conv, 0));
+			json_decref(conv);
+			json_decref(one);
+		}
+		json_object_set_new(comp, "parameters", ps);
+		if (json_object_size(rb))
+			json_object_set_new(comp, "requestBodies", rb);
+		else
+			json_decref(rb);
+	}
+	if ((v = json_object_get(doc, "responses"))) {
+		json_t *rs = json_object(), *r;
+
+		json_object_foreach(v, k, r)
+			json_object_set_new(rs, k, response_to3(r, produces));
+		json_object_set_new(comp, "responses", rs);
+	}
+	if ((v = json_object_get(doc, "securityDefinitions"))) {
+		json_t *ss = json_object(), *s;
+
+		json_object_foreach(v, k, s)
+			json_object_set_new(ss, k, scheme_to3(c, k, s));
+		json_object_set_new(comp, "securitySchemes", ss);
+	}
+	json_object_foreach(json_object_get(doc, "paths"), path, item) {
+		json_t *ni = json_object(), *pv;
+		const char *pk;
+
+		if (!json_is_object(item)) {
+			json_object_set(paths, path, item);
+			json_decref(ni);
+			continue;
+		}
+		json_object_foreach(item, pk, pv) {
+			json_t *body = NULL;
+
+			for (i = 0; verbs[i]; i++)
+				if (strcmp(pk, verbs[i]) == 0)
+					break;
+			if (strcmp(pk, "parameters") == 0) {
+				json_t *ps = params_to3(doc, pv, consumes, &body);
+
+				if (body) {
+					cbad(c, "'#/paths/%s/parameters': a body parameter "
+					    "for the whole path item has no OpenAPI 3 "
+					    "equivalent", path);
+					json_decref(body);
+				}
+				json_object_set_new(ni, pk, ps);
+			} else if (verbs[i] && json_is_object(pv)) {
+				json_t *no = json_object(), *ov;
+				const char *ok;
+				const json_t *oc = json_object_get(pv, "consumes");
+				const json_t *opr = json_object_get(pv, "produces");
+
+				json_object_foreach(pv, ok, ov) {
+					if (strcmp(ok, "parameters") == 0) {
+						json_t *ps = params_to3(doc, ov, oc ? oc :
+						    consumes, &body);
+
+						if (json_array_size(ps))
+							json_object_set(no, ok, ps);
+						json_decref(ps);
+						if (body)
+							json_object_set_new(no, "requestBody",
+							    body);
+					} else if (strcmp(ok, "responses") == 0) {
+						json_t *rs = json_object(), *r;
+						const char *rk;
+
+						json_object_foreach(ov, rk, r)
+							json_object_set_new(rs, rk,
+							    json_object_get(r, "$ref") ?
+							    json_incref(r) : response_to3(r,
+							    opr ? opr : produces));
+						json_object_set_new(no, ok, rs);
+					} else if (strcmp(ok, "consumes") != 0 &&
+					    strcmp(ok, "produces") != 0 &&
+					    strcmp(ok, "schemes") != 0)
+						json_object_set(no, ok, ov);
+				}
+				json_object_set_new(ni, pk, no);
+			} else
+				json_object_set(ni, pk, pv);
+		}
+		json_object_set_new(paths, path, ni);
+	}
+	(void)op;
+	json_object_set_new(out, "paths", paths);
+	if (json_object_size(comp))
+		json_object_set_new(out, "components", comp);
+	else
+		json_decref(comp);
+	refs_rewrite(out, from, to);
+	if (c->failed) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* A JSON pointer for messages: "#/paths/~1a/get" from segments. */
+static void
+ptr_of(struct apim_buf *b, const char *a, const char *k1, const char *k2)
+{
+	apim_buf_reset(b);
+	apim_buf_adds(b, "#/");
+	apim_buf_adds(b, a);
+	if (k1)
+		ptr_push(b, k1);
+	if (k2)
+		ptr_push(b, k2);
+}
+
+/* Refuse what a Swagger 2.0 schema cannot hold: oneOf, anyOf, not, a type
+ * list (3.1), nullable is dropped (2.0 has x-nullable). */
+static void
+schema_check2(struct conv *c, const json_t *v, struct apim_buf *p, int depth)
+{
+	size_t n = p->len, i;
+	const char *k;
+	json_t *e;
+
+	if (c->failed || depth > 256)
+		return;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e) {
+			if (strcmp(k, "oneOf") == 0 || strcmp(k, "anyOf") == 0 ||
+			    strcmp(k, "not") == 0 || (strcmp(k, "type") == 0 &&
+			    json_is_array(e))) {
+				ptr_push(p, k);
+				cbad(c, "'%s': Swagger 2.0 schemas have no %s; export "
+				    "as OpenAPI 3", p->data, json_is_array(e) &&
+				    strcmp(k, "type") == 0 ? "type lists" : k);
+				return;
+			}
+			if (json_is_object(e) || json_is_array(e)) {
+				ptr_push(p, k);
+				schema_check2(c, e, p, depth + 1);
+				p->len = n;
+				p->data[n] = '\0';
+			}
+		}
+	} else if (json_is_array(v))
+		json_array_foreach(v, i, e) {
+			char ix[24];
+
+			snprintf(ix, sizeof ix, "%zu", i);
+			ptr_push(p, ix);
+			schema_check2(c, e, p, depth + 1);
+			p->len = n;
+			p->data[n] = '\0';
+		}
+}
+
+/* An OpenAPI 3 parameter (or header) as a 2.0 one: its schema's simple
+ * keys inline; a schema with $ref or of type object cannot be. */
+static json_t *
+param_to2(struct conv *c, const json_t *p, const char *where)
+{
+	json_t *o = json_object(), *v;
+	const json_t *schema = json_object_get(p, "schema");
+	const char *k, *in = json_string_value(json_object_get(p, "in"));
+
+	if (in && strcmp(in, "cookie") == 0)
+		cbad(c, "'%s': Swagger 2.0 has no cookie parameters", where);
+	json_object_foreach((json_t *)p, k, v)
+		if (strcmp(k, "schema") != 0 && strcmp(k, "style") != 0 &&
+		    strcmp(k, "explode") != 0 && strcmp(k, "example") != 0 &&
+		    strcmp(k, "examples") != 0 && strcmp(k, "content") != 0)
+			json_object_set(o, k, v);
+	if (json_object_get(p, "content"))
+		cbad(c, "'%s': a parameter with content has no Swagger 2.0 form",
+		    where);
+	if (schema) {
+		if (json_object_get(schema, "$ref") || json_equal(json_object_get(
+		    schema, "type"), json_string("object")))
+			cbad(c, "'%s': a parameter of an object schema has no "
+			    "Swagger 2.0 form", where);
+		json_object_foreach((json_t *)schema, k, v) {
+			int i;
+
+			for (i = 0; schema_keys[i]; i++)
+				if (strcmp(k, schema_keys[i]) == 0)
+					json_object_set(o, k, v);
+		}
+	}
+	if (json_is_true(json_object_get(p, "explode")) &&
+	    json_equal(json_object_get(o, "type"), json_string("array")))
+		json_object_set_new(o, "collectionFormat", json_string("multi"));
+	return o;
+}
+
+/* The one schema of a content map (all media types must share it). */
+static const json_t *
+content_schema(struct conv *c, const json_t *content, json_t *types,
+    const char *where)
+{
+	const json_t *schema = NULL, *mt;
+	const char *k;
+
+	json_object_foreach((json_t *)content, k, mt) {
+		const json_t *s = json_object_get(mt, "schema");
+
+		json_array_append_new(types, json_string(k));
+		if (schema && s && !json_equal(schema, s))
+			cbad(c, "'%s': media types with different schemas have no "
+			    "Swagger 2.0 form", where);
+		if (s)
+			schema = s;
+	}
+	return schema;
+}
+
+static void
+add_types(json_t *set, const json_t *types)
+{
+	size_t i;
+	json_t *t;
+
+	json_array_foreach(types, i, t)
+		scope_add(set, json_string_value(t));
+}
+
+static json_t *
+to_swagger2(struct conv *c, const json_t *doc)
+{
+	static const char *const from[] = { "#/components/schemas/",
+	    "#/components/parameters/", "#/components/responses/", NULL };
+	static const char *const to[] = { "#/definitions/", "#/parameters/",
+	    "#/responses/", NULL };
+	json_t *out = json_pack("{s:s}", "swagger", "2.0"), *paths = json_object();
+	json_t *consumes = json_array(), *produces = json_array(), *v, *item;
+	const json_t *comp = json_object_get(doc, "components");
+	struct apim_buf p = APIM_BUF_INIT;
+	struct mapper m = { "", 0, doc, NULL, NULL, NULL };
+	const char *k, *path;
+	char *surl;
+
+	if (json_object_get(doc, "webhooks"))
+		cbad(c, "'#/webhooks': Swagger 2.0 has no webhooks");
+	json_object_foreach((json_t *)comp, k, v)
+		if (strcmp(k, "schemas") != 0 && strcmp(k, "parameters") != 0 &&
+		    strcmp(k, "responses") != 0 && strcmp(k, "securitySchemes") != 0 &&
+		    strncmp(k, "x-", 2) != 0) {
+			ptr_of(&p, "components", k, NULL);
+			cbad(c, "'%s': Swagger 2.0 has no reusable %s", p.data, k);
+		}
+	apim_buf_reset(&p);
+	apim_buf_adds(&p, "#");
+	schema_check2(c, doc, &p, 0);
+	json_object_foreach((json_t *)doc, k, v)
+		if (strcmp(k, "openapi") != 0 && strcmp(k, "servers") != 0 &&
+		    strcmp(k, "components") != 0 && strcmp(k, "paths") != 0 &&
+		    strcmp(k, "webhooks") != 0 && strcmp(k, "jsonSchemaDialect") != 0)
+			json_object_set(out, k, v);
+	if ((surl = server_url(&m, doc)) != NULL) {
+		const char *h = strstr(surl, "://");
+		char *bp;
+
+		if (h) {
+			size_t hl = strcspn(h + 3, "/?#");
+
+			json_object_set_new(out, "host", json_stringn(h + 3, hl));
+			json_object_set_new(out, "schemes", json_pack("[s#]", surl,
+			    (int)(h - surl)));
+		}
+		bp = url_path(surl);
+		if (*bp)
+			json_object_set_new(out, "basePath", json_string(bp));
+		free(bp);
+		free(surl);
+	}
+	if ((v = json_object_get(comp, "schemas")))
+		json_object_set(out, "definitions", v);
+	if ((v = json_object_get(comp, "parameters"))) {
+		json_t *ps = json_object(), *pp;
+
+		json_object_foreach(v, k, pp) {
+			ptr_of(&p, "components/parameters", k, NULL);
+			json_object_set_new(ps, k, json_object_get(pp, "$ref") ?
+			    json_incref(pp) : param_to2(c, pp, p.data));
+		}
+		json_object_set_new(out, "parameters", ps);
+	}
+	if ((v = json_object_get(comp, "securitySchemes"))) {
+		json_t *ss = json_object(), *s;
+
+		json_object_foreach(v, k, s) {
+			const char *t = json_string_value(json_object_get(s, "type"));
+			const char *sch = json_string_value(json_object_get(s, "scheme"));
+
+			ptr_of(&p, "components/securitySchemes", k, NULL);
+			if (t && strcmp(t, "http") == 0 && sch &&
+			    strcasecmp(sch, "basic") == 0)
+				json_object_set_new(ss, k, json_pack("{s:s}", "type",
+				    "basic"));
+			else if (t && strcmp(t, "apiKey") == 0 &&
+			    !json_equal(json_object_get(s, "in"), json_string("cookie")))
+				json_object_set(ss, k, s);
+			else if (t && strcmp(t, "oauth2") == 0 &&
+			    json_object_size(json_object_get(s, "flows")) == 1) {
+				static const char *const names[][2] = {
+				    { "implicit", "implicit" }, { "password", "password" },
+				    { "clientCredentials", "application" },
+				    { "authorizationCode", "accessCode" }, { NULL, NULL } };
+				const char *fk;
+				json_t *f, *o;
+				int i;
+
+				json_object_foreach(json_object_get(s, "flows"), fk, f) {
+					for (i = 0; names[i][0]; i++)
+						if (strcmp(fk, names[i][0]) == 0)
+							break;
+					if (names[i][0] == NULL)
+						break;
+					o = json_pack("{s:s, s:s}", "type", "oauth2", "flow",
+					    names[i][1]);
+					json_object_update(o, f);
+					copy_if(o, "description", s, "description");
+					json_object_set_new(ss, k, o);
+				}
+			} else
+				cbad(c, "'%s': this security scheme has no Swagger 2.0 "
+				    "form", p.data);
+		}
+		json_object_set_new(out, "securityDefinitions", ss);
+	}
+	if ((v = json_object_get(comp, "responses"))) {
+		json_t *rs = json_object(), *r;
+
+		json_object_foreach(v, k, r) {
+			json_t *types = json_array(), *o = json_object(), *rv;
+			const char *rk;
+
+			ptr_of(&p, "components/responses", k, NULL);
+			json_object_foreach(r, rk, rv)
+				if (strcmp(rk, "content") == 0) {
+					const json_t *sc = content_schema(c, rv, types,
+					    p.data);
+
+					if (sc)
+						json_object_set(o, "schema", (json_t *)sc);
+				} else if (strcmp(rk, "links") != 0)
+					json_object_set(o, rk, rv);
+			add_types(produces, types);
+			json_decref(types);
+			json_object_set_new(rs, k, o);
+		}
+		json_object_set_new(out, "responses", rs);
+	}
+	json_object_foreach(json_object_get(doc, "paths"), path, item) {
+		json_t *ni = json_object(), *pv;
+		const char *pk;
+		size_t i;
+
+		if (json_object_get(item, "$ref")) {
+			ptr_of(&p, "paths", path, NULL);
+			item = (json_t *)pointer_get(doc, json_string_value(
+			    json_object_get(item, "$ref")));
+			if (item == NULL) {
+				cbad(c, "'%s': $ref points at nothing", p.data);
+				break;
+			}
+		}
+		json_object_foreach(item, pk, pv) {
+			for (i = 0; verbs[i]; i++)
+				if (strcmp(pk, verbs[i]) == 0)
+					break;
+			if (strcmp(pk, "parameters") == 0) {
+				json_t *ps = json_array(), *pp;
+				size_t j;
+
+				json_array_foreach(pv, j, pp) {
+					ptr_of(&p, "paths", path, "parameters");
+					json_array_append_new(ps, json_object_get(pp, "$ref") ?
+					    json_incref(pp) : param_to2(c, pp, p.data));
+				}
+				json_object_set_new(ni, pk, ps);
+			} else if (strcmp(pk, "servers") == 0 || strcmp(pk, "summary") == 0 ||
+			    strcmp(pk, "description") == 0)
+				continue;	/* 2.0 path items have none */
+			else if (verbs[i] && strcmp(pk, "trace") == 0) {
+				ptr_of(&p, "paths", path, pk);
+				cbad(c, "'%s': Swagger 2.0 has no trace operations", p.data);
+			} else if (verbs[i]) {
+				json_t *no = json_object(), *ov, *ps = NULL;
+				const char *ok;
+
+				json_object_foreach(pv, ok, ov) {
+					ptr_of(&p, "paths", path, pk);
+					if (strcmp(ok, "parameters") == 0) {
+						json_t *pp;
+						size_t j;
+
+						if (ps == NULL)
+							ps = json_array();
+						json_array_foreach(ov, j, pp)
+							json_array_append_new(ps,
+							    json_object_get(pp, "$ref") ?
+							    json_incref(pp) : param_to2(c, pp,
+							    p.data));
+					} else if (strcmp(ok, "requestBody") == 0) {
+						json_t *types = json_array();
+						const json_t *rb = json_object_get(ov, "$ref") ?
+						    NULL : ov;
+						const json_t *sc;
+
+						if (rb == NULL) {
+							cbad(c, "'%s/requestBody': a request body by "
+							    "reference has no Swagger 2.0 form",
+							    p.data);
+							json_decref(types);
+							continue;
+						}
+						sc = content_schema(c, json_object_get(rb,
+						    "content"), types, p.data);
+						if (ps == NULL)
+							ps = json_array();
+						json_array_append_new(ps, json_pack(
+						    "{s:s, s:s, s:b, s:O}", "in", "body", "name",
+						    "body", "required", json_is_true(
+						    json_object_get(rb, "required")), "schema",
+						    sc ? sc : json_object()));
+						if (json_object_get(rb, "description"))
+							json_object_set(json_array_get(ps,
+							    json_array_size(ps) - 1), "description",
+							    json_object_get(rb, "description"));
+						json_object_set_new(no, "consumes", types);
+					} else if (strcmp(ok, "responses") == 0) {
+						json_t *rs = json_object(), *r, *ptypes = json_array();
+						const char *rk;
+
+						json_object_foreach(ov, rk, r) {
+							json_t *o = json_object(), *rv;
+							const char *rvk;
+
+							if (json_object_get(r, "$ref")) {
+								json_object_set(rs, rk, r);
+								json_decref(o);
+								continue;
+							}
+							json_object_foreach(r, rvk, rv)
+								if (strcmp(rvk, "content") == 0) {
+									json_t *types = json_array();
+									const json_t *sc = content_schema(c,
+									    rv, types, p.data);
+
+									if (sc)
+										json_object_set(o, "schema",
+										    (json_t *)sc);
+									add_types(ptypes, types);
+									json_decref(types);
+								} else if (strcmp(rvk, "links") != 0)
+									json_object_set(o, rvk, rv);
+							json_object_set_new(rs, rk, o);
+						}
+						json_object_set_new(no, ok, rs);
+						if (json_array_size(ptypes))
+							json_object_set_new(no, "produces", ptypes);
+						else
+							json_decref(ptypes);
+					} else if (strcmp(ok, "callbacks") == 0) {
+						cbad(c, "'%s/callbacks': Swagger 2.0 has no "
+						    "callbacks", p.data);
+					} else if (strcmp(ok, "servers") != 0)
+						json_object_set(no, ok, ov);
+				}
+				if (ps)
+					json_object_set_new(no, "parameters", ps);
+				json_object_set_new(ni, pk, no);
+			} else
+				json_object_set(ni, pk, pv);
+		}
+		json_object_set_new(paths, path, ni);
+	}
+	json_object_set_new(out, "paths", paths);
+	json_decref(consumes);
+	json_decref(produces);
+	apim_buf_free(&p);
+	refs_rewrite(out, from, to);
+	if (c->failed || m.failed) {
+		if (m.failed && !c->failed)
+			apim_err_set(APIM_DATAERR, "%s", apim_err_msg());
+		json_decref(out);
+		return NULL;
+	}
 	return out;
 }

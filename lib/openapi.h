@@ -11,6 +11,8 @@
  * as YAML.  NULL with APIM_DATAERR and "'NAME' line L column C: ..." on a
  * syntax error, or "'NAME': empty document". */
 json_t *apim_openapi_load(const char *buf, size_t len, const char *name);
+/* The same for YAML with plain numbers as numbers (the document as kept). */
+json_t *apim_openapi_load_yaml(const char *buf, size_t len, const char *name);
 
 /*
  * Map a document to an API object.  It must say "openapi: 3.0.x|3.1.x" or
@@ -57,7 +59,7 @@ json_t *apim_openapi_from_api(const json_t *api);
 
 /*
  * The document to export for an API object: def (the stored definition,
- * borrowed; NULL for an API created from flags, which gets
+ * consumed and changed in place; NULL for an API created from flags, which gets
  * apim_openapi_from_api) with the API's current state merged in.  Only what
  * differs from what def itself maps to is written: info title/version/
  * description, x-wso2-basePath, x-wso2-*-endpoints, x-wso2-throttling-tier,
@@ -68,7 +70,7 @@ json_t *apim_openapi_from_api(const json_t *api);
  * x-throttling-tier, x-scope and x-wso2-*-endpoints.  Everything else of def
  * is kept as it was.
  */
-json_t *apim_openapi_export(const json_t *api, const json_t *def);
+json_t *apim_openapi_export(const json_t *api, json_t *def);
 
 /* Convert a document to "3.0", "3.1" or "2.0" (a new document); NULL with
  * APIM_DATAERR naming the JSON pointer of what the target cannot hold. */

@@ -180,6 +180,9 @@ apim_policy_user(sqlite3 *db, const char *kind, const char *name, char *out,
 		    "UNION ALL SELECT 'resource ''' || r.verb || ' ' || r.template || "
 		    "''' of API ''' || a.name || ':' || a.version || '''' FROM resource r "
 		    "JOIN api a ON a.id = r.api_id WHERE r.tier = ?1 AND NOT EXISTS "
+		    "(SELECT 1 FROM policy WHERE kind = 'api' AND name = ?1) "
+		    "UNION ALL SELECT 'API ''' || name || ':' || version || '''' FROM api "
+		    "WHERE api_policy = ?1 AND NOT EXISTS "
 		    "(SELECT 1 FROM policy WHERE kind = 'api' AND name = ?1)) LIMIT 1";
 	else
 		sql = "SELECT u FROM ("

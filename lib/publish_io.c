@@ -106,16 +106,28 @@ load_doc(const char *file, const char *name, json_t **keep)
 			    "%zu bytes (max_definition in apim.conf)", name, max);
 		return NULL;
 	}
-	doc = apim_openapi_load(buf, len, name);
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;	/* a UTF-8 byte order mark */
 	while (i < len && strchr(" \t\r\n", buf[i]) != NULL && buf[i] != '\0')
 		i++;
-	if (doc != NULL && len - i >= 3 && memcmp(buf + i, "\xef\xbb\xbf", 3) == 0)
-		i += 3;
-	if (doc == NULL || (i < len && buf[i] == '{'))
-		*keep = json_incref(doc);
-	else if ((*keep = apim_yml_parse(buf, len, name, 0)) == NULL) {
-		json_decref(doc);
-		doc = NULL;
+	if (i == len) {		/* empty: the loader says so */
+		*keep = NULL;
+		doc = apim_openapi_load(buf, len, name);
+	} else if (buf[i] == '{') {	/* JSON: kept as is */
+		doc = apim_openapi_load(buf, len, name);
+		*keep = doc ? json_stringn(buf + i, len - i) : NULL;
+	} else if ((*keep = doc = apim_openapi_load_yaml(buf, len, name)) != NULL) {
+		/* YAML, read once with numbers as numbers; only when its
+		 * info.version is a plain number is it read again, as written */
+		json_incref(doc);
+		if (json_is_number(json_object_get(json_object_get(doc, "info"),
+		    "version"))) {
+			json_decref(doc);
+			if ((doc = apim_openapi_load(buf, len, name)) == NULL) {
+				json_decref(*keep);
+				*keep = NULL;
+			}
+		}
 	}
 	free(buf);
 	return doc;
@@ -656,8 +668,7 @@ apim_publish_export(struct apim_ctx *ctx, struct apim_args *a)
 		json_decref(api);
 		return -1;
 	}
-	doc = apim_openapi_export(api, def);
-	json_decref(def);
+	doc = apim_openapi_export(api, def);	/* consumes def */
 	if (oas || sw2) {
 		json_t *c = apim_openapi_convert(doc, sw2 ? "2.0" : oas);
 

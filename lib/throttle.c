@@ -298,6 +298,7 @@ load(struct apim_throttle *t)
 		goto fail;
 	st = apim_store_prep(db, "SELECT r.name, r.key_template, d.key, d.until_ms "
 	    "FROM decision d JOIN rule r ON r.name = d.rule WHERE d.until_ms > ? "
+	    "AND r.enabled = 1 "
 	    "ORDER BY r.name", "I", apim_now_ms());
 	if (st == NULL)
 		goto fail;
@@ -498,7 +499,7 @@ cond_match(const struct cond *c, const struct apim_throttle_req *rq)
 
 /* ---- counting ---- */
 
-#define TAKEN_MAX 16
+#define TAKEN_MAX 40	/* > 2 + APIM_THROTTLE_GROUPS_MAX + 3 */
 struct taken {
 	char key[APIM_NAME_MAX + 96];
 	const char *qname, *item;
@@ -585,8 +586,10 @@ take(struct check *ck, const char *qname, const char *item, int64_t limit,
 	va_list ap;
 	int rc, i;
 
-	if (ck->n >= TAKEN_MAX)
-		return 1;
+	if (ck->n >= TAKEN_MAX) {
+		apim_err_set(APIM_SOFTWARE, "too many limits for one request");
+		return -1;
+	}
 	tk = &ck->tk[ck->n];
 	va_start(ap, fmt);
 	kfmt(tk->key, sizeof tk->key, fmt, ap);
@@ -763,9 +766,9 @@ apim_throttle_check(struct apim_throttle *t, const struct apim_throttle_req *rq,
 
 		t->checked_mono = mono;
 		if (v != t->data_version) {
-			t->data_version = v;
 			if (load(t) == -1)
-				return -1;
+				return -1;	/* tried again at the next check */
+			t->data_version = v;
 		}
 	}
 	ck.n = 0;	/* the taken slots are filled as used: no memset */

@@ -64,8 +64,11 @@ struct apim_throttle_res {
 
 struct apim_throttle;
 
+/* Conditional groups an api policy may have (policy condition add). */
+#define APIM_THROTTLE_GROUPS_MAX 32
+
 /*
- * Open for one process (after fork): reads the store at db_path (its own
+ * Open for one process (after fork) and one thread at a time: reads the store at db_path (its own
  * connection, reads only) and the counter file at counter_path (NULL: conf
  * "counters", else "counters" beside the store).  NULL with the error set.
  */

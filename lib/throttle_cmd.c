@@ -16,6 +16,7 @@
 #include "rules.h"
 #include "store.h"
 #include "text.h"
+#include "throttle.h"
 #include "throttle_cmd.h"
 #include "util.h"
 
@@ -495,7 +496,7 @@ apim_throttle_cond_add(struct apim_ctx *ctx, struct apim_args *a)
 	    "claim", NULL };
 	sqlite3 *db;
 	const char *type = NULL, *v = NULL, *value = NULL, *value2 = NULL;
-	char name[APIM_NAME_MAX + 1], lo[64], hi[64], kind[16];
+	char name[APIM_NAME_MAX + 1], lo[64], hi[64], kind[16], ngroups[24];
 	int64_t quota;
 	int i, n = 0;
 	json_t *o;
@@ -541,6 +542,15 @@ apim_throttle_cond_add(struct apim_ctx *ctx, struct apim_args *a)
 	if (strcmp(kind, "api") != 0) {
 		apim_err_set(APIM_DATAERR, "policy '%s' is a %s policy: conditional "
 		    "groups belong to api policies", a->pos[0], kind);
+		goto fail;
+	}
+	if (apim_store_one_text(db, apim_store_prep(db, "SELECT count(*) FROM "
+	    "policy_condition WHERE policy = ?", "s", a->pos[0]), ngroups,
+	    sizeof ngroups) != 1)
+		goto fail;
+	if (atoi(ngroups) >= APIM_THROTTLE_GROUPS_MAX) {
+		apim_err_set(APIM_DATAERR, "policy '%s' has %d conditional groups, the "
+		    "most it may have", a->pos[0], APIM_THROTTLE_GROUPS_MAX);
 		goto fail;
 	}
 	if (apim_store_exec(db, "INSERT INTO policy_condition (policy, type, name, "
@@ -607,6 +617,9 @@ apim_throttle_cond_delete(struct apim_ctx *ctx, struct apim_args *a)
 		    a->pos[1]);
 		return -1;
 	}
+	if (ctx->json)
+		return apim_out_emit(json_pack("{s:s, s:I, s:b}", "policy", a->pos[0],
+		    "id", (json_int_t)id, "deleted", 1));
 	return 0;
 }
 

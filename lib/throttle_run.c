@@ -72,6 +72,8 @@ struct engine {
 	long events, bad, decisions;
 	char *pbuf;
 	size_t pcap;
+	int64_t data_version, checked_ms;
+	char rules_sig[65];
 };
 
 static volatile sig_atomic_t stop;
@@ -161,6 +163,94 @@ load_rules(struct engine *e)
 	}
 	sqlite3_finalize(st);
 	return rc == -1 ? -1 : 0;
+}
+
+static void
+rules_free(struct engine *e)
+{
+	size_t j;
+	int i;
+
+	for (i = 0; i < e->nrule; i++) {
+		free(e->rule[i].name);
+		apim_rules_tmpl_free(e->rule[i].tmpl);
+		apim_expr_free(e->rule[i].where);
+	}
+	free(e->rule);
+	e->rule = NULL;
+	e->nrule = 0;
+	for (j = 0; j < e->tabcap; j++)
+		free(e->tab[j].key);
+	free(e->tab);
+	e->tab = NULL;
+	e->tabcap = e->tabused = 0;
+}
+
+static int64_t
+data_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int flush(struct engine *e);
+
+/* At most once a second: if another process changed the store, read the
+ * rules again (their counts start again).  Pending decisions go first. */
+static int
+maybe_reload(struct engine *e, int quiet)
+{
+	int64_t now = apim_now_ms(), v;
+	sqlite3_stmt *st;
+	char sig[65];
+	struct apim_buf b = APIM_BUF_INIT;
+	int rc;
+
+	if (!quiet && now - e->checked_ms < 1000 && now >= e->checked_ms)
+		return 0;
+	e->checked_ms = now;
+	if ((v = data_version(e->db)) == e->data_version && !quiet)
+		return 0;
+	e->data_version = v;
+	/* decisions written by run itself change the version too: reload
+	 * only if the enabled rules differ */
+	st = apim_store_prep(e->db, "SELECT name, key_template, where_expr, lim, "
+	    "unit, block_ms FROM rule WHERE enabled = 1 ORDER BY name", "");
+	if (st == NULL)
+		return -1;
+	while ((rc = apim_store_step(e->db, st)) == 1) {
+		int c;
+
+		for (c = 0; c < 6; c++) {
+			apim_buf_adds(&b, apim_store_text(st, c));
+			apim_buf_addc(&b, '\x1f');
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		apim_buf_free(&b);
+		return -1;
+	}
+	apim_sha256_hex(b.data ? b.data : "", b.len, sig);
+	apim_buf_free(&b);
+	if (strcmp(sig, e->rules_sig) == 0)
+		return 0;
+	if (flush(e) == -1)
+		return -1;
+	rules_free(e);
+	if (load_rules(e) == -1)
+		return -1;
+	memcpy(e->rules_sig, sig, sizeof sig);
+	if (!quiet)
+		apim_warnx("rules changed: %d enabled", e->nrule);
+	return 0;
 }
 
 /* Write pending decisions to the store (one transaction) and print them. */
@@ -291,6 +381,8 @@ pump(struct engine *e, struct src *s)
 {
 	ssize_t got, total = 0;
 
+	if (maybe_reload(e, 0) == -1)
+		return -1;
 	for (;;) {
 		size_t start, i;
 
@@ -435,6 +527,18 @@ follow(struct engine *e, struct src *s, int n)
 	return 0;
 }
 
+static void
+engine_free(struct engine *e)
+{
+	size_t j;
+
+	rules_free(e);
+	for (j = 0; j < e->npend; j++)
+		free(e->pend[j].key);
+	free(e->pend);
+	free(e->pbuf);
+}
+
 int
 apim_throttle_run(struct apim_ctx *ctx, struct apim_args *a)
 {
@@ -444,7 +548,7 @@ apim_throttle_run(struct apim_ctx *ctx, struct apim_args *a)
 	int i, rc = 0;
 
 	memset(&e, 0, sizeof e);
-	if ((e.db = apim_ctx_db(ctx)) == NULL || load_rules(&e) == -1)
+	if ((e.db = apim_ctx_db(ctx)) == NULL || maybe_reload(&e, 1) == -1)
 		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -479,11 +583,17 @@ apim_throttle_run(struct apim_ctx *ctx, struct apim_args *a)
 		if (rc == 0)
 			rc = flush(&e);
 	}
-	if (rc == -1)
+	for (i = 0; i < (a->npos ? a->npos : 1); i++)
+		apim_buf_free(&s[i].buf);
+	free(s);
+	if (rc == -1) {
+		engine_free(&e);
 		return -1;
+	}
 	fflush(stdout);
 	fprintf(stderr, "%s: %ld events, %ld bad lines, %ld decisions\n", apim_prog(),
 	    e.events, e.bad, e.decisions);
+	engine_free(&e);
 	return 0;
 }
 

@@ -577,9 +577,11 @@ write_cb(char *buf, size_t size, size_t nitems, void *arg)
 		apim_http_on_drain(x->c, OUT_LOW, on_drain, x);
 		return CURL_WRITEFUNC_PAUSE;
 	}
+	/* counted first: the write may find the client gone at once, and one
+	 * that closes after the whole response has not left early */
+	x->res.response_bytes += (int64_t)n;
 	if (apim_http_reply_write(x->c, buf, n) < 0)
 		return 0;
-	x->res.response_bytes += (int64_t)n;
 	return n;
 }
 
@@ -658,6 +660,8 @@ attempt(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_URL, x->url.data);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* never an http_proxy from the environment (and no getenv per call) */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)u->o.connect_timeout_ms);
@@ -771,10 +775,10 @@ finish(struct xfer *x)
 	apim_loop_timer_stop(u->loop, &x->idle);
 	apim_loop_timer_stop(u->loop, &x->kick);
 	x->c = NULL;
-	if (c != NULL) {
+	if (c != NULL) {	/* body first: cancelling a drain may read on */
+		apim_http_body(c, NULL, NULL);
 		apim_http_on_abort(c, NULL, NULL);
 		apim_http_on_drain(c, 0, NULL, NULL);
-		apim_http_body(c, NULL, NULL);
 	}
 	if (x->aborted) {
 		x->res.aborted = 1;

@@ -62,13 +62,15 @@ struct apim_upstream_result {
 				 * could be sent: it left first) */
 	int backend_status;	/* the endpoint's status, 0 if none came */
 	const char *destination;	/* the endpoint URL used last, or "" */
-	int64_t backend_ms;	/* from the start to the end of the transfer */
+	int64_t backend_ms;	/* from the forward call to the end */
 	int64_t request_bytes;	/* body bytes sent to the endpoint */
 	int64_t response_bytes;	/* body bytes passed to the client */
 	const char *error_type;	/* NULL, or "TARGET_CONNECTIVITY" */
-	int error_code;		/* 0; 101503 unreachable (or every endpoint
-				 * suspended); 101504 timed out; 101500 the
-				 * response broke off after it started */
+	int error_code;		/* 0; 101503 unreachable, or every endpoint
+				 * suspended (503); 101504 connect or read
+				 * timeout (504); 101505 the connection closed
+				 * or broke (502, or the response cut short if
+				 * it had started) */
 	int aborted;		/* 1: the client left before the end */
 };
 
@@ -85,8 +87,11 @@ struct apim_upstream_result {
  * while no request body byte has been sent, failover and load_balance try the
  * next endpoint not yet tried.  If it fails before the response starts, the
  * client gets 503 (101503) or 504 (101504) with WSO2's JSON body
- * {"code":..,"message":..,"description":..}; if it fails after, the response
- * is cut short (the client sees the connection close).  A client that leaves
+ * {"code":..,"message":..,"description":..} (502 and 101505 when the
+ * endpoint closed without an answer); if it fails after, the response is cut
+ * short (with a Content-Length the client sees the connection close before
+ * the end; a chunked one is ended with its last chunk, as lib/httpd has no way
+ * yet to close without it).  A client that leaves
  * cancels the transfer.  done(res, arg) is called exactly once, after the
  * reply is complete (c is then released: forget it), never from inside this
  * call.  Returns 0; -1 with the error set only for a bad argument (eps NULL or

@@ -133,3 +133,21 @@ pairs() {
 	[ "$(sed -n 2p "$err")" = "apim-throttle: '$log' was truncated: reading from the start" ]
 	[ "$(sed -n 3p "$err")" = "apim-throttle: 240 events, 0 bad lines, 120 decisions" ]
 }
+
+@test "a following run picks up a rule added while it runs" {
+	log=$BATS_TEST_TMPDIR/log out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	apim-throttle rule add w --key '$userName' --limit 1 --per hour --block-for 1s >/dev/null
+	pairs 1 5 > "$log"
+	apim-throttle run "$log" > "$out" 2> "$err" &
+	pid=$!
+	wait_for "$out" 5
+	apim-throttle rule add u --key 'u-$userName' --limit 1 --per hour --block-for 1s >/dev/null
+	wait_for "$err" 1
+	[ "$(cat "$err")" = "apim-throttle: rules changed: 2 enabled" ]
+	pairs 6 8 >> "$log"
+	wait_for "$out" 11
+	kill -TERM $pid
+	wait $pid
+	[ "$(jq -r .key "$out" | tr '\n' ' ')" = "e1 e2 e3 e4 e5 u-e6 e6 u-e7 e7 u-e8 e8 " ]
+	[ "$(sed -n 2p "$err")" = "apim-throttle: 16 events, 0 bad lines, 11 decisions" ]
+}

@@ -289,3 +289,14 @@ mkapi() {	# mkapi NAME [create flags]: API NAME:1.0 at /name, published
 	[[ $output == *"apim-throttle run [FILE...]"* ]]
 	run -64 apim-throttle frobnicate
 }
+
+@test "a subscription policy used as an API's policy or a resource tier is in use" {
+	apim-throttle policy add Spare --kind subscription --requests 5 --per minute >/dev/null
+	mkapi Pets --tiers Gold --policy Spare
+	refused 65 "apim-throttle: subscription policy 'Spare' is in use by API 'Pets:1.0'" \
+	    apim-throttle policy delete Spare
+	apim-publish update Pets:1.0 --policy Unlimited >/dev/null
+	apim-publish resource add Pets:1.0 GET /pets --tier Spare
+	refused 65 "apim-throttle: subscription policy 'Spare' is in use by resource 'GET /pets' of API 'Pets:1.0'" \
+	    apim-throttle policy delete Spare
+}

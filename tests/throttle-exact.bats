@@ -200,3 +200,43 @@ req() { throttle-check req "$APIM_DB" "$@"; }
 	wait $pid
 	[ "$(cat "$BATS_TEST_TMPDIR/w2")" = "$(printf 'first 403\nthen 200 0')" ]
 }
+
+@test "the counter file grows while four processes count in it, and stays exact" {
+	export THROTTLE_CHECK_SLOTS=64
+	for i in 1 2 3 4; do
+		throttle-check keys "$ctr" k 600 3 5 "$T0" > "$BATS_TEST_TMPDIR/g.$i" &
+	done
+	wait
+	# 600 keys with a limit of 3: exactly 1800 admitted among 12000 tries
+	[ "$(cat "$BATS_TEST_TMPDIR"/g.* | awk '{ s += $1 } END { print s }')" = 1800 ]
+	run -0 throttle-check usage "$ctr"
+	[ "${output%% *}" = 600 ]
+	[ "${output##* }" -gt 600 ]
+	run -0 throttle-check peek "$ctr" k599 3 60000 "$T0"
+	[ "$output" = "3 0 60000" ]
+}
+
+@test "SIGKILL while the file grows leaves every key usable and exact" {
+	export THROTTLE_CHECK_SLOTS=64
+	local pids=() i
+	for i in 1 2 3 4; do
+		throttle-check keys "$ctr" z 20000 4000000000 1000 "$T0" > /dev/null &
+		pids+=($!)
+	done
+	# kill them once the file has grown a few times
+	for ((i = 0; i < 1000; i++)); do
+		[ "$(throttle-check usage "$ctr" | cut -d' ' -f1)" -gt 2000 ] && break
+		sleep 0.01
+	done
+	kill -KILL "${pids[@]}"
+	wait "${pids[@]}" 2>/dev/null || true
+	run -0 throttle-check exact "$ctr" z 3000 "$T0"
+	[ "$output" = "3000 keys, 0 wrong" ]
+}
+
+@test "a bytes quota counts the request bodies" {
+	apim-throttle policy add Kilo --kind application --bytes 1000 --per minute >/dev/null
+	run -0 req 5 app=p1 apptier=Kilo user=bob bytes=300 now=$T0
+	[ "${lines[0]}" = "admitted 3 refused 2" ]
+	[ "${lines[3]}" = 'RateLimit: "Kilo";r=100;t=60' ]
+}

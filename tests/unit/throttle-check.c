@@ -23,6 +23,9 @@ usage(void)
 	    "       throttle-check req DB N [FIELD=VALUE...]\n"
 	    "       throttle-check watch DB STATUS [FIELD=VALUE...]\n"
 	    "       throttle-check sqlite DB N\n"
+	    "       throttle-check keys COUNTERS PREFIX NKEYS LIMIT ATTEMPTS NOW_MS\n"
+	    "       throttle-check usage COUNTERS\n"
+	    "       throttle-check exact COUNTERS PREFIX NKEYS NOW_MS\n"
 	    "       throttle-check bench DB N [FIELD=VALUE...]\n");
 	exit(64);
 }
@@ -36,6 +39,15 @@ num(const char *s)
 	if (*s == '\0' || *end != '\0')
 		usage();
 	return v;
+}
+
+/* The first segment's size for a new counter file: $THROTTLE_CHECK_SLOTS. */
+static size_t
+slots(void)
+{
+	const char *s = getenv("THROTTLE_CHECK_SLOTS");
+
+	return s ? (size_t)atol(s) : 0;
 }
 
 static const char *hdrs[34], *query[34], *claims[34];
@@ -79,8 +91,66 @@ main(int argc, char **argv)
 	apim_prog_set("throttle-check");
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "keys") == 0 && argc == 8) {
+		/* NKEYS keys, ATTEMPTS takes each: the file grows meanwhile */
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
+		int64_t n = num(argv[4]), limit = num(argv[5]), att = num(argv[6]);
+		int64_t now = num(argv[7]), i, j, ok = 0;
+		char key[128];
+		int rc;
+
+		if (c == NULL)
+			return apim_err_report();
+		for (j = 0; j < att; j++)
+			for (i = 0; i < n; i++) {
+				snprintf(key, sizeof key, "%s%" PRId64, argv[3], i);
+				if ((rc = apim_counter_take(c, key, limit, 60000, 1, now,
+				    NULL)) == -1)
+					return apim_err_report();
+				ok += rc;
+			}
+		printf("%" PRId64 "\n", ok);
+		apim_counter_close(c);
+		return 0;
+	}
+	if (strcmp(argv[1], "exact") == 0 && argc == 6) {
+		/* each of NKEYS keys: count c, then with limit c + 1 exactly one
+		 * of two takes is admitted and the count is c + 1 */
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
+		int64_t n = num(argv[4]), now = num(argv[5]), i, bad = 0;
+		struct apim_count a, b;
+		char key[128];
+
+		if (c == NULL)
+			return apim_err_report();
+		for (i = 0; i < n; i++) {
+			int r1, r2;
+
+			snprintf(key, sizeof key, "%s%" PRId64, argv[3], i);
+			apim_counter_peek(c, key, 4000000000LL, 60000, now, &a);
+			r1 = apim_counter_take(c, key, a.count + 1, 60000, 1, now, NULL);
+			r2 = apim_counter_take(c, key, a.count + 1, 60000, 1, now, NULL);
+			apim_counter_peek(c, key, 4000000000LL, 60000, now, &b);
+			if (r1 != 1 || r2 != 0 || b.count != a.count + 1)
+				bad++;
+		}
+		printf("%" PRId64 " keys, %" PRId64 " wrong\n", n, bad);
+		apim_counter_close(c);
+		return bad != 0;
+	}
+	if (strcmp(argv[1], "usage") == 0 && argc == 3) {
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
+		size_t used, all;
+
+		if (c == NULL)
+			return apim_err_report();
+		apim_counter_usage(c, &used, &all);
+		printf("%zu %zu\n", used, all);
+		apim_counter_close(c);
+		return 0;
+	}
 	if (strcmp(argv[1], "take") == 0 && (argc == 7 || argc == 8)) {
-		struct apim_counter *c = apim_counter_open(argv[2], 0);
+		struct apim_counter *c = apim_counter_open(argv[2], slots());
 		int64_t limit = num(argv[4]), period = num(argv[5]), n = num(argv[6]), i;
 		int64_t now = argc == 8 ? num(argv[7]) : apim_now_ms(), ok = 0;
 		int rc;
