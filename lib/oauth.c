@@ -155,6 +155,7 @@ apim_oauth_free(struct apim_oauth *o)
 	sqlite3_finalize(o->st_client);
 	sqlite3_finalize(o->st_insert);
 	sqlite3_finalize(o->st_live);
+	sqlite3_finalize(o->st_scope);
 	apim_oauth_set_batch(o, 0);
 	apim_oauth_guard_free(o->own_guard);
 	apim_oauth_check_free(o->cur);

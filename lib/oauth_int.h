@@ -38,6 +38,7 @@ struct apim_oauth {
 	EVP_MAC_CTX *mac;	/* HMAC-SHA256 under the guard's key, copied per
 				 * use: verified secrets are remembered there */
 	sqlite3_stmt *st_client, *st_insert, *st_live;	/* prepared once: hot paths */
+	sqlite3_stmt *st_scope;	/* may a subject have a scope (oauth_issue.c) */
 	/* Slow (PBKDF2) checks: rationed per source by guard (o's own unless
 	 * apim_oauth_set_guard gave a shared one); with defer, handed to the
 	 * caller instead of run.  cur: the request's checks so far (answers

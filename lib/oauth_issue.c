@@ -125,7 +125,7 @@ static char *
 role_scope(struct apim_oauth *o, const char *subject, const char *want)
 {
 	struct apim_buf b = APIM_BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	const char *p;
 	size_t l;
 	int r;
@@ -136,28 +136,27 @@ role_scope(struct apim_oauth *o, const char *subject, const char *want)
 		if ((l = strcspn(p, " ")) == 0)
 			break;
 		if (!(l == 7 && strncmp(p, "default", 7) == 0)) {
-			if (st == NULL && (st = apim_store_prep(o->db, "SELECT 1 FROM "
+			if ((st = apim_oauth_kept(o, &o->st_scope, "SELECT 1 FROM "
 			    "scope s WHERE s.name = ?1 AND (NOT EXISTS (SELECT 1 FROM "
 			    "scope_role r WHERE r.scope = s.name) OR EXISTS (SELECT 1 "
 			    "FROM scope_role r JOIN user_role u ON u.role = r.role WHERE "
-			    "r.scope = s.name AND u.name = ?2))", "")) == NULL)
+			    "r.scope = s.name AND u.name = ?2))")) == NULL)
 				goto fail;
+			sqlite3_bind_text(st, 1, p, (int)l, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+			r = apim_store_step(o->db, st);
 			sqlite3_reset(st);
-			sqlite3_bind_text(st, 1, p, (int)l, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
-			if ((r = apim_store_step(o->db, st)) == -1)
+			if (r == -1)
 				goto fail;
 			if (r == 0)
 				continue;
 		}
 		scope_put(&b, p, l);
 	}
-	sqlite3_finalize(st);
 	if (b.len == 0)
 		apim_buf_adds(&b, "default");
 	return apim_buf_detach(&b, NULL);
 fail:
-	sqlite3_finalize(st);
 	apim_buf_free(&b);
 	return NULL;
 }
