@@ -101,8 +101,10 @@ ptr_push(struct apim_buf *b, const char *key)
 	}
 }
 
-/* Refuse every $ref that does not point into this document, naming where it
- * is; depth-limited. */
+static const json_t *pointer_get(const json_t *doc, const char *ref);
+
+/* Refuse every $ref that does not point into this document, or points at
+ * nothing, naming where it is; depth-limited. */
 static void
 refs_local(struct mapper *m, const json_t *v, struct apim_buf *p, int depth)
 {
@@ -125,6 +127,13 @@ refs_local(struct mapper *m, const json_t *v, struct apim_buf *p, int depth)
 				bad(m, "external $ref '%s' at '#%.*s': apim keeps "
 				    "self-contained documents; bundle it first",
 				    json_string_value(e), (int)p->len, p->data);
+				return;
+			}
+			if (strcmp(k, "$ref") == 0 && json_is_string(e) &&
+			    pointer_get(m->doc, json_string_value(e)) == NULL) {
+				bad(m, "$ref '%s' at '#%.*s' points at nothing in the "
+				    "document", json_string_value(e), (int)p->len,
+				    p->data);
 				return;
 			}
 			if (json_is_object(e) || json_is_array(e)) {
@@ -1561,12 +1570,12 @@ lower_verb(const char *verb, char v[16])
 	lower(v);
 }
 
-/* The scopes (APIDTO shape) as x-wso2-security and as the scopes and
- * x-scopes-bindings of an OAuth 2.0 scheme named "default". */
+/* The scopes (APIDTO shape) as WSO2's x-wso2-security (which a later
+ * import reads over the schemes' own scopes). */
 static void
-put_scopes(json_t *doc, const json_t *scopes, int oas3)
+put_scopes(json_t *doc, const json_t *scopes)
 {
-	json_t *list = json_array(), *e, *sch, *flow;
+	json_t *list = json_array(), *e;
 	size_t i;
 
 	json_array_foreach(scopes, i, e) {
@@ -1590,9 +1599,6 @@ put_scopes(json_t *doc, const json_t *scopes, int oas3)
 	}
 	json_object_set_new(doc, "x-wso2-security", json_pack("{s:{s:o}}", "apim",
 	    "x-wso2-scopes", list));
-	(void)sch;
-	(void)flow;
-	(void)oas3;
 }
 
 /* Scope lists (APIDTO shape) equal up to order (of scopes and bindings). */
@@ -1627,7 +1633,6 @@ apim_openapi_export(const json_t *api, json_t *def)
 {
 	json_t *doc, *base, *bix, *cix, *v, *op, *info;
 	const char *k;
-	int oas3;
 	size_t i;
 	static const struct { const char *field, *ext; } rt[] = {
 		{ "corsConfiguration", "x-wso2-cors" },
@@ -1642,7 +1647,6 @@ apim_openapi_export(const json_t *api, json_t *def)
 		return apim_openapi_from_api(api);
 	}
 	doc = def;	/* changed in place: base shares no node it changes */
-	oas3 = json_object_get(doc, "openapi") != NULL;
 	if (!json_is_object(info = json_object_get(doc, "info"))) {
 		info = json_object();
 		json_object_set_new(doc, "info", info);
@@ -1726,7 +1730,7 @@ apim_openapi_export(const json_t *api, json_t *def)
 		    "scopes");
 
 		if (!same_scopes(a, b))
-			put_scopes(doc, a, oas3);
+			put_scopes(doc, a);
 	}
 	/* operations: removed, added, changed */
 	bix = op_index(json_object_get(base, "operations"));
@@ -2100,7 +2104,7 @@ to_oas3(struct conv *c, const json_t *doc, const char *ver)
 	static const char *const to[] = { "#/components/schemas/",
 	    "#/components/parameters/", "#/components/responses/", NULL };
 	json_t *out = json_pack("{s:s}", "openapi", ver), *comp = json_object();
-	json_t *paths = json_object(), *v, *item, *op;
+	json_t *paths = json_object(), *v, *item;
 	const json_t *consumes = json_object_get(doc, "consumes");
 	const json_t *produces = json_object_get(doc, "produces");
 	const char *k, *path;
@@ -2231,7 +2235,6 @@ to_oas3(struct conv *c, const json_t *doc, const char *ver)
 		}
 		json_object_set_new(paths, path, ni);
 	}
-	(void)op;
 	json_object_set_new(out, "paths", paths);
 	if (json_object_size(comp))
 		json_object_set_new(out, "components", comp);

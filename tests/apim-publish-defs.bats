@@ -356,3 +356,18 @@ error: no scope '"'stock_read'"'
 	run -0 apim-publish delete PizzaShackAPI:1.0.0
 	[ "$(sqlite3 "$APIM_DB" 'SELECT count(*) FROM api_scope')" = 0 ]
 }
+
+@test "a dangling local \$ref for a parameter is refused, naming where it is" {
+	cat > "$BATS_TEST_TMPDIR/dp.yaml" <<'Y'
+openapi: 3.0.3
+info: { title: Dp, version: "1" }
+servers: [ { url: https://e.example/ } ]
+paths:
+  /x/{id}:
+    parameters:
+      - $ref: "#/components/parameters/id"
+    get:
+      responses: { '200': { description: OK } }
+Y
+	refused "$BATS_TEST_TMPDIR/dp.yaml" "apim-publish: '$BATS_TEST_TMPDIR/dp.yaml': \$ref '#/components/parameters/id' at '#/paths/~1x~1{id}/parameters/0' points at nothing in the document"
+}
