@@ -161,7 +161,8 @@ apim_tokencli_keys_retire(struct apim_ctx *ctx, struct apim_args *a)
 	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_signkey_retire(db, a->pos[0]) == -1)
 		return -1;
-	return 0;
+	return ctx->json ? apim_out_emit(pick(apim_signkey_list(db), "kid",
+	    a->pos[0], "key")) : 0;
 }
 
 int
@@ -400,6 +401,9 @@ apim_tokencli_user_passwd(struct apim_ctx *ctx, struct apim_args *a)
 	rc = (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_user_passwd(db, a->pos[0], pw) == -1 ? -1 : 0;
 	burn(pw);
+	if (rc == 0 && ctx->json)
+		return apim_out_emit(pick(apim_user_list(db), "name", a->pos[0],
+		    "user"));
 	return rc;
 }
 

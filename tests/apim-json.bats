@@ -146,6 +146,9 @@ uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 	run -0 apim-token keys rotate --alg EdDSA
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(apim-token --json keys list | jq -r --arg k "$output" 'select(.kid == $k) | .alg')" = EdDSA ]
+	run -0 apim-token --json keys retire "$k1"
+	one_object
+	[ "$(jq -r '.kid + " " + .state' <<<"$output")" = "$k1 retired" ]
 }
 
 @test "apim-token user add and del print the user under --json, nothing without" {
@@ -154,6 +157,11 @@ uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 	[ "$(jq -c '[.name, .roles]' <<<"$output")" = '["ann",["Internal/subscriber","admin"]]' ]
 	[ "$(jq -r 'has("password") or has("password_hash")' <<<"$output")" = false ]
 	run -0 sh -c 'printf "pw\n" | apim-token user add ben --password-stdin'
+	[ "$output" = "" ]
+	run -0 sh -c 'printf "new\n" | apim-token --json user passwd ann --password-stdin'
+	one_object
+	[ "$(jq -r .name <<<"$output")" = ann ]
+	run -0 sh -c 'printf "new\n" | apim-token user passwd ben --password-stdin'
 	[ "$output" = "" ]
 	run -0 apim-token --json user del ann
 	one_object
