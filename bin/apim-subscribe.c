@@ -12,12 +12,12 @@ static const struct apim_cmd cmds[] = {
 	{ "api", apim_subscribe_api, "", "api API" },
 	{ "app create", apim_subscribe_app_create, APP_FIELDS,
 	  "app create NAME [--tier 10PerMin|20PerMin|50PerMin|Unlimited|CUSTOM] "
-	  "[--token-type jwt|opaque] [--description D] [--attr KEY=VALUE]... "
+	  "[--token-type jwt|oauth] [--description D] [--attr KEY=VALUE]... "
 	  "[--callback-url URL]" },
 	{ "app list", apim_subscribe_app_list, "all", "app list [--all]" },
 	{ "app show", apim_subscribe_app_show, "", "app show APP" },
 	{ "app update", apim_subscribe_app_update, "name=," APP_FIELDS,
-	  "app update APP [--name N] [--tier T] [--token-type jwt|opaque] "
+	  "app update APP [--name N] [--tier T] [--token-type jwt|oauth] "
 	  "[--description D] [--attr KEY=VALUE]... [--callback-url URL]" },
 	{ "app delete", apim_subscribe_app_delete, "", "app delete APP" },
 	{ "subscribe", apim_subscribe_subscribe, "tier=", "subscribe APP API [--tier T]" },

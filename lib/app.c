@@ -87,7 +87,7 @@ app_object(sqlite3 *db, sqlite3_stmt *st)
 	    "name", apim_store_text(st, 1),
 	    "throttlingPolicy", apim_store_text(st, 2),
 	    "description", apim_store_text_json(st, 4),
-	    "tokenType", strcmp(apim_store_text(st, 3), "opaque") == 0 ? "OPAQUE" : "JWT",
+	    "tokenType", strcmp(apim_store_text(st, 3), "opaque") == 0 ? "OAUTH" : "JWT",
 	    "status", "APPROVED",
 	    "owner", apim_store_text(st, 5),
 	    "callbackUrl", apim_store_text_json(st, 6),

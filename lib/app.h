@@ -14,7 +14,9 @@
 int apim_app_resolve(sqlite3 *db, const char *owner, const char *ref,
     char id[APIM_ID_MAX]);
 /* The application as WSO2 Developer Portal JSON (applicationId, name,
- * throttlingPolicy, tokenType, ...); NULL with the error set. */
+ * throttlingPolicy, tokenType "JWT" or "OAUTH" (WSO2's name for opaque
+ * tokens; the store's token_type says 'jwt' or 'opaque'), ...); NULL with
+ * the error set. */
 json_t *apim_app_json(sqlite3 *db, const char *id);
 /* 1 if t is an application throttling tier this build knows. */
 int apim_app_tier_valid(const char *t);

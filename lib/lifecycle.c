@@ -2,6 +2,7 @@
  * applied in one transaction with its history.  Returned JSON is the caller's. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "lifecycle.h"
@@ -28,8 +29,48 @@ static const struct {
 	{ "RETIRED", "none", { NULL }, { NULL } },
 };
 
-static const char *const actions[] = { "publish", "prototype", "demote", "block",
-	"deprecate", "republish", "retire", NULL };
+/* apim's verbs and WSO2's action labels for them (the events of WSO2's
+ * default API lifecycle); both are matched ignoring case. */
+static const struct {
+	const char *verb, *label;
+} actions[] = {
+	{ "publish", "Publish" }, { "prototype", "Deploy as a Prototype" },
+	{ "demote", "Demote to Created" }, { "block", "Block" },
+	{ "deprecate", "Deprecate" }, { "republish", "Re-Publish" },
+	{ "retire", "Retire" }, { NULL, NULL },
+};
+
+const char *
+apim_lifecycle_verb(const char *action)
+{
+	int i;
+
+	for (i = 0; actions[i].verb; i++)
+		if (strcasecmp(actions[i].verb, action) == 0 ||
+		    strcasecmp(actions[i].label, action) == 0)
+			return actions[i].verb;
+	return NULL;
+}
+
+json_t *
+apim_lifecycle_state_json(const char *state)
+{
+	json_t *tr = json_array();
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < sizeof machine / sizeof machine[0]; i++) {
+		if (strcmp(machine[i].state, state) != 0)
+			continue;
+		for (j = 0; j < 6 && machine[i].action[j]; j++)
+			for (k = 0; actions[k].verb; k++)
+				if (strcmp(actions[k].verb, machine[i].action[j]) == 0)
+					json_array_append_new(tr, json_pack("{s:s, s:s}",
+					    "event", actions[k].label, "targetState",
+					    machine[i].to[j]));
+	}
+	return json_pack("{s:s, s:o}", "state", state, "availableTransitions", tr);
+}
 
 const char *
 apim_lifecycle_next(const char *state, const char *action)
@@ -151,17 +192,17 @@ apim_lifecycle_apply(sqlite3 *db, const char *id, const char *action,
 {
 	sqlite3_stmt *st;
 	char from[16], name[256], label[600];
-	const char *next;
-	int rc, i, known = 0;
+	const char *next, *verb;
+	int rc;
 
-	for (i = 0; actions[i]; i++)
-		if (strcmp(actions[i], action) == 0)
-			known = 1;
-	if (!known) {
+	if ((verb = apim_lifecycle_verb(action)) == NULL) {
 		apim_err_set(APIM_USAGE, "unknown action '%s' (publish, prototype, "
-		    "demote, block, deprecate, republish, retire)", action);
+		    "demote, block, deprecate, republish, retire, or WSO2's 'Publish', "
+		    "'Deploy as a Prototype', 'Demote to Created', 'Block', "
+		    "'Deprecate', 'Re-Publish', 'Retire')", action);
 		return -1;
 	}
+	action = verb;
 	if ((flags & (APIM_LC_DEPRECATE_OLD | APIM_LC_REQUIRE_RESUB)) &&
 	    strcmp(action, "publish") != 0) {
 		apim_err_set(APIM_USAGE, "--deprecate-old-versions and "

@@ -155,6 +155,7 @@ apim_oauth_free(struct apim_oauth *o)
 	sqlite3_finalize(o->st_client);
 	sqlite3_finalize(o->st_insert);
 	sqlite3_finalize(o->st_live);
+	sqlite3_finalize(o->st_scope);
 	apim_oauth_set_batch(o, 0);
 	apim_oauth_guard_free(o->own_guard);
 	apim_oauth_check_free(o->cur);
@@ -241,7 +242,7 @@ token_endpoint(struct apim_oauth *o, const struct apim_form *f,
 			    "or password");
 			return;
 		}
-		if ((sc = apim_oauth_grant_scope(f, c.scopes, rs)) == NULL)
+		if ((sc = apim_oauth_request_scope(f, c.scopes, rs)) == NULL)
 			return;
 		if ((ok = apim_oauth_password_ok(o, u, p, rs)) != 1) {
 			free(sc);
@@ -255,7 +256,7 @@ token_endpoint(struct apim_oauth *o, const struct apim_form *f,
 		free(sc);
 		return;
 	}
-	if ((sc = apim_oauth_grant_scope(f, c.scopes, rs)) == NULL)
+	if ((sc = apim_oauth_request_scope(f, c.scopes, rs)) == NULL)
 		return;
 	apim_oauth_issue(o, &c, NULL, sc, NULL, 0, NULL, rs);
 	free(sc);

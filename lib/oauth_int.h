@@ -38,6 +38,7 @@ struct apim_oauth {
 	EVP_MAC_CTX *mac;	/* HMAC-SHA256 under the guard's key, copied per
 				 * use: verified secrets are remembered there */
 	sqlite3_stmt *st_client, *st_insert, *st_live;	/* prepared once: hot paths */
+	sqlite3_stmt *st_scope;	/* may a subject have a scope (oauth_issue.c) */
 	/* Slow (PBKDF2) checks: rationed per source by guard (o's own unless
 	 * apim_oauth_set_guard gave a shared one); with defer, handed to the
 	 * caller instead of run.  cur: the request's checks so far (answers
@@ -88,12 +89,19 @@ int apim_oauth_password_ok(struct apim_oauth *o, const char *user,
 int apim_oauth_scope_valid(const char *s);
 /* 1 if grant is in the comma list grants. */
 int apim_oauth_grant_allowed(const char *grants, const char *grant);
+/* The scopes a token request asks for: the form's scope narrowed to the
+ * client's allow-list allowed when it is not empty, else all of allowed;
+ * "" if none.  Malloc'd; NULL with rs set on a malformed scope. */
+char *apim_oauth_request_scope(const struct apim_form *f, const char *allowed,
+    struct apim_oauth_resp *rs);
 /* The granted scope: the form's (checked against allowed) or all of allowed.
  * Malloc'd; NULL with rs set on invalid_scope. */
 char *apim_oauth_grant_scope(const struct apim_form *f, const char *allowed,
     struct apim_oauth_resp *rs);
 /* Issue an access token (and a refresh token if with_refresh) for c, and
- * answer; old_refresh (a token id) is revoked in the same transaction. */
+ * answer; old_refresh (a token id) is revoked in the same transaction.
+ * scope is narrowed first to what the roles of user (or, without a user,
+ * of the application owner) allow; nothing left gives "default". */
 void apim_oauth_issue(struct apim_oauth *o, const struct apim_oauth_client *c,
     const char *user, const char *scope, const char *family_in,
     int with_refresh, const char *old_refresh, struct apim_oauth_resp *rs);

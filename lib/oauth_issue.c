@@ -75,6 +75,92 @@ scope_subset(const char *want, const char *have)
 	return 1;
 }
 
+/* Append the scope token tok[0..n) to the space list in b unless it is
+ * there already. */
+static void
+scope_put(struct apim_buf *b, const char *tok, size_t n)
+{
+	if (b->len && scope_has(b->data, tok, n))
+		return;
+	if (b->len)
+		apim_buf_addc(b, ' ');
+	apim_buf_add(b, tok, n);
+}
+
+/* The scopes a token request asks for, narrowed by the client's allow-list
+ * when it has one: the form's scope (syntax checked), else the allow-list.
+ * Never fails for scopes the client may not have: they are dropped.  "" if
+ * none.  Malloc'd; NULL with rs set (invalid_scope) if malformed. */
+char *
+apim_oauth_request_scope(const struct apim_form *f, const char *allowed,
+    struct apim_oauth_resp *rs)
+{
+	const char *want = apim_form_get(f, "scope"), *p;
+	struct apim_buf b = APIM_BUF_INIT;
+	size_t l;
+
+	if (want == NULL)
+		return apim_strdup(allowed);
+	if (!apim_oauth_scope_valid(want)) {
+		apim_oauth_error(rs, 400, "invalid_scope", "malformed scope");
+		return NULL;
+	}
+	for (p = want; *p; p += l) {
+		while (*p == ' ')
+			p++;
+		if ((l = strcspn(p, " ")) == 0)
+			break;
+		if (*allowed == '\0' || scope_has(allowed, p, l))
+			scope_put(&b, p, l);
+	}
+	apim_buf_addc(&b, '\0');
+	return apim_buf_detach(&b, NULL);
+}
+
+/* The scopes of want the subject may have (WSO2's role-based scope issuing):
+ * each must be a defined scope (lib/scope) that is bound to no role or to a
+ * role the subject holds (user_role); "default" always passes; the rest are
+ * dropped.  Nothing left gives "default".  Malloc'd; NULL on a store error. */
+static char *
+role_scope(struct apim_oauth *o, const char *subject, const char *want)
+{
+	struct apim_buf b = APIM_BUF_INIT;
+	sqlite3_stmt *st;
+	const char *p;
+	size_t l;
+	int r;
+
+	for (p = want; *p; p += l) {
+		while (*p == ' ')
+			p++;
+		if ((l = strcspn(p, " ")) == 0)
+			break;
+		if (!(l == 7 && strncmp(p, "default", 7) == 0)) {
+			if ((st = apim_oauth_kept(o, &o->st_scope, "SELECT 1 FROM "
+			    "scope s WHERE s.name = ?1 AND (NOT EXISTS (SELECT 1 FROM "
+			    "scope_role r WHERE r.scope = s.name) OR EXISTS (SELECT 1 "
+			    "FROM scope_role r JOIN user_role u ON u.role = r.role WHERE "
+			    "r.scope = s.name AND u.name = ?2))")) == NULL)
+				goto fail;
+			sqlite3_bind_text(st, 1, p, (int)l, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, subject, -1, SQLITE_STATIC);
+			r = apim_store_step(o->db, st);
+			sqlite3_reset(st);
+			if (r == -1)
+				goto fail;
+			if (r == 0)
+				continue;
+		}
+		scope_put(&b, p, l);
+	}
+	if (b.len == 0)
+		apim_buf_adds(&b, "default");
+	return apim_buf_detach(&b, NULL);
+fail:
+	apim_buf_free(&b);
+	return NULL;
+}
+
 /* 1 if grant is in the comma list grants (items may have white space around
  * them, as apim_split_csv allows); no allocation on the token path. */
 int
@@ -381,10 +467,19 @@ apim_oauth_issue(struct apim_oauth *o, const struct apim_oauth_client *c, const 
 	int64_t life = c->validity_s > 0 ? c->validity_s : o->lifetime_s;
 	int64_t exp = now + life * 1000, rexp;
 	char jti[37], family[37], hid[65], rid[65];
-	char *access = NULL, *refresh = NULL;
+	char *access = NULL, *refresh = NULL, *granted;
 	const char *fam = family;
 	size_t n;
 	int jwt = strcmp(c->token_type, "opaque") != 0, nrows;
+
+	/* What the subject's roles allow of what was asked: the user's for
+	 * the password grant and its refresh tokens, else the application
+	 * owner's. */
+	if ((granted = role_scope(o, user ? user : c->owner, scope)) == NULL) {
+		apim_oauth_server_error(rs);
+		return;
+	}
+	scope = granted;
 
 	/* A family ties the tokens of one grant together: its refresh tokens
 	 * (rows) and its access tokens (rows when opaque, a claim when JWT). */
@@ -407,7 +502,7 @@ apim_oauth_issue(struct apim_oauth *o, const struct apim_oauth_client *c, const 
 		if ((cl = jwt_claims(o, c, user, scope, jti, fam, now / 1000,
 		    exp / 1000, &cn)) == NULL) {
 			apim_oauth_server_error(rs);
-			return;
+			goto out;
 		}
 		access = apim_jwt_sign_text(o->db, cl, cn, "at+jwt", exp / 1000);
 		free(cl);
@@ -418,13 +513,11 @@ apim_oauth_issue(struct apim_oauth *o, const struct apim_oauth_client *c, const 
 	}
 	if (access == NULL) {
 		apim_oauth_server_error(rs);
-		return;
+		goto out;
 	}
 	if (with_refresh) {
-		if ((refresh = apim_random_b64url(32)) == NULL) {
-			free(access);
+		if ((refresh = apim_random_b64url(32)) == NULL)
 			goto norandom;
-		}
 		apim_sha256_hex(refresh, strlen(refresh), rid);
 	}
 	nrows = !jwt + (refresh != NULL);
@@ -481,7 +574,7 @@ apim_oauth_issue(struct apim_oauth *o, const struct apim_oauth_client *c, const 
 norandom:
 	apim_err_set(APIM_SOFTWARE, "no random bytes");
 	apim_oauth_server_error(rs);
-	return;
+	goto out;
 fail:
 	apim_store_rollback(o->db);
 	apim_oauth_server_error(rs);
@@ -492,6 +585,7 @@ out:
 		OPENSSL_cleanse(refresh, strlen(refresh));
 	free(access);
 	free(refresh);
+	free(granted);
 }
 
 /* The granted scope: the request's (checked against allowed) or all of allowed.

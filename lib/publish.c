@@ -1,17 +1,22 @@
 /* publish: apim-publish's sub-commands (all but import and export, which live
- * in publish_io.c).  Each turns flags into lib/api calls and prints the result. */
+ * in publish_io.c) and scope commands.  Each turns flags into lib/api calls and
+ * prints the result: with --json, the object made, changed or deleted. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api.h"
+#include "buf.h"
 #include "conf.h"
 #include "endpoints.h"
 #include "err.h"
 #include "lifecycle.h"
 #include "out.h"
 #include "publish.h"
+#include "scope.h"
+#include "store.h"
+#include "user.h"
 #include "util.h"
 
 /* --endpoint URL... --sandbox-endpoint URL... --endpoint-type T as an
@@ -113,6 +118,12 @@ apim_publish_fields(const struct apim_args *a)
 	return o;
 }
 
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
 /* Resolve the first positional argument into id. */
 static int
 api_arg(struct apim_ctx *ctx, struct apim_args *a, int min, int max, char id[37])
@@ -169,6 +180,190 @@ apim_publish_create(struct apim_ctx *ctx, struct apim_args *a)
 	return apim_publish_add(ctx, apim_publish_fields(a));
 }
 
+/* An operation's stable id: a UUID (RFC 9562 version 8) made from SHA-256
+ * of "VERB TEMPLATE", so it survives updates that rewrite the resources,
+ * export and import, and new versions (ids are unique within an API). */
+static void
+op_id(const char *verb, const char *tmpl, char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct apim_buf b = APIM_BUF_INIT;
+	char h[65];
+	int i, p = 0;
+
+	apim_buf_addf(&b, "%s %s", verb, tmpl);
+	apim_sha256_hex(b.data, b.len, h);
+	apim_buf_free(&b);
+	h[12] = '8';
+	h[16] = hex[8 | (apim_hexval((unsigned char)h[16]) & 3)];
+	for (i = 0; i < 32; i++) {
+		if (i == 8 || i == 12 || i == 16 || i == 20)
+			out[p++] = '-';
+		out[p++] = h[i];
+	}
+	out[36] = '\0';
+}
+
+/* Give each operation of the array ops its id (first key, as WSO2 writes
+ * APIOperationsDTO). */
+static void
+op_ids(json_t *ops)
+{
+	json_t *op, *n;
+	const char *k;
+	json_t *v;
+	char id[37];
+	size_t i;
+
+	json_array_foreach(ops, i, op) {
+		op_id(jstr(op, "verb"), jstr(op, "target"), id);
+		n = json_pack("{s:s}", "id", id);
+		json_object_foreach(op, k, v)
+			if (strcmp(k, "id") != 0)
+				json_object_set(n, k, v);
+		json_array_set_new(ops, i, n);
+	}
+}
+
+/* The API object of id with its operations' ids; NULL with the error set. */
+static json_t *
+api_json(sqlite3 *db, const char *id)
+{
+	json_t *o = apim_api_get(db, id);
+
+	if (o)
+		op_ids(json_object_get(o, "operations"));
+	return o;
+}
+
+/* The operation verb tmpl of API id (with its id); NULL with APIM_NO. */
+static json_t *
+op_json(sqlite3 *db, const char *id, const char *verb, const char *tmpl)
+{
+	json_t *ops = apim_api_resources(db, id), *op, *r = NULL;
+	char v[8];
+	size_t i;
+
+	if (ops == NULL || apim_api_verb(verb, v) == -1) {
+		json_decref(ops);
+		return NULL;
+	}
+	op_ids(ops);
+	json_array_foreach(ops, i, op)
+		if (strcmp(jstr(op, "verb"), v) == 0 &&
+		    strcmp(jstr(op, "target"), tmpl) == 0)
+			r = json_incref(op);
+	json_decref(ops);
+	if (r == NULL)
+		apim_err_set(APIM_NO, "no resource '%s %s'", v, tmpl);
+	return r;
+}
+
+/* The names of the scopes defined in the store, joined for a message. */
+static char *
+defined_scopes(sqlite3 *db)
+{
+	json_t *l = apim_scope_list(db), *names = json_array(), *v;
+	char *s;
+	size_t i;
+
+	json_array_foreach(l, i, v)
+		json_array_append(names, json_object_get(v, "name"));
+	s = apim_out_join(names, ", ");
+	json_decref(names);
+	json_decref(l);
+	return s;
+}
+
+/* 1 if the scope list of an API object (either shape of lib/scope.h)
+ * defines name. */
+static int
+api_defines(const json_t *scopes, const char *name)
+{
+	const json_t *s, *in;
+	size_t i;
+
+	json_array_foreach(scopes, i, s) {
+		in = json_object_get(s, "scope");
+		if (!json_is_object(in))
+			in = s;
+		if (jstr(in, "name") && strcmp(jstr(in, "name"), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every scope named by operations ops must be defined: in the store, or by
+ * the API's own scopes (being created with it).  -1 with APIM_DATAERR naming
+ * the first undefined one and the defined ones.  With add (an array), the
+ * store's definitions of the scopes used are appended to it in APIDTO shape
+ * (once each), so the API lists them. */
+static int
+scopes_defined(sqlite3 *db, const json_t *ops, const json_t *api_scopes,
+    json_t *add)
+{
+	const json_t *op, *sc;
+	const char *name;
+	json_t *got;
+	char *list;
+	size_t i, k;
+
+	json_array_foreach(ops, i, op)
+		json_array_foreach(json_object_get(op, "scopes"), k, sc) {
+			if ((name = json_string_value(sc)) == NULL ||
+			    api_defines(api_scopes, name))
+				continue;
+			if ((got = apim_scope_get(db, name)) != NULL) {
+				if (add && !api_defines(add, name)) {
+					json_t *sh = json_incref(json_object_get(got,
+					    "shared"));
+
+					json_object_del(got, "shared");
+					json_array_append_new(add, json_pack("{s:O, s:o}",
+					    "scope", got, "shared", sh));
+				}
+				json_decref(got);
+				continue;
+			}
+			if (apim_err_code() != APIM_NO)
+				return -1;
+			list = defined_scopes(db);
+			apim_err_set(APIM_DATAERR, "resource '%s %s': scope '%s' is not "
+			    "defined (%s%s)", jstr(op, "verb") ? jstr(op, "verb") : "",
+			    jstr(op, "target") ? jstr(op, "target") : "", name,
+			    *list ? "defined: " : "no scopes are defined; see 'apim-publish "
+			    "scope add'", list);
+			free(list);
+			return -1;
+		}
+	return 0;
+}
+
+int
+apim_publish_scopes_defined(sqlite3 *db, json_t *api)
+{
+	json_t *sc = json_object_get(api, "scopes"), *add = json_array();
+	int rc;
+
+	rc = scopes_defined(db, json_object_get(api, "operations"), sc, add);
+	if (rc == 0 && json_array_size(add) > 0) {
+		if (!json_is_array(sc))
+			json_object_set_new(api, "scopes", json_array());
+		json_array_extend(json_object_get(api, "scopes"), add);
+	}
+	json_decref(add);
+	return rc;
+}
+
+int
+apim_publish_print_api(struct apim_ctx *ctx, const char *id)
+{
+	if (ctx->json)
+		return apim_out_emit(api_json(ctx->db, id));
+	printf("%s\n", id);
+	return 0;
+}
+
 int
 apim_publish_add(struct apim_ctx *ctx, json_t *api)
 {
@@ -176,19 +371,13 @@ apim_publish_add(struct apim_ctx *ctx, json_t *api)
 	char id[37];
 	int rc = -1;
 
-	if ((db = apim_ctx_db(ctx)) != NULL)
+	if ((db = apim_ctx_db(ctx)) != NULL &&
+	    apim_publish_scopes_defined(db, api) == 0)
 		rc = apim_api_create(db, api, ctx->actor, id);
 	json_decref(api);
 	if (rc == -1)
 		return -1;
-	printf("%s\n", id);
-	return 0;
-}
-
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
+	return apim_publish_print_api(ctx, id);
 }
 
 static int
@@ -289,7 +478,7 @@ apim_publish_show(struct apim_ctx *ctx, struct apim_args *a)
 
 	if (api_arg(ctx, a, 1, 1, id) == -1)
 		return -1;
-	if ((o = apim_api_get(ctx->db, id)) == NULL)
+	if ((o = api_json(ctx->db, id)) == NULL)
 		return -1;
 	if (ctx->json) {
 		apim_out_json(stdout, o, 1);
@@ -352,6 +541,8 @@ apim_publish_update(struct apim_ctx *ctx, struct apim_args *a)
 	}
 	rc = apim_api_update(ctx->db, id, ch);
 	json_decref(ch);
+	if (rc == 0 && ctx->json)
+		return apim_out_emit(api_json(ctx->db, id));
 	return rc;
 }
 
@@ -360,16 +551,23 @@ apim_publish_delete(struct apim_ctx *ctx, struct apim_args *a)
 {
 	char id[37];
 
-	if (api_arg(ctx, a, 1, 1, id) == -1)
+	json_t *o = NULL;
+
+	if (api_arg(ctx, a, 1, 1, id) == -1 ||
+	    (ctx->json && (o = api_json(ctx->db, id)) == NULL))
 		return -1;
-	return apim_api_delete(ctx->db, id, apim_args_has(a, "force"));
+	if (apim_api_delete(ctx->db, id, apim_args_has(a, "force")) == -1) {
+		json_decref(o);
+		return -1;
+	}
+	return o ? apim_out_emit(o) : 0;
 }
 
 int
 apim_publish_resource_add(struct apim_ctx *ctx, struct apim_args *a)
 {
-	json_t *op, *scopes;
-	char id[37], **sc;
+	json_t *op, *ops, *scopes;
+	char id[37], **sc, verb[8];
 	int i, n, rc;
 
 	if (api_arg(ctx, a, 3, 3, id) == -1)
@@ -379,22 +577,33 @@ apim_publish_resource_add(struct apim_ctx *ctx, struct apim_args *a)
 	for (i = 0; i < n; i++)
 		json_array_append_new(scopes, json_string(sc[i]));
 	free(sc);
+	/* a bad verb is left for lib/api to refuse */
 	op = json_pack("{s:s, s:s, s:s?, s:s?, s:o}", "target", a->pos[2],
-	    "verb", a->pos[1], "authType", apim_args_get(a, "auth"),
+	    "verb", apim_api_verb(a->pos[1], verb) == 0 ? verb : a->pos[1],
+	    "authType", apim_args_get(a, "auth"),
 	    "throttlingPolicy", apim_args_get(a, "tier"), "scopes", scopes);
-	rc = apim_api_resource_add(ctx->db, id, op);
+	ops = json_pack("[O]", op);
+	rc = scopes_defined(ctx->db, ops, NULL, NULL);
+	json_decref(ops);
+	if (rc == 0)
+		rc = apim_api_resource_add(ctx->db, id, op);
 	json_decref(op);
+	if (rc == 0 && ctx->json)
+		return apim_out_emit(op_json(ctx->db, id, a->pos[1], a->pos[2]));
 	return rc;
 }
 
 int
 apim_publish_resource_list(struct apim_ctx *ctx, struct apim_args *a)
 {
+	json_t *ops;
 	char id[37];
 
 	if (api_arg(ctx, a, 1, 1, id) == -1)
 		return -1;
-	return print_list(ctx, apim_api_resources(ctx->db, id), op_heads, op_row);
+	ops = apim_api_resources(ctx->db, id);
+	op_ids(ops);
+	return print_list(ctx, ops, op_heads, op_row);
 }
 
 int
@@ -402,9 +611,33 @@ apim_publish_resource_delete(struct apim_ctx *ctx, struct apim_args *a)
 {
 	char id[37];
 
-	if (api_arg(ctx, a, 3, 3, id) == -1)
+	json_t *o = NULL;
+
+	if (api_arg(ctx, a, 3, 3, id) == -1 ||
+	    (ctx->json && (o = op_json(ctx->db, id, a->pos[1], a->pos[2])) == NULL))
 		return -1;
-	return apim_api_resource_delete(ctx->db, id, a->pos[1], a->pos[2]);
+	if (apim_api_resource_delete(ctx->db, id, a->pos[1], a->pos[2]) == -1) {
+		json_decref(o);
+		return -1;
+	}
+	return o ? apim_out_emit(o) : 0;
+}
+
+/* The state change just made on API id, now in state to: the history entry
+ * (action, previousState, postState, user, updatedTime) with apiId and WSO2's
+ * lifecycleState {state, availableTransitions}. */
+static json_t *
+lifecycle_json(sqlite3 *db, const char *id, const char *to)
+{
+	json_t *h = apim_lifecycle_history(db, id), *o;
+
+	if (h == NULL)
+		return NULL;
+	o = json_pack("{s:s}", "apiId", id);
+	json_object_update(o, json_array_get(h, json_array_size(h) - 1));
+	json_decref(h);
+	json_object_set_new(o, "lifecycleState", apim_lifecycle_state_json(to));
+	return o;
 }
 
 int
@@ -421,6 +654,8 @@ apim_publish_lifecycle(struct apim_ctx *ctx, struct apim_args *a)
 		flags |= APIM_LC_REQUIRE_RESUB;
 	if (apim_lifecycle_apply(ctx->db, id, a->pos[1], flags, ctx->actor, to) == -1)
 		return -1;
+	if (ctx->json)
+		return apim_out_emit(lifecycle_json(ctx->db, id, to));
 	printf("%s\n", to);
 	return 0;
 }
@@ -457,16 +692,31 @@ apim_publish_version(struct apim_ctx *ctx, struct apim_args *a)
 	if (apim_api_version(ctx->db, id, a->pos[1], apim_args_has(a, "default"),
 	    ctx->actor, nid) == -1)
 		return -1;
-	printf("%s\n", nid);
-	return 0;
+	return apim_publish_print_api(ctx, nid);
 }
 
-int
-apim_publish_doc_add(struct apim_ctx *ctx, struct apim_args *a)
+/* The document name of API id without its content; NULL with APIM_NO. */
+static json_t *
+doc_json(sqlite3 *db, const char *id, const char *name)
+{
+	json_t *l = apim_api_docs(db, id), *d, *r = NULL;
+	size_t i;
+
+	json_array_foreach(l, i, d)
+		if (jstr(d, "name") && strcmp(jstr(d, "name"), name) == 0)
+			r = json_incref(d);
+	json_decref(l);
+	if (r == NULL && l != NULL)
+		apim_err_set(APIM_NO, "no document '%s'", name);
+	return r;
+}
+
+static int
+doc_add(struct apim_ctx *ctx, struct apim_args *a, char id[37])
 {
 	const char *inl = apim_args_get(a, "inline"), *file = apim_args_get(a, "file");
 	const char *url = apim_args_get(a, "url"), *base;
-	char id[37], *content = NULL;
+	char *content = NULL;
 	size_t len = 0, max;
 	int rc;
 
@@ -505,6 +755,17 @@ apim_publish_doc_add(struct apim_ctx *ctx, struct apim_args *a)
 		    apim_args_get(a, "type"), "INLINE", inl, strlen(inl), NULL, NULL);
 	return apim_api_doc_add(ctx->db, id, apim_args_get(a, "name"),
 	    apim_args_get(a, "type"), "URL", NULL, 0, NULL, url);
+}
+
+int
+apim_publish_doc_add(struct apim_ctx *ctx, struct apim_args *a)
+{
+	char id[37];
+
+	if (doc_add(ctx, a, id) == -1)
+		return -1;
+	return ctx->json ? apim_out_emit(doc_json(ctx->db, id,
+	    apim_args_get(a, "name"))) : 0;
 }
 
 static void
@@ -560,7 +821,113 @@ apim_publish_doc_delete(struct apim_ctx *ctx, struct apim_args *a)
 {
 	char id[37];
 
-	if (api_arg(ctx, a, 2, 2, id) == -1)
+	json_t *o = NULL;
+
+	if (api_arg(ctx, a, 2, 2, id) == -1 ||
+	    (ctx->json && (o = doc_json(ctx->db, id, a->pos[1])) == NULL))
 		return -1;
-	return apim_api_doc_delete(ctx->db, id, a->pos[1]);
+	if (apim_api_doc_delete(ctx->db, id, a->pos[1]) == -1) {
+		json_decref(o);
+		return -1;
+	}
+	return o ? apim_out_emit(o) : 0;
+}
+
+/* ---- scopes ---- */
+
+static void
+scope_row(const json_t *o, char **c)
+{
+	c[0] = dup(jstr(o, "name"));
+	c[1] = dup(json_is_true(json_object_get(o, "shared")) ? "yes" : "no");
+	c[2] = apim_out_join(json_object_get(o, "bindings"), ",");
+	if (*c[2] == '\0') {
+		free(c[2]);
+		c[2] = dup("(any)");
+	}
+	c[3] = dup(jstr(o, "description"));
+}
+
+int
+apim_publish_scope_add(struct apim_ctx *ctx, struct apim_args *a)
+{
+	const char *desc = apim_args_get(a, "description");
+	json_t *s, *roles;
+	char **r;
+	int i, n, rc;
+
+	if (apim_args_npos(a, 1, 1) == -1)
+		return -1;
+	r = apim_args_all(a, "role", &n);
+	roles = json_array();
+	for (i = 0; i < n; i++) {
+		if (!apim_user_role_valid(r[i])) {
+			apim_err_set(APIM_DATAERR, "bad role '%s' (1-64 of A-Z a-z 0-9 "
+			    ". _ @ - /)", r[i]);
+			free(r);
+			json_decref(roles);
+			return -1;
+		}
+		json_array_append_new(roles, json_string(r[i]));
+	}
+	free(r);
+	s = json_pack("{s:s, s:s?, s:o, s:b}", "name", a->pos[0], "description",
+	    desc, "bindings", roles, "shared", apim_args_has(a, "shared"));
+	rc = apim_ctx_db(ctx) == NULL ? -1 : apim_scope_define(ctx->db, s);
+	json_decref(s);
+	if (rc == -1)
+		return -1;
+	return ctx->json ? apim_out_emit(apim_scope_get(ctx->db, a->pos[0])) : 0;
+}
+
+int
+apim_publish_scope_list(struct apim_ctx *ctx, struct apim_args *a)
+{
+	static const char *const heads[] = { "NAME", "SHARED", "ROLES",
+		"DESCRIPTION", NULL };
+
+	if (apim_args_npos(a, 0, 0) == -1 || apim_ctx_db(ctx) == NULL)
+		return -1;
+	return print_list(ctx, apim_scope_list(ctx->db), heads, scope_row);
+}
+
+/* Refused while a resource uses the scope; the scope goes with its role
+ * bindings and its place in APIs' scope lists, in one transaction. */
+int
+apim_publish_scope_delete(struct apim_ctx *ctx, struct apim_args *a)
+{
+	sqlite3 *db;
+	json_t *o = NULL, *users = NULL;
+	char *s;
+
+	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
+	    apim_store_begin(db) == -1)
+		return -1;
+	if ((o = apim_scope_get(db, a->pos[0])) == NULL ||
+	    (users = apim_store_column_json(db, apim_store_prep(db, "SELECT "
+	    "a.name || ':' || a.version || ' ' || r.verb || ' ' || r.template "
+	    "FROM resource_scope s JOIN resource r ON r.id = s.resource_id "
+	    "JOIN api a ON a.id = r.api_id WHERE s.scope = ? ORDER BY a.name, "
+	    "a.version, r.template, r.verb", "s", a->pos[0]))) == NULL)
+		goto fail;
+	if (json_array_size(users) > 0) {
+		s = apim_out_join(users, ", ");
+		apim_err_set(APIM_NO, "scope '%s' is used by %zu resource%s: %s",
+		    a->pos[0], json_array_size(users),
+		    json_array_size(users) == 1 ? "" : "s", s);
+		free(s);
+		goto fail;
+	}
+	if (apim_scope_delete(db, a->pos[0]) == -1 || apim_store_commit(db) == -1)
+		goto fail;
+	json_decref(users);
+	if (ctx->json)
+		return apim_out_emit(o);
+	json_decref(o);
+	return 0;
+fail:
+	apim_store_rollback(db);
+	json_decref(o);
+	json_decref(users);
+	return -1;
 }

@@ -4,6 +4,7 @@
 #define APIM_PUBLISH_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "cli.h"
 
@@ -18,8 +19,18 @@
  * import lays it over the document, update passes it to apim_api_update. */
 json_t *apim_publish_fields(const struct apim_args *a);
 /* Create the API object api in the store (api is released here) and print
- * its id: what create and import end with. */
+ * its id, or with --json the API object: what create and import end with.
+ * Every scope its operations name must be defined (in the store or by the
+ * API's own scopes). */
 int apim_publish_add(struct apim_ctx *ctx, json_t *api);
+/* What create, import and version print for the new API id: its id, or with
+ * --json the API object (operations with their ids). */
+int apim_publish_print_api(struct apim_ctx *ctx, const char *id);
+/* 0 if every scope the operations of the API object api name is defined,
+ * in the store (db) or by api's own scopes; -1 with APIM_DATAERR naming the
+ * resource, the scope and the defined ones.  The store's scopes used are
+ * added to api's "scopes" (as stored), so the API lists them. */
+int apim_publish_scopes_defined(sqlite3 *db, json_t *api);
 
 int apim_publish_create(struct apim_ctx *, struct apim_args *);
 int apim_publish_import(struct apim_ctx *, struct apim_args *);
@@ -38,5 +49,8 @@ int apim_publish_doc_add(struct apim_ctx *, struct apim_args *);
 int apim_publish_doc_list(struct apim_ctx *, struct apim_args *);
 int apim_publish_doc_show(struct apim_ctx *, struct apim_args *);
 int apim_publish_doc_delete(struct apim_ctx *, struct apim_args *);
+int apim_publish_scope_add(struct apim_ctx *, struct apim_args *);
+int apim_publish_scope_list(struct apim_ctx *, struct apim_args *);
+int apim_publish_scope_delete(struct apim_ctx *, struct apim_args *);
 
 #endif

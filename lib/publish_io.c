@@ -483,6 +483,7 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 		json_object_set_new(api, "documents", dl);
 	}
 	if ((db = apim_ctx_db(ctx)) == NULL ||
+	    apim_publish_scopes_defined(db, api) == -1 ||
 	    apim_api_create(db, api, ctx->actor, id) == -1) {
 		if (ndocs > 0 && strncmp(apim_err_msg(), "document '", 10) == 0) {
 			char msg[700];
@@ -496,8 +497,7 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 	json_decref(warnings);
 	json_decref(api);
 	pdocs_free(docs, ndocs);
-	printf("%s\n", id);
-	return 0;
+	return apim_publish_print_api(ctx, id);
 fail:
 	json_decref(api);
 	json_decref(warnings);

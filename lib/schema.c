@@ -235,6 +235,28 @@ static const char *const migrations[] = {
 "CREATE TABLE api_scope (api_id TEXT NOT NULL REFERENCES api(id) ON DELETE CASCADE,"
 "  scope TEXT NOT NULL REFERENCES scope(name) ON DELETE CASCADE ON UPDATE CASCADE,"
 "  PRIMARY KEY (api_id, scope));",
+/* scopes must be defined (apim-publish scope add): every scope already named
+ * by a resource or a client's allow-list becomes a scope bound to no role,
+ * so the tokens those clients get stay as they were; an API lists the
+ * scopes its resources use (needs the scope tables of the step above) */
+"INSERT OR IGNORE INTO scope (name, created_ms)"
+"  SELECT DISTINCT scope, 0 FROM resource_scope;"
+"WITH RECURSIVE split (rest, word) AS ("
+"  SELECT scopes || ' ', NULL FROM client"
+"  UNION ALL SELECT substr(rest, instr(rest, ' ') + 1),"
+"    substr(rest, 1, instr(rest, ' ') - 1) FROM split WHERE rest <> '')"
+"INSERT OR IGNORE INTO scope (name, created_ms)"
+"  SELECT DISTINCT word, 0 FROM split WHERE word <> '';"
+/* an API lists every defined scope its resources use (so its export carries
+ * the scope's definition), whoever adds the resource */
+"INSERT OR IGNORE INTO api_scope (api_id, scope)"
+"  SELECT r.api_id, s.scope FROM resource_scope s JOIN resource r"
+"  ON r.id = s.resource_id;"
+"CREATE TRIGGER resource_scope_api AFTER INSERT ON resource_scope"
+"  WHEN EXISTS (SELECT 1 FROM scope WHERE name = NEW.scope) BEGIN"
+"  INSERT OR IGNORE INTO api_scope (api_id, scope)"
+"    SELECT api_id, NEW.scope FROM resource WHERE id = NEW.resource_id;"
+"END;",
 };
 
 int

@@ -258,10 +258,11 @@ check_app_fields(struct apim_ctx *ctx, struct apim_args *a, const char **token_t
 	if ((v = apim_args_get(a, "token-type")) != NULL) {
 		if (strcasecmp(v, "jwt") == 0)
 			*token_type = "jwt";
-		else if (strcasecmp(v, "opaque") == 0)
-			*token_type = "opaque";
+		else if (strcasecmp(v, "oauth") == 0 || strcasecmp(v, "opaque") == 0)
+			*token_type = "opaque";	/* WSO2's OAUTH; the store says opaque */
 		else {
-			apim_err_set(APIM_USAGE, "token type must be jwt or opaque, not '%s'", v);
+			apim_err_set(APIM_USAGE, "token type must be jwt or oauth (opaque), "
+			    "not '%s'", v);
 			return -1;
 		}
 	}

@@ -48,6 +48,36 @@ token_arg(const char *arg)
 	return strcmp(arg, "-") == 0 ? stdin_line("token") : apim_strdup(arg);
 }
 
+/* The entry of list l (kid or name key k equal to v), a new reference, or
+ * NULL with APIM_NO; l is released. */
+static json_t *
+pick(json_t *l, const char *k, const char *v, const char *what)
+{
+	json_t *e, *r = NULL;
+	size_t i;
+
+	json_array_foreach(l, i, e)
+		if (r == NULL && json_string_value(json_object_get(e, k)) &&
+		    strcmp(json_string_value(json_object_get(e, k)), v) == 0)
+			r = json_incref(e);
+	if (r == NULL && l != NULL)
+		apim_err_set(APIM_NO, "no %s '%s'", what, v);
+	json_decref(l);
+	return r;
+}
+
+/* What keys generate and rotate print: the key's kid, or with --json the
+ * key as keys list shows it (kid, alg, state, created, ...). */
+static int
+print_key(struct apim_ctx *ctx, const char *kid)
+{
+	if (ctx->json)
+		return apim_out_emit(pick(apim_signkey_list(ctx->db), "kid", kid,
+		    "key"));
+	printf("%s\n", kid);
+	return 0;
+}
+
 int
 apim_tokencli_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 {
@@ -65,8 +95,7 @@ apim_tokencli_keys_generate(struct apim_ctx *ctx, struct apim_args *a)
 	if ((db = apim_ctx_db(ctx)) == NULL ||
 	    apim_signkey_generate(db, apim_args_get(a, "alg"), kid) == -1)
 		return -1;
-	printf("%s\n", kid);
-	return 0;
+	return print_key(ctx, kid);
 }
 
 int
@@ -85,8 +114,7 @@ apim_tokencli_keys_rotate(struct apim_ctx *ctx, struct apim_args *a)
 	}
 	if ((db = apim_ctx_db(ctx)) == NULL || apim_signkey_rotate(db, alg, kid) == -1)
 		return -1;
-	printf("%s\n", kid);
-	return 0;
+	return print_key(ctx, kid);
 }
 
 int
@@ -133,7 +161,8 @@ apim_tokencli_keys_retire(struct apim_ctx *ctx, struct apim_args *a)
 	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_signkey_retire(db, a->pos[0]) == -1)
 		return -1;
-	return 0;
+	return ctx->json ? apim_out_emit(pick(apim_signkey_list(db), "kid",
+	    a->pos[0], "key")) : 0;
 }
 
 int
@@ -348,6 +377,9 @@ apim_tokencli_user_add(struct apim_ctx *ctx, struct apim_args *a)
 	    apim_user_add(db, a->pos[0], pw, roles) == -1 ? -1 : 0;
 	free(roles);
 	burn(pw);
+	if (rc == 0 && ctx->json)
+		return apim_out_emit(pick(apim_user_list(db), "name", a->pos[0],
+		    "user"));
 	return rc;
 }
 
@@ -369,6 +401,9 @@ apim_tokencli_user_passwd(struct apim_ctx *ctx, struct apim_args *a)
 	rc = (db = apim_ctx_db(ctx)) == NULL ||
 	    apim_user_passwd(db, a->pos[0], pw) == -1 ? -1 : 0;
 	burn(pw);
+	if (rc == 0 && ctx->json)
+		return apim_out_emit(pick(apim_user_list(db), "name", a->pos[0],
+		    "user"));
 	return rc;
 }
 
@@ -376,11 +411,17 @@ int
 apim_tokencli_user_del(struct apim_ctx *ctx, struct apim_args *a)
 {
 	sqlite3 *db;
+	json_t *o = NULL;
 
 	if (apim_args_npos(a, 1, 1) == -1 || (db = apim_ctx_db(ctx)) == NULL ||
-	    apim_user_del(db, a->pos[0]) == -1)
+	    (ctx->json && (o = pick(apim_user_list(db), "name", a->pos[0],
+	    "user")) == NULL))
 		return -1;
-	return 0;
+	if (apim_user_del(db, a->pos[0]) == -1) {
+		json_decref(o);
+		return -1;
+	}
+	return o ? apim_out_emit(o) : 0;
 }
 
 int

@@ -29,6 +29,21 @@ apim_user_name_valid(const char *name)
 	return 1;
 }
 
+int
+apim_user_role_valid(const char *role)
+{
+	char buf[65];
+	size_t i, n = role ? strlen(role) : 0;
+
+	if (n == 0 || n > 64 || role[0] == '/')
+		return 0;
+	memcpy(buf, role, n + 1);
+	for (i = 0; i < n; i++)
+		if (buf[i] == '/')
+			buf[i] = '_';
+	return apim_user_name_valid(buf);
+}
+
 static int
 check_input(const char *name, const char *password)
 {
@@ -55,7 +70,7 @@ apim_user_add(sqlite3 *db, const char *name, const char *password,
 	if (check_input(name, password) == -1)
 		return -1;
 	for (i = 0; roles && roles[i]; i++)
-		if (!apim_user_name_valid(roles[i])) {
+		if (!apim_user_role_valid(roles[i])) {
 			apim_err_set(APIM_USAGE, "bad role '%s'", roles[i]);
 			return -1;
 		}

@@ -8,6 +8,10 @@
 
 /* 1 if name is a valid user name: 1-64 of [A-Za-z0-9._@-], not starting with '-'. */
 int apim_user_name_valid(const char *name);
+/* 1 if role is a valid role name: a user name's characters and '/' (WSO2's
+ * domain-qualified roles such as "Internal/subscriber"), 1-64 bytes, not
+ * starting with '-' or '/'. */
+int apim_user_role_valid(const char *role);
 /* Add a user with roles (NULL-terminated, may be NULL); one transaction.
  * Exists: APIM_DATAERR.  Bad name or empty password: APIM_USAGE. */
 int apim_user_add(sqlite3 *db, const char *name, const char *password,

@@ -59,7 +59,7 @@ give_role() {
 	run -0 apim-subscribe --json app show shop
 	[ "$(jq -r .applicationId <<<"$output")" = "$id" ]
 	[ "$(jq -c '[.name,.throttlingPolicy,.tokenType,.description,.owner,.callbackUrl,.status,.subscriptionCount]' <<<"$output")" = \
-	    '["shop","20PerMin","OPAQUE","my shop","tester","https://shop.example/cb","APPROVED",0]' ]
+	    '["shop","20PerMin","OAUTH","my shop","tester","https://shop.example/cb","APPROVED",0]' ]
 	[ "$(jq -c .attributes <<<"$output")" = '{"env":"test","team":"a=b"}' ]
 	run -0 apim-subscribe app show "$id"
 	[ "${lines[0]}" = "applicationId     $id" ]
@@ -77,7 +77,7 @@ give_role() {
 	run -65 apim-subscribe app create other --tier Gold
 	[ "$output" = "apim-subscribe: unknown application tier 'Gold' (use one of 10PerMin, 20PerMin, 50PerMin, Unlimited)" ]
 	run -64 apim-subscribe app create other --token-type saml
-	[ "${lines[0]}" = "apim-subscribe: token type must be jwt or opaque, not 'saml'" ]
+	[ "${lines[0]}" = "apim-subscribe: token type must be jwt or oauth (opaque), not 'saml'" ]
 	run -64 apim-subscribe app create other --attr novalue
 	[ "${lines[0]}" = "apim-subscribe: attribute 'novalue' is not KEY=VALUE" ]
 	run -65 apim-subscribe app create other --callback-url ftp://x
@@ -121,7 +121,7 @@ give_role() {
 	[ "$output" = "" ]
 	run -0 apim-subscribe --json app show store
 	[ "$(jq -c '[.name,.throttlingPolicy,.tokenType,.description,.attributes]' <<<"$output")" = \
-	    '["store","50PerMin","OPAQUE","new",{"b":"2","c":"3"}]' ]
+	    '["store","50PerMin","OAUTH","new",{"b":"2","c":"3"}]' ]
 	before=$(db_dump)
 	run -65 apim-subscribe app update store --name taken
 	[ "$output" = "apim-subscribe: application 'taken' already exists" ]
@@ -202,6 +202,7 @@ give_role() {
 
 @test "api shows context, versions, resources, tiers and documents" {
 	mkapi Pets PUBLISHED --tiers Gold,Silver --tag animals
+	apim-publish scope add read
 	apim-publish resource add Pets:1.0 GET /pets/{id} --scope read --tier Gold >/dev/null
 	apim-publish doc add Pets:1.0 --name Start --type HOWTO --inline "Call GET /pets." >/dev/null
 	apim-publish doc add Pets:1.0 --name Wiki --type OTHER --url https://wiki.example/pets >/dev/null
@@ -455,6 +456,7 @@ give_role() {
 
 @test "keys work with apim-token; regenerate stops the old secret; revoke and app delete end the tokens" {
 	apim-subscribe app create shop >/dev/null
+	apim-publish scope add read
 	out=$(apim-subscribe keys generate shop --scopes read,write --grant-types client_credentials)
 	key=$(awk '$1 == "consumerKey" {print $2}' <<<"$out")
 	old=$(awk '$1 == "consumerSecret" {print $2}' <<<"$out")

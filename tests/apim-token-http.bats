@@ -124,8 +124,6 @@ err_is() {	# err_is CODE ERROR
 	err_is 400 unsupported_grant_type
 	token -u ckp:only-password -d grant_type=client_credentials
 	err_is 400 unauthorized_client
-	token -u ck1:s3cret -d grant_type=client_credentials -d scope=admin
-	err_is 400 invalid_scope
 	token -u ck1:s3cret -d grant_type=client_credentials --data-urlencode 'scope=read  write'
 	err_is 400 invalid_scope
 	token -u ck1:s3cret -d grant_type=password -d username=bob

@@ -1,7 +1,8 @@
 # token-helper.bash: shared by tests/apim-token*.bats: clients by sqlite3 insert,
 # JWT pieces, and JWKS keys turned into PEM with openssl alone (not our code).
 
-# mkclient KEY SECRET [GRANTS] [SCOPES] [TOKEN_TYPE] [VALIDITY]
+# mkclient KEY SECRET [GRANTS] [SCOPES] [TOKEN_TYPE] [VALIDITY]: the SCOPES
+# are also defined (no role binding), as apim-token grants only defined ones
 mkclient() {
 	local key=$1 secret=$2 grants=${3:-client_credentials,password,refresh_token}
 	local scopes=${4-read write} tt=${5:-jwt} validity=${6:-3600} hash
@@ -12,6 +13,12 @@ mkclient() {
 	  'Gold', '$tt', 0, 0); INSERT INTO client (consumer_key, app_id, key_type,
 	  secret_hash, grant_types, scopes, validity_s, created_ms) VALUES ('$key',
 	  'app-$key', 'PRODUCTION', '$hash', '$grants', '$scopes', $validity, 0);"
+	# the allow-list's scopes exist, bound to no role (anyone may get them)
+	local w
+	for w in $scopes; do
+		sqlite3 "$APIM_DB" "INSERT OR IGNORE INTO scope (name, created_ms)
+		  VALUES ('$w', 0)"
+	done
 }
 
 b64u_dec() {

@@ -54,6 +54,10 @@ run apim-publish create --name PetStore --context /pets --version 1.0.0 \
     --endpoint http://127.0.0.1:8081/v1 --tiers Gold,Silver --tag pets \
     --description "A pet shop" --auth oauth2,api_key
 
+say "Define scopes bound to roles (apim-token grants each to users in those roles)"
+run apim-publish scope add write:pets --role admin --description "Change pets"
+run apim-publish scope add order_write --role customer
+
 say "Add resources: a list, an item, a write that needs a scope"
 run apim-publish resource add PetStore:1.0.0 GET /pets
 run apim-publish resource add PetStore:1.0.0 GET '/pets/{petId}'
