@@ -66,6 +66,8 @@ mkapi() {
 	shift 3
 	apim-publish create --name "$name" --context "$ctx" --version "$ver" \
 	    --endpoint "http://127.0.0.1:${BPORT:-9}" --auth oauth2,api_key "$@" >/dev/null
+	apim-publish scope add read >/dev/null
+	apim-publish scope add write >/dev/null
 	apim-publish resource add "$name:$ver" GET /echo >/dev/null
 	apim-publish resource add "$name:$ver" GET '/items/{id}' >/dev/null
 	apim-publish resource add "$name:$ver" POST /items --scope write >/dev/null
