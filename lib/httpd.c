@@ -226,11 +226,20 @@ on_chld(int sig)
 	(void)sig;
 }
 
+static volatile sig_atomic_t got_hup;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
 int
 apim_httpd_run(const struct apim_httpd_opts *opts)
 {
 	struct apim_httpd_opts o = *opts;
-	struct sigaction sa, old_term, old_int, old_chld;
+	struct sigaction sa, old_term, old_int, old_chld, old_hup;
 	sigset_t block, oldmask;
 	SSL_CTX *ctx = NULL;
 	int *lfds = NULL, n, i, r = 0;
@@ -286,27 +295,34 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 		goto out;
 	}
 	/* N workers share the listening sockets; the parent waits and relays
-	 * SIGTERM/SIGINT (closing its copies of the sockets on the first).
-	 * Signals stay blocked except inside sigsuspend: none is missed. */
+	 * SIGTERM/SIGINT (closing its copies of the sockets on the first) and
+	 * SIGHUP (the workers keep the caller's SIGHUP disposition, e.g. to
+	 * reopen a log).  Signals stay blocked except inside sigsuspend: none
+	 * is missed. */
 	kids = apim_xmalloc((size_t)o.workers * sizeof(pid_t));
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &oldmask);
 	sa.sa_handler = on_sig;
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGINT, &sa, &old_int);
 	sa.sa_handler = on_chld;
 	sigaction(SIGCHLD, &sa, &old_chld);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, &old_hup);
 	fflush(NULL);
 	for (i = 0; i < o.workers; i++) {
 		if ((kids[i] = fork()) == 0) {
 			sigset_t chld;
 
 			sigaction(SIGCHLD, &old_chld, NULL);
+			sigaction(SIGHUP, &old_hup, NULL);
 			sigemptyset(&chld);
 			sigaddset(&chld, SIGCHLD);
+			sigaddset(&chld, SIGHUP);
 			sigprocmask(SIG_UNBLOCK, &chld, NULL);
 			/* TERM/INT stay blocked until the worker's handler is set */
 			_exit(worker(&o, ctx, lfds, n) < 0 ? 70 : 0);
@@ -331,6 +347,12 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 				if (kids[i] > 0)
 					kill(kids[i], SIGTERM);
 		}
+		if (got_hup) {
+			got_hup = 0;
+			for (i = 0; i < o.workers; i++)
+				if (kids[i] > 0)
+					kill(kids[i], SIGHUP);
+		}
 		for (i = 0; i < o.workers; i++)
 			alive += kids[i] > 0;
 		if (!alive)
@@ -340,6 +362,7 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGCHLD, &old_chld, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	free(kids);
 out:
