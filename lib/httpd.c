@@ -76,9 +76,15 @@ server_fini(struct httpd_server *s)
 	free(s->fields);
 }
 
+static int sig_start(struct httpd_server *s, struct sigaction *old_term,
+    struct sigaction *old_int);
+static void sig_stop(struct httpd_server *s, const struct sigaction *old_term,
+    const struct sigaction *old_int);
+
 static int
 run_inetd(const struct apim_httpd_opts *o)
 {
+	struct sigaction old_term, old_int;
 	struct httpd_server s;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -103,10 +109,16 @@ run_inetd(const struct apim_httpd_opts *o)
 		server_fini(&s);
 		return -1;
 	}
+	/* SIGTERM/SIGINT: finish the request in flight, as a worker does */
+	if (sig_start(&s, &old_term, &old_int) < 0) {
+		server_fini(&s);
+		return -1;
+	}
 	if (o->on_worker)
 		o->on_worker(s.loop, o->arg);
 	httpd_conn_run(c);
 	r = s.nconns ? apim_loop_run(s.loop) : 0;
+	sig_stop(&s, &old_term, &old_int);
 	server_fini(&s);
 	return r;
 }
@@ -170,12 +182,49 @@ on_sig_pipe(int fd, int ev, void *arg)
 		start_drain(s);
 }
 
+/* SIGTERM/SIGINT start a graceful shutdown through a self-pipe. */
+static int
+sig_start(struct httpd_server *s, struct sigaction *old_term,
+    struct sigaction *old_int)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    apim_loop_add_fd(s->loop, sig_pipe[0], APIM_LOOP_READ, on_sig_pipe,
+	    s) < 0) {
+		apim_err_set(APIM_SOFTWARE, "signal pipe: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigaction(SIGTERM, &sa, old_term);
+	sigaction(SIGINT, &sa, old_int);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return 0;
+}
+
+static void
+sig_stop(struct httpd_server *s, const struct sigaction *old_term,
+    const struct sigaction *old_int)
+{
+	sigaction(SIGTERM, old_term, NULL);
+	sigaction(SIGINT, old_int, NULL);
+	apim_loop_del_fd(s->loop, sig_pipe[0]);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	got_sig = 0;
+}
+
 static int
 worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 {
 	struct httpd_server s;
-	struct sigaction sa, old_term, old_int;
-	sigset_t set;
+	struct sigaction old_term, old_int;
 	int i, r;
 
 	memset(&s, 0, sizeof(s));
@@ -190,32 +239,14 @@ worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 		    (o->workers > 1 ? APIM_LOOP_EXCLUSIVE : 0), httpd_on_accept, &s) < 0)
 			return -1;
 	}
-	/* SIGTERM/SIGINT start a graceful shutdown through a self-pipe */
-	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
-	    apim_loop_add_fd(s.loop, sig_pipe[0], APIM_LOOP_READ, on_sig_pipe,
-	    &s) < 0) {
-		apim_err_set(APIM_SOFTWARE, "signal pipe: %s", strerror(errno));
+	if (sig_start(&s, &old_term, &old_int) < 0) {
 		server_fini(&s);
 		return -1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sig;
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGINT, &sa, &old_int);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (o->on_worker)
 		o->on_worker(s.loop, o->arg);
 	r = apim_loop_run(s.loop);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGINT, &old_int, NULL);
-	apim_loop_del_fd(s.loop, sig_pipe[0]);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
-	sig_pipe[0] = sig_pipe[1] = -1;
-	got_sig = 0;
+	sig_stop(&s, &old_term, &old_int);
 	server_fini(&s);
 	return r;
 }

@@ -95,3 +95,55 @@ while True:
 	[ "$(wc -l <"$EV.1")" -ge 1 ]
 	run -0 apim-event-check <"$EV"
 }
+
+@test "inetd: SIGTERM finishes the request in flight, answered with Connection: close" {
+	local out="$BATS_TEST_TMPDIR/hold.out" log="$BATS_TEST_TMPDIR/hold.log"
+	# a backend that logs a request, then answers once the test says so
+	python3 -c '
+import os, socket, sys, time
+log, release = sys.argv[1], sys.argv[2]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(4)
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True)
+c, _ = s.accept()
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += c.recv(4096)
+open(log, "a").write("got\n")
+for i in range(100):
+    if os.path.exists(release):
+        break
+    time.sleep(0.05)
+c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\ndone\n")
+c.close()
+' "$log" "$BATS_TEST_TMPDIR/release" >"$out" 2>&1 3>&- &
+	track $!
+	wait_line "$out" '^listening on'
+	BPORT=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$out")
+	mkapi Pets /pets 1.0.0
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	apim-proxy --inetd --events "$EV" <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/resp" 2>&1 3>&- &
+	pid=$!
+	track $pid
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	printf 'GET /pets/1.0.0/open HTTP/1.1\r\nHost: x\r\n\r\n' >&5
+	wait_line "$log" '^got$'
+	kill -TERM "$pid"
+	# the signal delivered (no longer pending), then the backend answers
+	for i in $(seq 100); do
+		[ -e "/proc/$pid/status" ] || break
+		grep -q '^ShdPnd:[[:space:]]*0*$' "/proc/$pid/status" 2>/dev/null &&
+		    grep -q '^SigPnd:[[:space:]]*0*$' "/proc/$pid/status" 2>/dev/null && break
+		sleep 0.05
+	done
+	touch "$BATS_TEST_TMPDIR/release"
+	run -0 timeout 5 tail --pid="$pid" -f /dev/null
+	exec 5>&-
+	run -0 head -1 "$BATS_TEST_TMPDIR/resp"
+	[ "$output" = $'HTTP/1.1 200 OK\r' ]
+	grep -qi '^Connection: close' "$BATS_TEST_TMPDIR/resp"
+	run -0 tail -1 "$BATS_TEST_TMPDIR/resp"
+	[ "$output" = done ]
+	wait_lines "$EV" 1
+}
