@@ -559,6 +559,13 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	k->res = r;
 	k->principal = p;
 	k->rest = rest;
+	/* inetd: the backend client (libcurl) only when a call goes on */
+	if (g.fwd == NULL && (g.fwd = gw_fwd_new(g.loop, g.view, g.o)) == NULL) {
+		apim_warnx("%s", apim_err_msg());
+		fault(k, 503, 101503, "TARGET_CONNECTIVITY", "Service Unavailable",
+		    "Error connecting to the back end", NULL);
+		return;
+	}
 	gw_fwd_start(g.fwd, k);
 }
 
@@ -578,7 +585,7 @@ on_worker(struct apim_loop *loop, void *arg)
 	g.loop = loop;
 	if ((g.view = gw_view_new(g.o->db_path, g.o->inetd)) == NULL ||
 	    (g.auth = gw_auth_new(g.view)) == NULL ||
-	    (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL ||
+	    (!g.o->inetd && (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL) ||
 	    (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL) {
 		/* every request gets 503 (under inetd the status is the
 		 * error channel); the message is in the log */
