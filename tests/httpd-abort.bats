@@ -147,3 +147,23 @@ c.close()
 	[ "$output" = done ]
 	wait_lines "$EV" 1
 }
+
+@test "inetd: libcurl is loaded only when a request is forwarded" {
+	start_counter b1
+	mkapi Pets /pets 1.0.0
+	# answered by the gateway itself (404): libcurl never loaded
+	printf 'GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$BATS_TEST_TMPDIR/r1"
+	LD_DEBUG=files apim-proxy --inetd --events "$EV" <"$BATS_TEST_TMPDIR/r1" \
+	    >"$BATS_TEST_TMPDIR/o1" 2>"$BATS_TEST_TMPDIR/e1"
+	run -0 head -1 "$BATS_TEST_TMPDIR/o1"
+	[ "$output" = $'HTTP/1.1 404 Not Found\r' ]
+	run -1 grep -c 'libcurl' "$BATS_TEST_TMPDIR/e1"
+	# forwarded: loaded then, and the call goes through
+	printf 'GET /pets/1.0.0/open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$BATS_TEST_TMPDIR/r2"
+	LD_DEBUG=files apim-proxy --inetd --events "$EV" <"$BATS_TEST_TMPDIR/r2" \
+	    >"$BATS_TEST_TMPDIR/o2" 2>"$BATS_TEST_TMPDIR/e2"
+	run -0 head -1 "$BATS_TEST_TMPDIR/o2"
+	[ "$output" = $'HTTP/1.1 200 OK\r' ]
+	grep -q 'file=libcurl.so.4 \[0\];  dynamically loaded' "$BATS_TEST_TMPDIR/e2"
+	[ "$(wc -l <"$BLOG")" -eq 1 ]
+}
