@@ -40,19 +40,11 @@ $(B)/libapim.a: $(LIBOBJ)
 $(B)/bin/%: $(B)/bin/%.o $(B)/libapim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# apim-proxy alone: libcurl is opened on first use (lib/lazy/curl_lazy.c), not
-# at exec, and the linker drops libraries nothing uses (--as-needed) and
-# optimises the symbol hash tables (-O1): under inetd every connection pays
-# the start-up (see apim-proxy(8)).
-$(B)/bin/apim-proxy: $(B)/bin/apim-proxy.o $(B)/lib/lazy/curl_lazy.o $(B)/libapim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-O1 -Wl,--as-needed -o $@ $^ \
-	    $(filter-out -lcurl,$(LDLIBS_ALL)) -ldl
-
 $(B)/tests/%: tests/unit/%.c $(B)/libapim.a | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $^ $(LDLIBS_ALL)
 
--include $(LIBOBJ:.o=.d) $(PROGS:=.d) $(B)/lib/lazy/curl_lazy.d
+-include $(LIBOBJ:.o=.d) $(PROGS:=.d)
 
 lint:
 	mandoc -Tlint -W warning $(MANS)
@@ -86,3 +78,13 @@ install: all
 
 clean:
 	rm -rf $(B) build-san
+
+# apim-proxy alone: libcurl is opened on first use (lib/lazy/curl_lazy.c), not
+# at exec, and the linker drops libraries nothing uses (--as-needed) and
+# optimises the symbol hash tables (-O1): under inetd every connection pays
+# the start-up (see apim-proxy(8)).  This rule overrides $(B)/bin/% for it.
+PROXY_OBJ := $(B)/bin/apim-proxy.o $(B)/lib/lazy/curl_lazy.o $(B)/libapim.a
+$(B)/bin/apim-proxy: $(PROXY_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-O1 -Wl,--as-needed -o $@ $(PROXY_OBJ) \
+	    $(filter-out -lcurl,$(LDLIBS_ALL)) -ldl
+-include $(B)/lib/lazy/curl_lazy.d
