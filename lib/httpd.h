@@ -99,11 +99,13 @@ void apim_httpd_opts_init(struct apim_httpd_opts *o);
 
 /* Serve until stopped: inetd mode returns when its connection closes; listening
  * modes run workers until SIGTERM/SIGINT or apim_loop_stop.  SIGTERM/SIGINT
- * shut down gracefully: every process closes its listening sockets (new
- * connections are refused), idle connections are closed, requests in flight
- * are finished and answered with Connection: close, then the workers and the
- * parent return 0; after drain_timeout_ms the rest are closed (abort callbacks
- * run) and they return 0 anyway.  A second signal stops at once.  Returns 0, or -1
+ * shut down gracefully (inetd mode too): every process closes its listening
+ * sockets (new connections are refused), idle connections are closed, requests
+ * in flight are finished and answered with Connection: close, then the workers
+ * and the parent return 0; after drain_timeout_ms the rest are closed (abort
+ * callbacks run) and they return 0 anyway.  A second signal stops at once.
+ * The parent of several workers relays SIGHUP to them; they keep the caller's
+ * SIGHUP disposition (set it before the call, e.g. to reopen a log).  Returns 0, or -1
  * with the error set (APIM_USAGE bad address, APIM_UNAVAILABLE bind failed,
  * APIM_CONFIG bad TLS files or LISTEN_FDS). */
 int apim_httpd_run(const struct apim_httpd_opts *o);
