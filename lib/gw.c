@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "apikey.h"
 #include "buf.h"
@@ -81,7 +81,10 @@ corr_id(char out[37])
 	unsigned v;
 	int i;
 
-	if (n == 0 && RAND_bytes(seed, sizeof seed) != 1) {
+	/* getrandom(2), not RAND_bytes: a request that checks no signature
+	 * need not start OpenSSL's generator (inetd pays it per process) */
+	if (n == 0 && getrandom(seed, sizeof seed, GRND_NONBLOCK) !=
+	    (ssize_t)sizeof seed) {
 		uint64_t t = (uint64_t)apim_now_ms() ^ ((uint64_t)getpid() << 32);
 
 		memcpy(seed, &t, sizeof t);
@@ -301,7 +304,12 @@ authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r
 		    www);
 		return -1;
 	}
-	rc = tok ? gw_auth_bearer(g.auth, tok, now, pp) :
+	/* inetd: the token checker (prepared statements, OpenSSL) only when a
+	 * credential must be checked */
+	if (g.auth == NULL && (g.auth = gw_auth_new(g.view)) == NULL)
+		rc = -1;
+	else
+		rc = tok ? gw_auth_bearer(g.auth, tok, now, pp) :
 	    gw_auth_apikey(g.auth, key, now, pp);
 	if (rc == -1) {
 		apim_warnx("%s", apim_err_msg());
@@ -443,7 +451,11 @@ throttle(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
 		rq.query = qv;
 	}
 	rq.bytes = req->content_length > 0 ? req->content_length : 0;
-	rc = apim_throttle_check(g.thr, &rq, &res);
+	/* inetd: the counters only for a request that gets this far */
+	if (g.thr == NULL && (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL)
+		rc = -1;
+	else
+		rc = apim_throttle_check(g.thr, &rq, &res);
 	free(hv);
 	free(qv);
 	free(qcopy);
@@ -559,6 +571,13 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	k->res = r;
 	k->principal = p;
 	k->rest = rest;
+	/* inetd: the backend client (libcurl) only when a call goes on */
+	if (g.fwd == NULL && (g.fwd = gw_fwd_new(g.loop, g.view, g.o)) == NULL) {
+		apim_warnx("%s", apim_err_msg());
+		fault(k, 503, 101503, "TARGET_CONNECTIVITY", "Service Unavailable",
+		    "Error connecting to the back end", NULL);
+		return;
+	}
 	gw_fwd_start(g.fwd, k);
 }
 
@@ -576,10 +595,12 @@ on_worker(struct apim_loop *loop, void *arg)
 {
 	(void)arg;
 	g.loop = loop;
+	/* inetd: one request or a few on one connection; the token checker,
+	 * the counters and the backend client are made when first needed */
 	if ((g.view = gw_view_new(g.o->db_path, g.o->inetd)) == NULL ||
-	    (g.auth = gw_auth_new(g.view)) == NULL ||
+	    (!g.o->inetd && ((g.auth = gw_auth_new(g.view)) == NULL ||
 	    (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL ||
-	    (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL) {
+	    (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL))) {
 		/* every request gets 503 (under inetd the status is the
 		 * error channel); the message is in the log */
 		apim_warnx("%s", apim_err_msg());

@@ -71,8 +71,11 @@ gw_events_check(void)
 
 	if (path == NULL || fd <= 2)
 		return;
-	if (!hup && stat(path, &a) == 0 && fstat(fd, &b) == 0 &&
-	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+	/* Without SIGHUP, follow a file replaced under the path (logrotate's
+	 * "create"); a path that is gone waits for SIGHUP (mv, then HUP),
+	 * lines going on into the moved file meanwhile. */
+	if (!hup && (stat(path, &a) == -1 || (fstat(fd, &b) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)))
 		return;
 	hup = 0;
 	open_path();	/* on failure the old file stays */

@@ -76,9 +76,15 @@ server_fini(struct httpd_server *s)
 	free(s->fields);
 }
 
+static int sig_start(struct httpd_server *s, struct sigaction *old_term,
+    struct sigaction *old_int);
+static void sig_stop(struct httpd_server *s, const struct sigaction *old_term,
+    const struct sigaction *old_int);
+
 static int
 run_inetd(const struct apim_httpd_opts *o)
 {
+	struct sigaction old_term, old_int;
 	struct httpd_server s;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -103,10 +109,16 @@ run_inetd(const struct apim_httpd_opts *o)
 		server_fini(&s);
 		return -1;
 	}
+	/* SIGTERM/SIGINT: finish the request in flight, as a worker does */
+	if (sig_start(&s, &old_term, &old_int) < 0) {
+		server_fini(&s);
+		return -1;
+	}
 	if (o->on_worker)
 		o->on_worker(s.loop, o->arg);
 	httpd_conn_run(c);
 	r = s.nconns ? apim_loop_run(s.loop) : 0;
+	sig_stop(&s, &old_term, &old_int);
 	server_fini(&s);
 	return r;
 }
@@ -170,12 +182,49 @@ on_sig_pipe(int fd, int ev, void *arg)
 		start_drain(s);
 }
 
+/* SIGTERM/SIGINT start a graceful shutdown through a self-pipe. */
+static int
+sig_start(struct httpd_server *s, struct sigaction *old_term,
+    struct sigaction *old_int)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    apim_loop_add_fd(s->loop, sig_pipe[0], APIM_LOOP_READ, on_sig_pipe,
+	    s) < 0) {
+		apim_err_set(APIM_SOFTWARE, "signal pipe: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigaction(SIGTERM, &sa, old_term);
+	sigaction(SIGINT, &sa, old_int);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return 0;
+}
+
+static void
+sig_stop(struct httpd_server *s, const struct sigaction *old_term,
+    const struct sigaction *old_int)
+{
+	sigaction(SIGTERM, old_term, NULL);
+	sigaction(SIGINT, old_int, NULL);
+	apim_loop_del_fd(s->loop, sig_pipe[0]);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	got_sig = 0;
+}
+
 static int
 worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 {
 	struct httpd_server s;
-	struct sigaction sa, old_term, old_int;
-	sigset_t set;
+	struct sigaction old_term, old_int;
 	int i, r;
 
 	memset(&s, 0, sizeof(s));
@@ -190,32 +239,14 @@ worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 		    (o->workers > 1 ? APIM_LOOP_EXCLUSIVE : 0), httpd_on_accept, &s) < 0)
 			return -1;
 	}
-	/* SIGTERM/SIGINT start a graceful shutdown through a self-pipe */
-	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
-	    apim_loop_add_fd(s.loop, sig_pipe[0], APIM_LOOP_READ, on_sig_pipe,
-	    &s) < 0) {
-		apim_err_set(APIM_SOFTWARE, "signal pipe: %s", strerror(errno));
+	if (sig_start(&s, &old_term, &old_int) < 0) {
 		server_fini(&s);
 		return -1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sig;
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGINT, &sa, &old_int);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (o->on_worker)
 		o->on_worker(s.loop, o->arg);
 	r = apim_loop_run(s.loop);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGINT, &old_int, NULL);
-	apim_loop_del_fd(s.loop, sig_pipe[0]);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
-	sig_pipe[0] = sig_pipe[1] = -1;
-	got_sig = 0;
+	sig_stop(&s, &old_term, &old_int);
 	server_fini(&s);
 	return r;
 }
@@ -226,11 +257,20 @@ on_chld(int sig)
 	(void)sig;
 }
 
+static volatile sig_atomic_t got_hup;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
 int
 apim_httpd_run(const struct apim_httpd_opts *opts)
 {
 	struct apim_httpd_opts o = *opts;
-	struct sigaction sa, old_term, old_int, old_chld;
+	struct sigaction sa, old_term, old_int, old_chld, old_hup;
 	sigset_t block, oldmask;
 	SSL_CTX *ctx = NULL;
 	int *lfds = NULL, n, i, r = 0;
@@ -286,27 +326,34 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 		goto out;
 	}
 	/* N workers share the listening sockets; the parent waits and relays
-	 * SIGTERM/SIGINT (closing its copies of the sockets on the first).
-	 * Signals stay blocked except inside sigsuspend: none is missed. */
+	 * SIGTERM/SIGINT (closing its copies of the sockets on the first) and
+	 * SIGHUP (the workers keep the caller's SIGHUP disposition, e.g. to
+	 * reopen a log).  Signals stay blocked except inside sigsuspend: none
+	 * is missed. */
 	kids = apim_xmalloc((size_t)o.workers * sizeof(pid_t));
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &oldmask);
 	sa.sa_handler = on_sig;
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGINT, &sa, &old_int);
 	sa.sa_handler = on_chld;
 	sigaction(SIGCHLD, &sa, &old_chld);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, &old_hup);
 	fflush(NULL);
 	for (i = 0; i < o.workers; i++) {
 		if ((kids[i] = fork()) == 0) {
 			sigset_t chld;
 
 			sigaction(SIGCHLD, &old_chld, NULL);
+			sigaction(SIGHUP, &old_hup, NULL);
 			sigemptyset(&chld);
 			sigaddset(&chld, SIGCHLD);
+			sigaddset(&chld, SIGHUP);
 			sigprocmask(SIG_UNBLOCK, &chld, NULL);
 			/* TERM/INT stay blocked until the worker's handler is set */
 			_exit(worker(&o, ctx, lfds, n) < 0 ? 70 : 0);
@@ -331,6 +378,12 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 				if (kids[i] > 0)
 					kill(kids[i], SIGTERM);
 		}
+		if (got_hup) {
+			got_hup = 0;
+			for (i = 0; i < o.workers; i++)
+				if (kids[i] > 0)
+					kill(kids[i], SIGHUP);
+		}
 		for (i = 0; i < o.workers; i++)
 			alive += kids[i] > 0;
 		if (!alive)
@@ -340,6 +393,7 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGCHLD, &old_chld, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	free(kids);
 out:

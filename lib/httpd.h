@@ -99,11 +99,13 @@ void apim_httpd_opts_init(struct apim_httpd_opts *o);
 
 /* Serve until stopped: inetd mode returns when its connection closes; listening
  * modes run workers until SIGTERM/SIGINT or apim_loop_stop.  SIGTERM/SIGINT
- * shut down gracefully: every process closes its listening sockets (new
- * connections are refused), idle connections are closed, requests in flight
- * are finished and answered with Connection: close, then the workers and the
- * parent return 0; after drain_timeout_ms the rest are closed (abort callbacks
- * run) and they return 0 anyway.  A second signal stops at once.  Returns 0, or -1
+ * shut down gracefully (inetd mode too): every process closes its listening
+ * sockets (new connections are refused), idle connections are closed, requests
+ * in flight are finished and answered with Connection: close, then the workers
+ * and the parent return 0; after drain_timeout_ms the rest are closed (abort
+ * callbacks run) and they return 0 anyway.  A second signal stops at once.
+ * The parent of several workers relays SIGHUP to them; they keep the caller's
+ * SIGHUP disposition (set it before the call, e.g. to reopen a log).  Returns 0, or -1
  * with the error set (APIM_USAGE bad address, APIM_UNAVAILABLE bind failed,
  * APIM_CONFIG bad TLS files or LISTEN_FDS). */
 int apim_httpd_run(const struct apim_httpd_opts *o);
@@ -124,6 +126,14 @@ int apim_http_reply_start(struct apim_http_conn *c, int status,
     const char *const *headers, int64_t content_length);
 int apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len);
 int apim_http_reply_end(struct apim_http_conn *c);
+/* End a started reply without completing its framing, when what it carries
+ * broke off (a backend failed mid-response): no last chunk is sent (a
+ * Content-Length reply simply stops short), the bytes already written are
+ * sent, then the connection is closed, so the client sees a truncated
+ * transfer instead of a complete one.  (A close-delimited HTTP/1.0 reply
+ * cannot show it.)  Releases c as apim_http_reply_end does.  0, or -1 when no
+ * reply was started (c is then not released) or the client is gone. */
+int apim_http_reply_abort(struct apim_http_conn *c);
 /* Bytes written but not yet sent to the client. */
 size_t apim_http_pending(const struct apim_http_conn *c);
 /* Call cb once when the pending output drops to at most low bytes (0: all
@@ -144,7 +154,9 @@ void apim_http_on_abort(struct apim_http_conn *c,
  * during the call), then once with len 0 at its end: data "" when the body is
  * complete, data NULL when it was cut short (client gone, bad chunk, timeout,
  * write failure; the connection is closed and your reply, still required to
- * release c, is dropped).  Set it from the handler; without it the body is
+ * release c, is dropped; if no reply had started, the server answers itself:
+ * 400 for a bad chunk, a cut-off body or a bad trailer, 431 for trailers too
+ * large, 413 or 408 as above).  Set it from the handler; without it the body is
  * read and discarded.  You may reply before the body ends; the connection is
  * then closed after the reply instead of reading the rest, and cb is not
  * called again.  If the connection dies while you wait for a drain callback,

@@ -235,9 +235,9 @@ httpd_body_fail(struct apim_http_conn *c, int status)
 	struct reqx *x = c->x;
 
 	if (x->handler_called) {
-		if ((status == 413 || status == 408) && !x->replied) {
-			/* streaming: answer the limit ourselves, drop the
-			 * handler's reply */
+		if (!x->replied) {
+			/* streaming: answer the limit or the bad chunk or
+			 * trailer ourselves, drop the handler's reply */
 			x->swallow = 1;
 			httpd_error_reply(c, status);
 		}

@@ -205,6 +205,33 @@ apim_http_reply_end(struct apim_http_conn *c)
 }
 
 int
+apim_http_reply_abort(struct apim_http_conn *c)
+{
+	struct reqx *x = c->x;
+
+	if (x == NULL || !x->replied || x->reply_done) {
+		apim_err_set(APIM_SOFTWARE, "no reply started");
+		return -1;
+	}
+	x->reply_done = 1;
+	if (c->dead || c->closed) {
+		if (!c->in_run)
+			httpd_conn_maybe_free(c);
+		return -1;
+	}
+	if (x->swallow) {	/* the server answered instead (413) */
+		if (!c->in_run)
+			httpd_conn_run(c);
+		return -1;
+	}
+	/* no last chunk, no padding: send what is queued, then close */
+	c->close_after = 1;
+	if (!c->in_run)
+		httpd_conn_run(c);
+	return 0;
+}
+
+int
 apim_http_reply(struct apim_http_conn *c, int status,
     const char *const *headers, const void *body, size_t len)
 {

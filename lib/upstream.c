@@ -815,7 +815,9 @@ finish(struct xfer *x)
 		if (!x->started && c != NULL) {	/* a response with no head? */
 			x->res.proxy_status = 502;
 			apim_http_reply(c, 502, NULL, NULL, 0);
-		} else if (c != NULL)
+		} else if (c != NULL && x->fail_code)
+			apim_http_reply_abort(c);	/* the client must see the cut */
+		else if (c != NULL)
 			apim_http_reply_end(c);
 		if (x->fail_code) {	/* broke off mid-response */
 			x->res.error_type = "TARGET_CONNECTIVITY";
