@@ -11,7 +11,7 @@ static const struct apim_cmd cmds[] = {
 	{ "apis", apim_subscribe_apis, "search=,tag=", "apis [--search TEXT] [--tag T]" },
 	{ "api", apim_subscribe_api, "", "api API" },
 	{ "app create", apim_subscribe_app_create, APP_FIELDS,
-	  "app create NAME [--tier 10PerMin|20PerMin|50PerMin|Unlimited|CUSTOM] "
+	  "app create NAME [--tier POLICY] "
 	  "[--token-type jwt|oauth] [--description D] [--attr KEY=VALUE]... "
 	  "[--callback-url URL]" },
 	{ "app list", apim_subscribe_app_list, "all", "app list [--all]" },

@@ -8,27 +8,6 @@
 #include "store.h"
 #include "util.h"
 
-static const char *const app_tiers[] = {
-	"10PerMin", "20PerMin", "50PerMin", "Unlimited", "CUSTOM", NULL,
-};
-
-int
-apim_app_tier_valid(const char *t)
-{
-	int i;
-
-	for (i = 0; app_tiers[i]; i++)
-		if (strcmp(app_tiers[i], t) == 0)
-			return 1;
-	return 0;
-}
-
-const char *
-apim_app_tiers(void)
-{
-	return "10PerMin, 20PerMin, 50PerMin, Unlimited, CUSTOM";
-}
-
 int
 apim_app_resolve(sqlite3 *db, const char *owner, const char *ref,
     char id[APIM_ID_MAX])

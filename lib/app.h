@@ -18,10 +18,6 @@ int apim_app_resolve(sqlite3 *db, const char *owner, const char *ref,
  * tokens; the store's token_type says 'jwt' or 'opaque'), ...); NULL with
  * the error set. */
 json_t *apim_app_json(sqlite3 *db, const char *id);
-/* 1 if t is an application throttling tier this build knows. */
-int apim_app_tier_valid(const char *t);
-/* The known application tiers, comma separated, for messages. */
-const char *apim_app_tiers(void);
 
 /* 1 if user may see api_id (public, or restricted to a role the user holds
  * in user_role), 0 if not, -1 on a store error. */
