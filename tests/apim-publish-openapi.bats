@@ -270,7 +270,8 @@ round_trip() {	# round_trip FIXTURE REF FORMAT [import flags]
 @test "round trip of an API made with create and resource add" {
 	apim-publish create --name Hand --context /hand --version 1 \
 	    --endpoint http://127.0.0.1:9/hand --sandbox-endpoint http://127.0.0.1:9/sb >/dev/null
-	apim-publish scope add a && apim-publish scope add b
+	apim-publish scope add a
+	apim-publish scope add b
 	apim-publish resource add Hand:1 GET '/items/{id}' --auth none --tier Gold --scope a --scope b
 	apim-publish resource add Hand:1 POST /items
 	apim-publish resource add Hand:1 DELETE '/*' --auth api_key
