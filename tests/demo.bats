@@ -14,6 +14,9 @@ load helper
 	[[ $output == *'"token_type": "Bearer"'* ]]
 	[[ $output == *'{"error":"invalid_client"'* ]]
 	[[ $output == *'{"active":true,'*'{"active":false}'* ]]
+	# apim-stats reported the gateway's own calls: PetStore's throttled one
+	re=$'\nPetStore +429 +1 '
+	[[ $output =~ $re ]]
 	# the store showed a PBKDF2 hash, never the secret itself
 	[[ $output == *'|pbkdf2-sha256$100000$'* ]]
 	# nothing is left lying about or running
