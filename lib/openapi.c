@@ -2322,8 +2322,8 @@ param_to2(struct conv *c, const json_t *p, const char *where)
 		cbad(c, "'%s': a parameter with content has no Swagger 2.0 form",
 		    where);
 	if (schema) {
-		if (json_object_get(schema, "$ref") || json_equal(json_object_get(
-		    schema, "type"), json_string("object")))
+		if (json_object_get(schema, "$ref") || apim_openapi_str_is(json_object_get(
+		    schema, "type"), "object"))
 			cbad(c, "'%s': a parameter of an object schema has no "
 			    "Swagger 2.0 form", where);
 		json_object_foreach((json_t *)schema, k, v) {
@@ -2335,7 +2335,7 @@ param_to2(struct conv *c, const json_t *p, const char *where)
 		}
 	}
 	if (json_is_true(json_object_get(p, "explode")) &&
-	    json_equal(json_object_get(o, "type"), json_string("array")))
+	    apim_openapi_str_is(json_object_get(o, "type"), "array"))
 		json_object_set_new(o, "collectionFormat", json_string("multi"));
 	return o;
 }
@@ -2445,7 +2445,7 @@ to_swagger2(struct conv *c, const json_t *doc)
 				json_object_set_new(ss, k, json_pack("{s:s}", "type",
 				    "basic"));
 			else if (t && strcmp(t, "apiKey") == 0 &&
-			    !json_equal(json_object_get(s, "in"), json_string("cookie")))
+			    !apim_openapi_str_is(json_object_get(s, "in"), "cookie"))
 				json_object_set(ss, k, s);
 			else if (t && strcmp(t, "oauth2") == 0 &&
 			    json_object_size(json_object_get(s, "flows")) == 1) {
@@ -2635,4 +2635,10 @@ to_swagger2(struct conv *c, const json_t *doc)
 		return NULL;
 	}
 	return out;
+}
+
+int
+apim_openapi_str_is(const json_t *v, const char *s)
+{
+	return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
 }

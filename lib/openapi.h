@@ -76,4 +76,8 @@ json_t *apim_openapi_export(const json_t *api, json_t *def);
  * APIM_DATAERR naming the JSON pointer of what the target cannot hold. */
 json_t *apim_openapi_convert(const json_t *doc, const char *to);
 
+/* 1 if v is the JSON string s (json_equal against a new json_string would
+ * leak it). */
+int apim_openapi_str_is(const json_t *v, const char *s);
+
 #endif

@@ -328,7 +328,7 @@ project_api(const char *dir, json_t *warnings, json_t **defp)
 	}
 	data = json_object_get(y, "data");
 	if (!json_is_object(data) || (json_object_get(y, "type") &&
-	    !json_equal(json_object_get(y, "type"), json_string("api")))) {
+	    !apim_openapi_str_is(json_object_get(y, "type"), "api"))) {
 		apim_err_set(APIM_DATAERR, "'%s': not a WSO2 API project file "
 		    "(want type: api and a data mapping)", ay);
 		json_decref(y);
