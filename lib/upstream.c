@@ -343,14 +343,18 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 static int
 hop_by_hop(const char *n, size_t len)
 {
-	static const char *const hop[] = { "Connection", "Keep-Alive",
-	    "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-	    "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
-	    "Date", NULL };
+	static const struct {
+		const char *name;
+		size_t len;
+	} hop[] = { { "Connection", 10 }, { "Keep-Alive", 10 },
+	    { "Proxy-Connection", 16 }, { "Proxy-Authenticate", 18 },
+	    { "Proxy-Authorization", 19 }, { "TE", 2 }, { "Trailer", 7 },
+	    { "Transfer-Encoding", 17 }, { "Upgrade", 7 },
+	    { "Content-Length", 14 }, { "Date", 4 } };
 	size_t i;
 
-	for (i = 0; hop[i]; i++)
-		if (strlen(hop[i]) == len && strncasecmp(hop[i], n, len) == 0)
+	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+		if (hop[i].len == len && strncasecmp(hop[i].name, n, len) == 0)
 			return 1;
 	return 0;
 }

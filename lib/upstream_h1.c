@@ -20,7 +20,10 @@
 #include "upstream_int.h"
 #include "util.h"
 
-#define RBUF_MIN 16384		/* read buffer of a connection */
+#define RBUF_MIN 16384		/* read buffer of a connection: room asked */
+#define RBUF_KEEP 32768		/* ... and what an idle one keeps (its
+				 * first reserve makes 32 KiB: freeing that
+				 * per request cost malloc_consolidate) */
 #define RESP_FIELDS 128
 
 /* One endpoint URL: whether the fast path takes it, and its idle pool. */
@@ -183,7 +186,7 @@ conn_release(struct h1conn *k)
 		return;
 	}
 	k->r.len = k->roff = 0;
-	if (k->r.cap > RBUF_MIN) {
+	if (k->r.cap > RBUF_KEEP) {
 		apim_buf_free(&k->r);
 		apim_buf_reserve(&k->r, RBUF_MIN);
 	}

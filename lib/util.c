@@ -201,8 +201,11 @@ apim_sha256_hex(const void *s, size_t n, char out[65])
 	int i;
 
 	EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < 32; i++) {	/* not snprintf: it is per request */
+		out[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	out[64] = '\0';
 }
 
 int
