@@ -794,13 +794,7 @@ up_finish(struct xfer *x)
 	curl_slist_free_all(x->hdrs);
 	free(x->method);
 	free(x->pathq);
-	if (x->extra) {
-		size_t i;
-
-		for (i = 0; x->extra[i]; i++)
-			free(x->extra[i]);
-		free(x->extra);
-	}
+	free(x->extra);		/* one block: the pointers, then the strings */
 	apim_buf_free(&x->url);
 	apim_buf_free(&x->in);
 	apim_buf_free(&x->rh);
@@ -850,6 +844,8 @@ apim_upstream_forward(struct apim_upstream *u, struct apim_endpoints *eps,
 	}
 	x->pathq = apim_buf_detach(&line, NULL);
 	x->h1 = up_h1_usable(u, eps);
+	if (x->h1)
+		apim_buf_reserve(&x->h1hdrs, 1024);	/* few reallocs */
 	for (i = 0; r->headers && r->headers[i] && r->headers[i + 1]; i += 2) {
 		if (not_forwarded(r->headers[i]))
 			continue;
@@ -877,9 +873,19 @@ apim_upstream_forward(struct apim_upstream *u, struct apim_endpoints *eps,
 	for (n = 0; extra && extra[n] && extra[n + 1]; n += 2)
 		;
 	if (n) {
-		x->extra = apim_xcalloc(n + 1, sizeof(*x->extra));
+		size_t total = (n + 1) * sizeof(*x->extra), len;
+		char *p;
+
 		for (i = 0; i < n; i++)
-			x->extra[i] = apim_strdup(extra[i]);
+			total += strlen(extra[i]) + 1;
+		x->extra = apim_xcalloc(1, total);
+		p = (char *)(x->extra + n + 1);
+		for (i = 0; i < n; i++) {
+			len = strlen(extra[i]) + 1;
+			memcpy(p, extra[i], len);
+			x->extra[i] = p;
+			p += len;
+		}
 	}
 	x->next = u->xfers;
 	if (u->xfers)

@@ -305,6 +305,8 @@ build_head(struct xfer *x, struct h1target *t)
 	size_t pl = strlen(t->prefix);
 
 	apim_buf_reset(h);
+	apim_buf_reserve(h, strlen(x->method) + pl + strlen(x->pathq) +
+	    strlen(t->authority) + x->h1hdrs.len + 80);
 	apim_buf_adds(h, x->method);
 	apim_buf_addc(h, ' ');
 	if (pl && t->prefix[pl - 1] == '/' && x->pathq[0] == '/')
@@ -494,7 +496,12 @@ take_head(struct xfer *x, const struct apim_http_resp *r)
 {
 	size_t i;
 
+	size_t total = 0;
+
 	apim_buf_reset(&x->rh);
+	for (i = 0; i < r->nfields; i++)
+		total += r->fields[i].name_len + r->fields[i].value_len + 2;
+	apim_buf_reserve(&x->rh, total);
 	for (i = 0; i < r->nfields; i++) {
 		apim_buf_add(&x->rh, r->fields[i].name, r->fields[i].name_len);
 		apim_buf_addc(&x->rh, '\0');
