@@ -1,6 +1,8 @@
-/* upstream_h1: the fast path for plain http:// endpoints at numeric
- * addresses: a per-worker pool of kept-alive sockets, HTTP/1.1 framed here. */
+/* upstream_h1: the fast path for plain http:// endpoints (names resolved once,
+ * off the loop): a per-worker pool of kept-alive sockets, HTTP/1.1 framed here. */
 #include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,27 @@
 				 * per request cost malloc_consolidate) */
 #define RESP_FIELDS 128
 
+/* A host name resolved by a thread of its own (getaddrinfo blocks): the
+ * loop looks at done on the next forward; whichever side lets go of the job
+ * second (gone: an atomic exchange) frees it. */
+struct resolve {
+	char *host, *port;
+	int connect_ms;
+	int done;		/* atomic: 1 result ready */
+	int gone;		/* atomic: the first side has let go */
+	int ok;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+};
+
 /* One endpoint URL: whether the fast path takes it, and its idle pool. */
 struct h1target {
 	struct h1target *next;
-	int ok;			/* 0: libcurl's (https, a name, ...) */
+	int ok;			/* 0: libcurl's (https, a name not yet
+				 * resolved, ...) */
+	char *host, *port;	/* a name to resolve, or NULL */
+	struct resolve *job;	/* resolving */
+	int64_t retry_at;	/* a failed resolution is tried again then */
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char *authority;	/* the Host header */
@@ -113,11 +132,113 @@ target_parse(struct h1target *t, const char *url)
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
 		t->salen = sizeof(*s6);
-	} else
-		return -1;	/* a name: libcurl resolves it */
+	} else if (*a == '[')
+		return -1;
+	else {			/* a name: resolved off the loop, below */
+		char pb[8];
+
+		snprintf(pb, sizeof(pb), "%ld", port);
+		t->host = apim_strdup(host);
+		t->port = apim_strdup(pb);
+	}
 	t->authority = apim_xcalloc(1, (size_t)(pe - a) + 1);
 	memcpy(t->authority, a, (size_t)(pe - a));
 	t->prefix = apim_strdup(pe);
+	return t->host ? 1 : 0;
+}
+
+static void
+job_release(struct resolve *j)
+{
+	if (__atomic_exchange_n(&j->gone, 1, __ATOMIC_ACQ_REL)) {
+		free(j->host);
+		free(j->port);
+		free(j);
+	}
+}
+
+/* The thread: resolve, and keep the first address that takes a connection
+ * within the connect timeout (as libcurl tries each in turn): "localhost"
+ * may name ::1 first for a backend listening on 127.0.0.1 only. */
+static void *
+resolve_main(void *arg)
+{
+	struct resolve *j = arg;
+	struct addrinfo hints, *res = NULL, *ai;
+	struct timeval tv;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	tv.tv_sec = j->connect_ms / 1000;
+	tv.tv_usec = (j->connect_ms % 1000) * 1000;
+	if (getaddrinfo(j->host, j->port, &hints, &res) == 0) {
+		for (ai = res; ai && !j->ok; ai = ai->ai_next) {
+			int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			if (fd < 0 || ai->ai_addrlen > sizeof(j->sa)) {
+				if (fd >= 0)
+					close(fd);
+				continue;
+			}
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+				memcpy(&j->sa, ai->ai_addr, ai->ai_addrlen);
+				j->salen = ai->ai_addrlen;
+				j->ok = 1;
+			}
+			close(fd);
+		}
+		freeaddrinfo(res);
+	}
+	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	job_release(j);
+	return NULL;
+}
+
+/* A named target: start resolving it, or take a finished result.  1 if it
+ * may be used now. */
+static int
+target_resolve(struct apim_upstream *u, struct h1target *t)
+{
+	struct resolve *j = t->job;
+	int64_t now = apim_loop_now(u->loop);
+
+	if (j != NULL) {
+		if (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE))
+			return 0;
+		if (j->ok) {
+			t->sa = j->sa;
+			t->salen = j->salen;
+			t->ok = 1;
+		} else
+			t->retry_at = now + 5000;
+		t->job = NULL;
+		job_release(j);
+		return t->ok;
+	}
+	if (now < t->retry_at)
+		return 0;
+	{
+		pthread_t th;
+		pthread_attr_t at;
+
+		j = apim_xcalloc(1, sizeof(*j));
+		j->host = apim_strdup(t->host);
+		j->port = apim_strdup(t->port);
+		j->connect_ms = u->o.connect_timeout_ms;
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&th, &at, resolve_main, j) != 0) {
+			free(j->host);
+			free(j->port);
+			free(j);
+			t->retry_at = now + 5000;
+		} else
+			t->job = j;
+		pthread_attr_destroy(&at);
+	}
 	return 0;
 }
 
@@ -133,7 +254,7 @@ target_get(struct apim_upstream *u, const char *url)
 	n = strlen(url);
 	t = apim_xcalloc(1, sizeof(*t) + n + 1);
 	memcpy(t->url, url, n + 1);
-	t->ok = target_parse(t, url) == 0;
+	t->ok = target_parse(t, url) == 0;	/* 1: a name, not yet */
 	t->next = u->targets;
 	u->targets = t;
 	return t;
@@ -144,10 +265,15 @@ up_h1_usable(struct apim_upstream *u, struct apim_endpoints *eps)
 {
 	size_t i, n = apim_endpoints_count(eps);
 
-	for (i = 0; i < n; i++)
-		if (!target_get(u, apim_endpoints_url(eps, i))->ok)
-			return 0;
-	return 1;
+	int all = 1;
+
+	for (i = 0; i < n; i++) {
+		struct h1target *t = target_get(u, apim_endpoints_url(eps, i));
+
+		if (!t->ok && !(t->host && target_resolve(u, t)))
+			all = 0;	/* go on: start every name's resolution */
+	}
+	return all;
 }
 
 /* --- connections --- */
@@ -281,6 +407,10 @@ up_h1_free(struct apim_upstream *u)
 			t->idle = k->next;
 			conn_close(k);
 		}
+		if (t->job)
+			job_release(t->job);
+		free(t->host);
+		free(t->port);
 		free(t->authority);
 		free(t->prefix);
 		free(t);

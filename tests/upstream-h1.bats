@@ -135,3 +135,20 @@ get() {
 	run -0 http-resp-check
 	[[ "$output" == *" cases, 0 failed" ]]
 }
+
+@test "a host name is resolved off the loop: libcurl answers until it is, then the fast path" {
+	start proxy2 upstream-proxy "http://localhost:$B"
+	P=$PORT
+	# the first request starts the resolution and goes through libcurl,
+	# which folds an obs-fold line; the fast path refuses it
+	run -0 get /fold
+	[ "$output" = "ok 200" ]
+	for i in $(seq 100); do
+		[ "$(get /fold)" = "ok 200" ] || break
+		sleep 0.05
+	done
+	run -0 get /fold
+	[ "$output" = '{"code":101505,"message":"Bad Gateway","description":"Backend connection closed"} 502' ]
+	run -0 get /ok
+	[ "$output" = "ok 200" ]
+}
