@@ -784,8 +784,8 @@ read_response(struct h1conn *k)
 	for (;;) {
 		size_t room;
 
-		if (x->write_paused)
-			return;
+		if (x->write_paused || x->aborted)
+			return;	/* the kick finishes an aborted one */
 		if (k->r.cap - k->r.len < RBUF_MIN / 2 + 1) {
 			if (k->roff > 0) {
 				apim_buf_consume(&k->r, k->roff);
