@@ -1,4 +1,4 @@
-/* http: strict HTTP/1.1 request-head parser, chunked decoder, reasons, dates.
+/* http: strict HTTP/1.1 request- and response-head parsers, chunked decoder, reasons, dates.
  * Nothing here allocates: results point into the caller's buffers. */
 #include <string.h>
 #include <strings.h>
@@ -370,6 +370,139 @@ apim_http_parse_head(const char *buf, size_t len,
 	if (h->minor == 0)
 		h->expect_continue = 0;
 	h->keep_alive = close ? 0 : h->minor == 1 ? 1 : keep;
+	return (long)(p - buf);
+}
+
+/* The status line buf[0..n) without CRLF: "HTTP/1.x SSS [reason]". */
+static int
+parse_status_line(const char *buf, size_t n, struct apim_http_resp *r)
+{
+	size_t i;
+
+	if (n < 12 || memcmp(buf, "HTTP/1.", 7) != 0 ||
+	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
+	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' ||
+	    buf[11] < '0' || buf[11] > '9')
+		return -1;
+	if (n > 12 && buf[12] != ' ')
+		return -1;
+	r->minor = buf[7] - '0';
+	r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+	r->reason = n > 12 ? buf + 13 : buf + 12;
+	r->reason_len = n > 12 ? n - 13 : 0;
+	for (i = 0; i < r->reason_len; i++)
+		if (!vchar((unsigned char)r->reason[i]))
+			return -1;
+	return 0;
+}
+
+long
+apim_http_parse_response(const char *buf, size_t len,
+    const struct apim_http_limits *lim, struct apim_http_field *fields,
+    struct apim_http_resp *r)
+{
+	const char *p, *end = buf + len, *nl, *q, *ve;
+	int ncl = 0, nte = 0, nchunked = 0, last_chunked = 0, other = 0;
+	int close = 0, keep = 0;
+	int64_t cl = -1;
+	size_t scan;
+
+	if (lim == NULL)
+		lim = &apim_http_limits_default;
+	memset(r, 0, sizeof(*r));
+	r->fields = fields;
+	r->content_length = -1;
+
+	scan = len < lim->max_line ? len : lim->max_line;
+	nl = memchr(buf, '\n', scan);
+	if (nl == NULL) {
+		if (memchr(buf, '\0', scan) != NULL || len >= lim->max_line)
+			return -502;
+		/* what has come must be a prefix of "HTTP/1." */
+		if (memcmp(buf, "HTTP/1.", len < 7 ? len : 7) != 0)
+			return -502;
+		return APIM_HTTP_PARTIAL;
+	}
+	if (nl == buf || nl[-1] != '\r' ||
+	    parse_status_line(buf, (size_t)(nl - 1 - buf), r) < 0)
+		return -502;
+	p = nl + 1;
+
+	for (;;) {
+		size_t left = (size_t)(end - p);
+
+		nl = memchr(p, '\n', left);
+		if (nl == NULL) {
+			if (memchr(p, '\0', left) != NULL ||
+			    len > lim->max_header_bytes)
+				return -502;
+			return APIM_HTTP_PARTIAL;
+		}
+		if ((size_t)(nl + 1 - buf) > lim->max_header_bytes)
+			return -502;
+		if (nl == p || nl[-1] != '\r')
+			return -502;	/* bare LF */
+		if (nl - 1 == p) {
+			p = nl + 1;
+			break;
+		}
+		if (*p == ' ' || *p == '\t')
+			return -502;	/* obs-fold */
+		for (q = p; q < nl - 1 && tchar((unsigned char)*q); q++)
+			;
+		if (q == p || *q != ':')
+			return -502;
+		if (r->nfields == lim->max_headers)
+			return -502;
+		fields[r->nfields].name = p;
+		fields[r->nfields].name_len = (size_t)(q - p);
+		q++;
+		ve = nl - 1;
+		while (q < ve && (*q == ' ' || *q == '\t'))
+			q++;
+		fields[r->nfields].value = q;
+		for (; q < ve; q++)
+			if (!vchar((unsigned char)*q))
+				return -502;
+		while (ve > fields[r->nfields].value &&
+		    (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		fields[r->nfields].value_len =
+		    (size_t)(ve - fields[r->nfields].value);
+		{
+			const char *n = p, *v = fields[r->nfields].value;
+			size_t nn = fields[r->nfields].name_len;
+			size_t vn = fields[r->nfields].value_len, i;
+
+			if (eqi(n, nn, "Content-Length")) {
+				if (++ncl > 1 || vn == 0 || vn > 15)
+					return -502;
+				cl = 0;
+				for (i = 0; i < vn; i++) {
+					if (v[i] < '0' || v[i] > '9')
+						return -502;
+					cl = cl * 10 + (v[i] - '0');
+				}
+			} else if (eqi(n, nn, "Transfer-Encoding")) {
+				nte++;
+				if (parse_te(v, vn, &nchunked, &last_chunked,
+				    &other) < 0)
+					return -502;
+			} else if (eqi(n, nn, "Connection"))
+				parse_connection(v, vn, &close, &keep);
+		}
+		r->nfields++;
+		p = nl + 1;
+	}
+	if (ncl && nte)
+		return -502;	/* smuggling: both framings */
+	if (nte) {
+		if (r->minor == 0 || !last_chunked || nchunked > 1 || other)
+			return -502;
+		r->chunked = 1;
+	}
+	r->content_length = cl;
+	r->keep_alive = close ? 0 : r->minor == 1 ? 1 : keep;
 	return (long)(p - buf);
 }
 

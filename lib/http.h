@@ -1,4 +1,4 @@
-/* http: the strict HTTP/1.1 request parser (RFC 9112) and response-head writer.
+/* http: the strict HTTP/1.1 request and response parsers (RFC 9112) and response-head writer.
  * Pure functions on caller buffers: no I/O, no allocation; results point into the caller's buffer. */
 #ifndef APIM_HTTP_H
 #define APIM_HTTP_H
@@ -53,6 +53,42 @@ struct apim_http_head {
 long apim_http_parse_head(const char *buf, size_t len,
     const struct apim_http_limits *lim, struct apim_http_field *fields,
     struct apim_http_head *head);
+
+/* A parsed response head.  Pointers point into the parsed buffer. */
+struct apim_http_resp {
+	int status;		/* 100..599 */
+	int minor;		/* HTTP/1.minor: 0 or 1 */
+	const char *reason;	/* not NUL-terminated, may be empty */
+	size_t reason_len;
+	struct apim_http_field *fields;	/* caller's array */
+	size_t nfields;
+	int64_t content_length;	/* -1 when absent */
+	int chunked;		/* Transfer-Encoding: chunked */
+	int keep_alive;		/* 1.1 default, 1.0 with "Connection:
+				 * keep-alive", 0 with "close" */
+};
+
+/* Parse the response head at buf[0..len) (a proxy's view: what a backend
+ * sent) with the request parser's strictness.  fields has room for
+ * lim->max_headers.  Returns the head's length (status line to the empty
+ * line, inclusive) when complete; APIM_HTTP_PARTIAL when more bytes are
+ * needed (the bytes so far are a possible start: a first line that cannot
+ * begin with "HTTP/1." fails at once); or -502 when it must not be passed on:
+ * a status line other than "HTTP/1.0" or "HTTP/1.1", one space, a three-digit
+ * status 100..599, then nothing or one space and a reason of visible
+ * characters, SP and HTAB; obs-fold, bare CR or LF, NUL or other controls, a
+ * space before a colon, an empty or non-token name; two Content-Length
+ * fields (even equal ones) or a malformed one; both Content-Length and
+ * Transfer-Encoding; a Transfer-Encoding in HTTP/1.0, or one other than a
+ * single final "chunked" (a coding the proxy would have to keep, such as
+ * "gzip, chunked", is refused too); a status line longer than lim->max_line,
+ * more than lim->max_headers fields or a head over lim->max_header_bytes.
+ * What the body's length is also depends on the request (HEAD, 1xx, 204,
+ * 304: none), so that is the caller's: content_length >= 0, chunked, or
+ * neither (read until the connection closes). */
+long apim_http_parse_response(const char *buf, size_t len,
+    const struct apim_http_limits *lim, struct apim_http_field *fields,
+    struct apim_http_resp *r);
 
 /* Case-insensitive lookup: the first field named name, or NULL. */
 const struct apim_http_field *apim_http_field_get(

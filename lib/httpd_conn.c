@@ -518,8 +518,14 @@ do_read(struct apim_http_conn *c)
 	/* RBUF_MIN - 1: the buffer keeps a byte for its NUL */
 	room = maxlen - b->len < RBUF_MIN - 1 ? maxlen - b->len : RBUF_MIN - 1;
 	apim_buf_reserve(b, room);
-	r = tr_read(c, b->data + b->len, b->cap - 1 - b->len < maxlen - b->len ?
-	    b->cap - 1 - b->len : maxlen - b->len);
+	room = b->cap - 1 - b->len < maxlen - b->len ?
+	    b->cap - 1 - b->len : maxlen - b->len;
+	r = tr_read(c, b->data + b->len, room);
+	/* a plain socket that gave less than asked is empty: another read
+	 * would only fail with EAGAIN (TLS may hold bytes back: not there) */
+	if (c->is_sock && c->ssl == NULL && (r == -1 || (r > 0 &&
+	    (size_t)r < room)))
+		c->rd_wait = 1;
 	if (r == -1)
 		return 0;
 	if (r <= 0)
@@ -645,7 +651,7 @@ httpd_conn_run(struct apim_http_conn *c)
 			httpd_conn_close(c);	/* shutting down: no more requests */
 			break;
 		}
-		if (!wants_input(c))
+		if (!wants_input(c) || c->rd_wait)
 			break;
 		r = do_read(c);
 		if (r == 0)
@@ -685,9 +691,12 @@ httpd_conn_run(struct apim_http_conn *c)
 static void
 conn_io(int fd, int ev, void *arg)
 {
+	struct apim_http_conn *c = arg;
+
 	(void)fd;
-	(void)ev;
-	httpd_conn_run(arg);
+	if (ev & (APIM_LOOP_READ | APIM_LOOP_ERROR))
+		c->rd_wait = 0;
+	httpd_conn_run(c);
 }
 
 void

@@ -69,6 +69,8 @@ struct apim_http_conn {
 	int in_run;		/* depth of httpd_conn_run and reply calls */
 	unsigned rd_eof:1, closed:1, dead:1, is_sock:1;
 	unsigned close_after:1;
+	unsigned rd_wait:1;	/* a plain socket read came up short (it is
+				 * drained): no read until the loop says so */
 	char peer[INET6_ADDRSTRLEN];
 };
 

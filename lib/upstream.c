@@ -10,77 +10,10 @@
 #include "buf.h"
 #include "err.h"
 #include "upstream.h"
+#include "upstream_int.h"
 #include "util.h"
 
-#define BODY_HIGH (64 * 1024)	/* request bytes buffered: pause the client */
-#define OUT_HIGH (256 * 1024)	/* response bytes unsent: pause the backend */
-#define OUT_LOW (64 * 1024)	/* ... until they drop to this */
-#define POOL_MAX 64		/* idle easy handles kept */
-
-/* Suspension state of one endpoint URL. */
-struct ep_state {
-	struct ep_state *next;
-	int64_t until;		/* suspended until (loop clock), 0 if not */
-	int64_t backoff;	/* the next suspension's length */
-	char url[];
-};
-
-struct xfer;
-
-struct apim_upstream {
-	struct apim_loop *loop;
-	CURLM *multi;
-	struct apim_upstream_opts o;
-	struct apim_timer timer;	/* libcurl's timeout */
-	int running;
-	struct xfer *xfers;	/* in flight */
-	size_t nxfers;
-	CURL *pool[POOL_MAX];
-	size_t npool;
-	struct ep_state *eps;
-	int freeing;
-};
-
-enum { ST_NEW, ST_RUNNING, ST_DONE };
-
-struct xfer {
-	struct xfer *next, *prev;
-	struct apim_upstream *u;
-	struct apim_endpoints *eps;
-	struct apim_http_conn *c;	/* NULL once the reply is complete */
-	CURL *e;
-	int state;
-	int in_multi;
-	struct curl_slist *hdrs;
-	char *method;
-	char *pathq;		/* path [?query] */
-	int64_t clen;		/* request body: 0 none, -1 chunked */
-	char **extra;		/* name, value, ..., NULL (copied) */
-	void (*done)(const struct apim_upstream_result *, void *);
-	void *arg;
-	struct apim_buf url;
-	size_t cur;		/* endpoint index in use */
-	unsigned char tried[APIM_ENDPOINTS_MAX];
-	size_t ntried;
-	/* request body from the client */
-	struct apim_buf in;
-	size_t in_off;
-	int body_end;		/* 0 more to come, 1 complete, -1 cut short */
-	unsigned client_paused:1, read_paused:1, write_paused:1;
-	unsigned aborted:1, timed_out:1, started:1, heads_done:1;
-	unsigned kick_unpause:1, kick_resume_client:1, finish_pending:1;
-	/* response */
-	int status;
-	int64_t resp_len;	/* body bytes the client expects, -1 unknown */
-	struct apim_buf rh;	/* header lines of the final response */
-	int64_t t0, last;	/* start, last byte either way (loop clock) */
-	struct apim_timer idle, kick;
-	struct apim_upstream_result res;
-	int fail_status, fail_code;	/* chosen when it fails */
-};
-
 static void check_done(struct apim_upstream *u);
-static void finish(struct xfer *x);
 
 void
 apim_upstream_opts_init(struct apim_upstream_opts *o)
@@ -226,8 +159,8 @@ suspended(struct apim_upstream *u, const char *url)
 	return s != NULL && s->until > apim_loop_now(u->loop);
 }
 
-static void
-ep_failed(struct xfer *x)
+void
+up_ep_failed(struct xfer *x)
 {
 	struct apim_upstream *u = x->u;
 	struct ep_state *s;
@@ -241,8 +174,8 @@ ep_failed(struct xfer *x)
 		s->backoff = u->o.suspend_max_ms;
 }
 
-static void
-ep_ok(struct xfer *x)
+void
+up_ep_ok(struct xfer *x)
 {
 	struct ep_state *s;
 
@@ -279,7 +212,7 @@ on_kick(void *arg)
 	struct xfer *x = arg;
 
 	if (x->finish_pending || (x->aborted && x->state != ST_DONE)) {
-		finish(x);
+		up_finish(x);
 		return;
 	}
 	if (x->kick_resume_client) {
@@ -288,6 +221,10 @@ on_kick(void *arg)
 			x->client_paused = 0;
 			apim_http_body_pause(x->c, 0);
 		}
+	}
+	if (x->h1) {
+		up_h1_kick(x);
+		return;
 	}
 	if (x->kick_unpause && x->in_multi) {
 		int mask = 0;
@@ -303,8 +240,8 @@ on_kick(void *arg)
 	}
 }
 
-static void
-kick(struct xfer *x)
+void
+up_kick(struct xfer *x)
 {
 	if (!apim_loop_timer_armed(&x->kick))
 		apim_loop_timer_set(x->u->loop, &x->kick, 0, on_kick, x);
@@ -320,7 +257,11 @@ on_body(struct apim_http_conn *c, const char *data, size_t len, void *arg)
 	if (data == NULL) {		/* cut short: the client is gone */
 		x->body_end = -1;
 		x->aborted = 1;
-		kick(x);
+		up_kick(x);
+		return;
+	}
+	if (x->h1) {
+		up_h1_body(x, data, len);
 		return;
 	}
 	if (len == 0)
@@ -338,7 +279,7 @@ on_body(struct apim_http_conn *c, const char *data, size_t len, void *arg)
 	}
 	if (x->read_paused) {
 		x->kick_unpause = 1;
-		kick(x);
+		up_kick(x);
 	}
 }
 
@@ -354,18 +295,18 @@ on_abort(struct apim_http_conn *c, void *arg)
 	    x->res.response_bytes >= x->resp_len)
 		return;
 	x->aborted = 1;
-	kick(x);
+	up_kick(x);
 }
 
-static void
-on_drain(struct apim_http_conn *c, void *arg)
+void
+up_on_drain(struct apim_http_conn *c, void *arg)
 {
 	struct xfer *x = arg;
 
 	(void)c;
 	x->write_paused = 0;
 	x->kick_unpause = 1;
-	kick(x);
+	up_kick(x);
 }
 
 /* --- the backend side (libcurl callbacks) --- */
@@ -392,7 +333,7 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 	x->last = apim_loop_now(x->u->loop);
 	if (x->client_paused && x->in.len - x->in_off < BODY_HIGH / 2) {
 		x->kick_resume_client = 1;
-		kick(x);
+		up_kick(x);
 	}
 	return n;
 }
@@ -402,14 +343,18 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 static int
 hop_by_hop(const char *n, size_t len)
 {
-	static const char *const hop[] = { "Connection", "Keep-Alive",
-	    "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-	    "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
-	    "Date", NULL };
+	static const struct {
+		const char *name;
+		size_t len;
+	} hop[] = { { "Connection", 10 }, { "Keep-Alive", 10 },
+	    { "Proxy-Connection", 16 }, { "Proxy-Authenticate", 18 },
+	    { "Proxy-Authorization", 19 }, { "TE", 2 }, { "Trailer", 7 },
+	    { "Transfer-Encoding", 17 }, { "Upgrade", 7 },
+	    { "Content-Length", 14 }, { "Date", 4 } };
 	size_t i;
 
-	for (i = 0; hop[i]; i++)
-		if (strlen(hop[i]) == len && strncasecmp(hop[i], n, len) == 0)
+	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+		if (hop[i].len == len && strncasecmp(hop[i].name, n, len) == 0)
 			return 1;
 	return 0;
 }
@@ -421,8 +366,8 @@ token_char(int ch)
 }
 
 /* Start the client's response from the collected headers. */
-static void
-start_reply(struct xfer *x)
+void
+up_start_reply(struct xfer *x)
 {
 	const char **h;
 	size_t n = 0, cap, i, j;
@@ -526,7 +471,7 @@ header_cb(char *buf, size_t size, size_t nitems, void *arg)
 	}
 	if (len == 0) {			/* the end of a header block */
 		if (x->status >= 200 && !x->started && x->c != NULL)
-			start_reply(x);
+			up_start_reply(x);
 		return size * nitems;
 	}
 	if ((buf[0] == ' ' || buf[0] == '\t') && x->rh.len > 0) {
@@ -571,10 +516,10 @@ write_cb(char *buf, size_t size, size_t nitems, void *arg)
 	if (x->aborted || x->c == NULL)
 		return 0;
 	if (!x->started)
-		start_reply(x);
+		up_start_reply(x);
 	if (apim_http_pending(x->c) > OUT_HIGH) {
 		x->write_paused = 1;
-		apim_http_on_drain(x->c, OUT_LOW, on_drain, x);
+		apim_http_on_drain(x->c, OUT_LOW, up_on_drain, x);
 		return CURL_WRITEFUNC_PAUSE;
 	}
 	/* counted first: the write may find the client gone at once, and one
@@ -601,10 +546,10 @@ on_idle(void *arg)
 		return;
 	}
 	x->timed_out = 1;
-	ep_failed(x);
+	up_ep_failed(x);
 	x->fail_status = 504;
 	x->fail_code = 101504;
-	finish(x);
+	up_finish(x);
 }
 
 /* --- transfers --- */
@@ -632,8 +577,8 @@ easy_put(struct apim_upstream *u, CURL *e)
 }
 
 /* Start a transfer to the next endpoint; -1 if none is left. */
-static int
-attempt(struct xfer *x)
+int
+up_attempt(struct xfer *x)
 {
 	struct apim_upstream *u = x->u;
 	long k = pick(x);
@@ -653,6 +598,12 @@ attempt(struct xfer *x)
 	apim_buf_add(&x->url, base, bl && base[bl - 1] == '/' &&
 	    x->pathq[0] == '/' ? bl - 1 : bl);
 	apim_buf_adds(&x->url, x->pathq);
+	if (x->h1) {
+		x->last = apim_loop_now(u->loop);
+		apim_loop_timer_set(u->loop, &x->idle, u->o.read_timeout_ms,
+		    on_idle, x);
+		return up_h1_attempt(x);
+	}
 	if ((e = x->e) == NULL && (e = x->e = easy_get(u)) == NULL)
 		return -1;
 	x->status = 0;
@@ -695,6 +646,8 @@ attempt(struct xfer *x)
 static void
 detach(struct xfer *x)
 {
+	if (x->h1c)
+		up_h1_detach(x);
 	if (x->in_multi) {
 		curl_multi_remove_handle(x->u->multi, x->e);
 		x->in_multi = 0;
@@ -712,14 +665,14 @@ ended(struct xfer *x, CURLcode rc)
 	detach(x);
 	if (x->aborted || rc == CURLE_OK) {
 		if (rc == CURLE_OK)
-			ep_ok(x);
-		finish(x);
+			up_ep_ok(x);
+		up_finish(x);
 		return;
 	}
 	if (connect_fail) {
-		ep_failed(x);
+		up_ep_failed(x);
 		if (rc != CURLE_OPERATION_TIMEDOUT && x->res.request_bytes == 0 &&
-		    !x->started && attempt(x) == 0)
+		    !x->started && up_attempt(x) == 0)
 			return;		/* the next endpoint */
 		x->fail_status = rc == CURLE_OPERATION_TIMEDOUT ? 504 : 503;
 		x->fail_code = rc == CURLE_OPERATION_TIMEDOUT ? 101504 : 101503;
@@ -727,7 +680,7 @@ ended(struct xfer *x, CURLcode rc)
 		x->fail_status = 502;
 		x->fail_code = 101505;	/* the connection closed or broke */
 	}
-	finish(x);
+	up_finish(x);
 }
 
 static void
@@ -761,8 +714,8 @@ fail_message(int code)
 }
 
 /* Answer the client (or end its response), report, free: exactly once. */
-static void
-finish(struct xfer *x)
+void
+up_finish(struct xfer *x)
 {
 	struct apim_upstream *u = x->u;
 	struct apim_upstream_result res;
@@ -843,16 +796,12 @@ finish(struct xfer *x)
 	curl_slist_free_all(x->hdrs);
 	free(x->method);
 	free(x->pathq);
-	if (x->extra) {
-		size_t i;
-
-		for (i = 0; x->extra[i]; i++)
-			free(x->extra[i]);
-		free(x->extra);
-	}
+	free(x->extra);		/* one block: the pointers, then the strings */
 	apim_buf_free(&x->url);
 	apim_buf_free(&x->in);
 	apim_buf_free(&x->rh);
+	apim_buf_free(&x->h1hdrs);
+	apim_buf_free(&x->h1head);
 	free(x);
 }
 
@@ -896,9 +845,19 @@ apim_upstream_forward(struct apim_upstream *u, struct apim_endpoints *eps,
 		apim_buf_adds(&line, r->query);
 	}
 	x->pathq = apim_buf_detach(&line, NULL);
+	x->h1 = up_h1_usable(u, eps);
+	if (x->h1)
+		apim_buf_reserve(&x->h1hdrs, 1024);	/* few reallocs */
 	for (i = 0; r->headers && r->headers[i] && r->headers[i + 1]; i += 2) {
 		if (not_forwarded(r->headers[i]))
 			continue;
+		if (x->h1) {
+			apim_buf_adds(&x->h1hdrs, r->headers[i]);
+			apim_buf_add(&x->h1hdrs, ": ", 2);
+			apim_buf_adds(&x->h1hdrs, r->headers[i + 1]);
+			apim_buf_add(&x->h1hdrs, "\r\n", 2);
+			continue;
+		}
 		if (strcasecmp(r->headers[i], "Accept") == 0)
 			accept = 1;
 		/* "Name;" sends an empty value ("Name:" would delete it) */
@@ -907,16 +866,28 @@ apim_upstream_forward(struct apim_upstream *u, struct apim_endpoints *eps,
 		x->hdrs = curl_slist_append(x->hdrs, line.data);
 		apim_buf_reset(&line);
 	}
-	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-	if (!accept)
-		x->hdrs = curl_slist_append(x->hdrs, "Accept:");
+	if (!x->h1) {
+		x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+		if (!accept)
+			x->hdrs = curl_slist_append(x->hdrs, "Accept:");
+	}
 	apim_buf_free(&line);
 	for (n = 0; extra && extra[n] && extra[n + 1]; n += 2)
 		;
 	if (n) {
-		x->extra = apim_xcalloc(n + 1, sizeof(*x->extra));
+		size_t total = (n + 1) * sizeof(*x->extra), len;
+		char *p;
+
 		for (i = 0; i < n; i++)
-			x->extra[i] = apim_strdup(extra[i]);
+			total += strlen(extra[i]) + 1;
+		x->extra = apim_xcalloc(1, total);
+		p = (char *)(x->extra + n + 1);
+		for (i = 0; i < n; i++) {
+			len = strlen(extra[i]) + 1;
+			memcpy(p, extra[i], len);
+			x->extra[i] = p;
+			p += len;
+		}
 	}
 	x->next = u->xfers;
 	if (u->xfers)
@@ -925,12 +896,12 @@ apim_upstream_forward(struct apim_upstream *u, struct apim_endpoints *eps,
 	u->nxfers++;
 	apim_http_on_abort(c, on_abort, x);
 	apim_http_body(c, on_body, x);
-	if (attempt(x) < 0) {
+	if (up_attempt(x) < 0) {
 		/* every endpoint suspended: answer from the loop, not here */
 		x->fail_status = 503;
 		x->fail_code = 101503;
 		x->finish_pending = 1;
-		kick(x);
+		up_kick(x);
 	}
 	return 0;
 }
@@ -945,10 +916,11 @@ apim_upstream_free(struct apim_upstream *u)
 	u->freeing = 1;
 	while (u->xfers) {
 		u->xfers->aborted = 1;
-		finish(u->xfers);
+		up_finish(u->xfers);
 	}
 	while (u->npool > 0)
 		curl_easy_cleanup(u->pool[--u->npool]);
+	up_h1_free(u);
 	curl_multi_cleanup(u->multi);
 	apim_loop_timer_stop(u->loop, &u->timer);
 	while ((s = u->eps) != NULL) {

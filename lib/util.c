@@ -196,13 +196,20 @@ apim_hexval(int c)
 void
 apim_sha256_hex(const void *s, size_t n, char out[65])
 {
+	static EVP_MD *sha256;	/* fetched once: an implicit fetch per call
+				 * cost as much as hashing a token */
 	unsigned char md[32];
 	unsigned int len = 0;
 	int i;
 
-	EVP_Digest(s, n, md, &len, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	EVP_Digest(s, n, md, &len, sha256 ? sha256 : EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++) {	/* not snprintf: it is per request */
+		out[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	out[64] = '\0';
 }
 
 int
