@@ -153,7 +153,7 @@ apim_oauth_pool_new(struct apim_loop *l, int threads, int max_wait, int wait_ms)
 	}
 	return p;
 fail:
-	apim_oauth_pool_free(p);
+	apim_oauth_pool_free(p, NULL);
 	return NULL;
 }
 
@@ -189,7 +189,7 @@ apim_oauth_pool_busy(const struct apim_oauth_pool *p)
 }
 
 void
-apim_oauth_pool_free(struct apim_oauth_pool *p)
+apim_oauth_pool_free(struct apim_oauth_pool *p, void (*drop)(void *))
 {
 	struct job *j, *next;
 	int i;
@@ -204,10 +204,14 @@ apim_oauth_pool_free(struct apim_oauth_pool *p)
 		pthread_join(p->th[i], NULL);
 	for (j = p->todo; j; j = next) {
 		next = j->next;
+		if (drop)
+			drop(j->arg);
 		free(j);
 	}
 	for (j = p->done; j; j = next) {
 		next = j->next;
+		if (drop)
+			drop(j->arg);
 		free(j);
 	}
 	if (p->efd >= 0)

@@ -21,9 +21,10 @@ int apim_oauth_pool_submit(struct apim_oauth_pool *p, void (*work)(void *),
     void (*done)(void *, int), void *arg);
 /* Jobs waiting or running. */
 int apim_oauth_pool_busy(const struct apim_oauth_pool *p);
-/* Stop the threads (after their current job) and free the pool; jobs not
- * done are dropped without their done callback.  Call it once the loop no
- * longer runs (its eventfd is closed, not taken out of the loop). */
-void apim_oauth_pool_free(struct apim_oauth_pool *p);
+/* Stop the threads (after their current job) and free the pool; jobs whose
+ * done callback has not run get drop(arg) instead (drop may be NULL), so
+ * their arguments are not leaked.  Call it once the loop no longer runs (its
+ * eventfd is closed, not taken out of the loop). */
+void apim_oauth_pool_free(struct apim_oauth_pool *p, void (*drop)(void *));
 
 #endif

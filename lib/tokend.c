@@ -210,6 +210,13 @@ pend_free(struct pend *p)
 	}
 }
 
+/* A check the pool never finished (the server is stopping). */
+static void
+drop_pend(void *arg)
+{
+	pend_free(arg);
+}
+
 /* On a pool thread: the PBKDF2. */
 static void
 work(void *arg)
@@ -382,8 +389,9 @@ apim_tokencli_serve(struct apim_ctx *ctx, struct apim_args *a)
 		o.workers = (int)n;
 	}
 	r = apim_httpd_run(&o);
-	/* the loop is gone; stop the threads before exit's cleanup */
-	apim_oauth_pool_free(srv.pool);
+	/* the loop is gone; stop the threads before exit's cleanup, and free
+	 * the state of checks still waiting (their clients are gone) */
+	apim_oauth_pool_free(srv.pool, drop_pend);
 	srv.pool = NULL;
 	return r == -1 ? -1 : 0;
 }

@@ -188,7 +188,7 @@ err_is() {	# err_is CODE ERROR
 	raw() {		# raw REQUEST: the first status line the server answers
 		exec 5<>/dev/tcp/127.0.0.1/$PORT
 		printf "$1" >&5
-		timeout 5 head -1 <&5 | tr -d '\r'
+		timeout 30 head -1 <&5 | tr -d '\r'
 		exec 5<&-
 	}
 	[ "$(raw "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic $auth\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 29\r\nTransfer-Encoding: chunked\r\n\r\n1d\r\n$body\r\n0\r\n\r\n")" = "HTTP/1.1 400 Bad Request" ]

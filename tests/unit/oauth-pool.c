@@ -72,7 +72,7 @@ main(int argc, char **argv)
 	printf("accepted %d refused %d done %d ran %d on-loop %d busy %d\n",
 	    accepted, refused, done_n, ran_n, on_loop_n, apim_oauth_pool_busy(p));
 	apim_loop_free(loop);
-	apim_oauth_pool_free(p);
+	apim_oauth_pool_free(p, NULL);
 	free(stored);
 	return 0;
 }
