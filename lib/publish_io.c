@@ -663,7 +663,7 @@ apim_publish_export(struct apim_ctx *ctx, struct apim_args *a)
 	const char *proj = apim_args_get(a, "project");
 	int sw2 = apim_args_get(a, "swagger2") != NULL;
 	sqlite3 *db;
-	char id[37], *s;
+	char id[37];
 	json_t *api, *doc, *def;
 	int rc = 0;
 
@@ -714,11 +714,10 @@ apim_publish_export(struct apim_ctx *ctx, struct apim_args *a)
 			apim_err_set(APIM_IOERR, "cannot write the document");
 			rc = -1;
 		}
-	} else if ((s = apim_yml_emit(doc)) == NULL)
+	} else if (apim_yml_emit_file(stdout, doc) == -1) {
+		if (apim_err_code() == APIM_IOERR)
+			apim_err_set(APIM_IOERR, "cannot write the document");
 		rc = -1;
-	else {
-		fputs(s, stdout);
-		free(s);
 	}
 	json_decref(doc);
 	if (rc == 0 && fflush(stdout) == EOF) {

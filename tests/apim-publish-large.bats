@@ -119,3 +119,15 @@ import_k8s() {
 	run diff "$BATS_TEST_TMPDIR/s1" "$BATS_TEST_TMPDIR/s2"
 	[ "$status" -eq 0 ]
 }
+
+@test "export to a full disk: exit 74 and one message, JSON or YAML, small or large" {
+	import_k8s
+	run -0 apim-publish import "$FIXTURES/openapi/petstore-3.0.json"
+	for ref in "$REF" SwaggerPetstore:1.0.0; do
+		for f in json yaml; do
+			run -74 sh -c 'apim-publish export "$1" --format "$2" > /dev/full' \
+			    sh "$ref" "$f"
+			[ "$output" = "apim-publish: cannot write the document" ]
+		done
+	done
+}
