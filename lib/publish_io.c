@@ -440,6 +440,30 @@ apim_publish_import(struct apim_ctx *ctx, struct apim_args *a)
 		api = apim_openapi_map(doc, name, warnings);
 		json_decref(doc);
 		doc = keep;
+		if (api != NULL && json_is_object(doc)) {
+			/* YAML: kept as JSON text, and the tree freed before the
+			 * store copies that text, so that the two are never alive
+			 * at once with the store's copies (peak memory); sized
+			 * first, as json_dumps would hold its growing buffer and a
+			 * copy of it beside the tree */
+			size_t n = json_dumpb(doc, NULL, 0, JSON_COMPACT);
+			char *s = n > 0 ? apim_xreallocarray(NULL, n, 1) : NULL;
+
+			if (s != NULL && json_dumpb(doc, s, n, JSON_COMPACT) != n) {
+				free(s);
+				s = NULL;
+			}
+			json_decref(doc);
+			doc = s ? json_stringn_nocheck(s, n) : NULL;
+			free(s);
+			if (doc == NULL) {
+				apim_err_set(APIM_SOFTWARE, "'%s': cannot keep the "
+				    "definition", name);
+				json_decref(api);
+				json_decref(warnings);
+				return -1;
+			}
+		}
 	}
 	if (api == NULL) {
 		json_decref(doc);
@@ -639,7 +663,7 @@ apim_publish_export(struct apim_ctx *ctx, struct apim_args *a)
 	const char *proj = apim_args_get(a, "project");
 	int sw2 = apim_args_get(a, "swagger2") != NULL;
 	sqlite3 *db;
-	char id[37], *s;
+	char id[37];
 	json_t *api, *doc, *def;
 	int rc = 0;
 
@@ -690,11 +714,10 @@ apim_publish_export(struct apim_ctx *ctx, struct apim_args *a)
 			apim_err_set(APIM_IOERR, "cannot write the document");
 			rc = -1;
 		}
-	} else if ((s = apim_yml_emit(doc)) == NULL)
+	} else if (apim_yml_emit_file(stdout, doc) == -1) {
+		if (apim_err_code() == APIM_IOERR)
+			apim_err_set(APIM_IOERR, "cannot write the document");
 		rc = -1;
-	else {
-		fputs(s, stdout);
-		free(s);
 	}
 	json_decref(doc);
 	if (rc == 0 && fflush(stdout) == EOF) {

@@ -657,38 +657,66 @@ apim_yml_fmt_real(double d, char out[32])
 		strcat(out, ".0");
 }
 
+/* Emit the stream of one document holding v through e. */
+static int
+emit_doc(yaml_emitter_t *e, const json_t *v)
+{
+	yaml_event_t ev;
+
+	yaml_emitter_set_unicode(e, 1);
+	yaml_emitter_set_width(e, 1 << 30);
+	yaml_emitter_set_indent(e, 2);
+	if (yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) &&
+	    yaml_emitter_emit(e, &ev) &&
+	    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) &&
+	    yaml_emitter_emit(e, &ev) &&
+	    emit_node(e, v) &&
+	    yaml_document_end_event_initialize(&ev, 1) &&
+	    yaml_emitter_emit(e, &ev) &&
+	    yaml_stream_end_event_initialize(&ev) &&
+	    yaml_emitter_emit(e, &ev) &&
+	    yaml_emitter_flush(e))
+		return 0;
+	if (e->error == YAML_WRITER_ERROR)
+		apim_err_set(APIM_IOERR, "cannot write YAML: %s",
+		    e->problem ? e->problem : "write error");
+	else
+		apim_err_set(APIM_SOFTWARE, "cannot emit YAML: %s",
+		    e->problem ? e->problem : "emitter error");
+	return -1;
+}
+
 char *
 apim_yml_emit(const json_t *v)
 {
 	yaml_emitter_t e;
-	yaml_event_t ev;
 	struct obuf o = { NULL, 0, 0 };
-	int ok;
 
 	if (!yaml_emitter_initialize(&e)) {
 		apim_err_set(APIM_SOFTWARE, "cannot initialize the YAML emitter");
 		return NULL;
 	}
 	yaml_emitter_set_output(&e, obuf_write, &o);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, 1 << 30);
-	yaml_emitter_set_indent(&e, 2);
-	ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) &&
-	    yaml_emitter_emit(&e, &ev) &&
-	    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) &&
-	    yaml_emitter_emit(&e, &ev) &&
-	    emit_node(&e, v) &&
-	    yaml_document_end_event_initialize(&ev, 1) &&
-	    yaml_emitter_emit(&e, &ev) &&
-	    yaml_stream_end_event_initialize(&ev) &&
-	    yaml_emitter_emit(&e, &ev) &&
-	    yaml_emitter_flush(&e);
-	if (!ok) {
-		apim_err_set(APIM_SOFTWARE, "cannot emit YAML: %s",
-		    e.problem ? e.problem : "emitter error");
+	if (emit_doc(&e, v) == -1) {
 		free(o.p);
 		o.p = NULL;
 	}
 	yaml_emitter_delete(&e);
 	return o.p;
+}
+
+int
+apim_yml_emit_file(FILE *f, const json_t *v)
+{
+	yaml_emitter_t e;
+	int rc;
+
+	if (!yaml_emitter_initialize(&e)) {
+		apim_err_set(APIM_SOFTWARE, "cannot initialize the YAML emitter");
+		return -1;
+	}
+	yaml_emitter_set_output_file(&e, f);
+	rc = emit_doc(&e, v);
+	yaml_emitter_delete(&e);
+	return rc;
 }

@@ -4,6 +4,7 @@
 #define APIM_YML_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -20,6 +21,9 @@ json_t *apim_yml_parse(const char *buf, size_t len, const char *name, int flags)
  * scalar would read back as another type).  A new NUL-terminated string, or
  * NULL with the error set. */
 char *apim_yml_emit(const json_t *v);
+/* The same, written to f as it is made (a large document is never held
+ * whole as text); -1 with the error set (APIM_IOERR if f failed). */
+int apim_yml_emit_file(FILE *f, const json_t *v);
 
 /* The shortest "%g" text of d that reads back as d, always with a '.' or an
  * exponent so it stays a float ("1.0", "0.1", "1e+300"). */
