@@ -749,7 +749,7 @@ up_finish(struct xfer *x)
 		const char *hdr[2 * 16 + 3];
 		size_t n = 0, i;
 
-		snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\","
+		snprintf(body, sizeof(body), "{\"code\":\"%d\",\"message\":\"%s\","
 		    "\"description\":\"%s\"}", x->fail_code,
 		    x->fail_status == 504 ? "Gateway Timeout" : x->fail_status == 502 ?
 		    "Bad Gateway" : "Service Unavailable", fail_message(x->fail_code));

@@ -69,7 +69,7 @@ get() {
 		run -0 get /ok
 		[ "$output" = "ok 200" ]
 		run -0 get "$p"
-		[ "$output" = '{"code":101505,"message":"Bad Gateway","description":"Backend connection closed"} 502' ]
+		[ "$output" = '{"code":"101505","message":"Bad Gateway","description":"Backend connection closed"} 502' ]
 		n=$((n + 1))
 		# the next request comes on a new backend connection
 		run -0 get /ok
@@ -114,7 +114,7 @@ get() {
 2 /drop2" ]
 	# a POST is not repeated: the client gets 502
 	run -0 get /drop2 -X POST -d x
-	[ "$output" = '{"code":101505,"message":"Bad Gateway","description":"Backend connection closed"} 502' ]
+	[ "$output" = '{"code":"101505","message":"Bad Gateway","description":"Backend connection closed"} 502' ]
 	run -0 tail -1 "$LOG"
 	[ "$output" = "2 /drop2" ]
 }
@@ -148,7 +148,7 @@ get() {
 		sleep 0.05
 	done
 	run -0 get /fold
-	[ "$output" = '{"code":101505,"message":"Bad Gateway","description":"Backend connection closed"} 502' ]
+	[ "$output" = '{"code":"101505","message":"Bad Gateway","description":"Backend connection closed"} 502' ]
 	run -0 get /ok
 	[ "$output" = "ok 200" ]
 }

@@ -163,7 +163,7 @@ hello, backend" ]
 	D=$(dead_port)
 	start proxy upstream-proxy "http://127.0.0.1:$D"
 	run -0 curl -s -D "$BATS_TEST_TMPDIR/h" "http://127.0.0.1:$PORT/any/thing"
-	[ "$output" = '{"code":101503,"message":"Service Unavailable","description":"Error connecting to the back end"}' ]
+	[ "$output" = '{"code":"101503","message":"Service Unavailable","description":"Error connecting to the back end"}' ]
 	run -0 bash -c "tr -d '\r' <'$BATS_TEST_TMPDIR/h' | sed -n '1p;/^Content-Type/p;/^X-Proxy/p'"
 	[ "$output" = "HTTP/1.1 503 Service Unavailable
 Content-Type: application/json; charset=UTF-8
@@ -178,7 +178,7 @@ X-Proxy: upstream-proxy" ]
 	E=$PORT
 	start proxy upstream-proxy --read-timeout 300 "http://127.0.0.1:$E"
 	run -0 curl -s -w ' %{http_code}' "http://127.0.0.1:$PORT/slow?ms=20000"
-	[ "$output" = '{"code":101504,"message":"Gateway Timeout","description":"Backend connection timeout"} 504' ]
+	[ "$output" = '{"code":"101504","message":"Gateway Timeout","description":"Backend connection timeout"} 504' ]
 	wait_stats "$E" "aborts 1 waiting 0 "
 }
 
