@@ -173,8 +173,10 @@ apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len)
 }
 
 
-int
-apim_http_reply_end(struct apim_http_conn *c)
+/* End a started reply: complete its framing, or (cut) leave it incomplete
+ * and close the connection once what is queued has been sent. */
+static int
+reply_finish(struct apim_http_conn *c, int cut)
 {
 	struct reqx *x = c->x;
 
@@ -193,7 +195,9 @@ apim_http_reply_end(struct apim_http_conn *c)
 			httpd_conn_run(c);
 		return -1;
 	}
-	if (!x->resp_nobody) {
+	if (cut)		/* no last chunk, no padding */
+		c->close_after = 1;
+	else if (!x->resp_nobody) {
 		if (x->resp_chunked)
 			httpd_out_str(c, "0\r\n\r\n");
 		else if (x->resp_left > 0)
@@ -205,30 +209,15 @@ apim_http_reply_end(struct apim_http_conn *c)
 }
 
 int
+apim_http_reply_end(struct apim_http_conn *c)
+{
+	return reply_finish(c, 0);
+}
+
+int
 apim_http_reply_abort(struct apim_http_conn *c)
 {
-	struct reqx *x = c->x;
-
-	if (x == NULL || !x->replied || x->reply_done) {
-		apim_err_set(APIM_SOFTWARE, "no reply started");
-		return -1;
-	}
-	x->reply_done = 1;
-	if (c->dead || c->closed) {
-		if (!c->in_run)
-			httpd_conn_maybe_free(c);
-		return -1;
-	}
-	if (x->swallow) {	/* the server answered instead (413) */
-		if (!c->in_run)
-			httpd_conn_run(c);
-		return -1;
-	}
-	/* no last chunk, no padding: send what is queued, then close */
-	c->close_after = 1;
-	if (!c->in_run)
-		httpd_conn_run(c);
-	return 0;
+	return reply_finish(c, 1);
 }
 
 int

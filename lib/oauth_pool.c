@@ -33,7 +33,7 @@ struct apim_oauth_pool {
 	int efd;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct job *todo, **todo_tail, *done, **done_tail;
+	struct job *queue, **queue_tail, *done, **done_tail;
 	int nwait, nbusy, stop, max_wait, wait_ms;
 	int nthreads;
 	pthread_t th[THREADS_MAX];
@@ -60,13 +60,13 @@ run(void *arg)
 		struct job *j;
 		uint64_t one = 1;
 
-		while (!p->stop && p->todo == NULL)
+		while (!p->stop && p->queue == NULL)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop)
 			break;
-		j = p->todo;
-		if ((p->todo = j->next) == NULL)
-			p->todo_tail = &p->todo;
+		j = p->queue;
+		if ((p->queue = j->next) == NULL)
+			p->queue_tail = &p->queue;
 		p->nwait--;
 		pthread_mutex_unlock(&p->mu);
 		j->ran = mono_ms() - j->queued_ms <= p->wait_ms;
@@ -124,7 +124,7 @@ apim_oauth_pool_new(struct apim_loop *l, int threads, int max_wait, int wait_ms)
 	p->loop = l;
 	p->max_wait = max_wait;
 	p->wait_ms = wait_ms;
-	p->todo_tail = &p->todo;
+	p->queue_tail = &p->queue;
 	p->done_tail = &p->done;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -173,8 +173,8 @@ apim_oauth_pool_submit(struct apim_oauth_pool *p, void (*work)(void *),
 	j->done = done;
 	j->arg = arg;
 	j->queued_ms = mono_ms();
-	*p->todo_tail = j;
-	p->todo_tail = &j->next;
+	*p->queue_tail = j;
+	p->queue_tail = &j->next;
 	p->nwait++;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
@@ -202,7 +202,7 @@ apim_oauth_pool_free(struct apim_oauth_pool *p, void (*drop)(void *))
 	pthread_mutex_unlock(&p->mu);
 	for (i = 0; i < p->nthreads; i++)
 		pthread_join(p->th[i], NULL);
-	for (j = p->todo; j; j = next) {
+	for (j = p->queue; j; j = next) {
 		next = j->next;
 		if (drop)
 			drop(j->arg);

@@ -4,28 +4,9 @@
 # over-long request line however its bytes arrive.
 bats_require_minimum_version 1.5.0
 load helper
+load echo-helper
 
 FX="$FIXTURES/http"
-
-start_echo() {
-	local out="$BATS_TEST_TMPDIR/echo.out" i
-	http-echo --workers 1 "$@" >"$out" 2>>"$BATS_TEST_TMPDIR/echo.err" 3>&- &
-	echo $! >>"$BATS_TEST_TMPDIR/pids"
-	for i in $(seq 100); do
-		grep -q '^listening on' "$out" 2>/dev/null && break
-		sleep 0.05
-	done
-	PORT=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$out")
-	[ -n "$PORT" ]
-}
-
-teardown() {
-	local p
-	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
-	for p in $(cat "$BATS_TEST_TMPDIR/pids"); do
-		kill "$p" 2>/dev/null || true
-	done
-}
 
 status_of() { printf '%s\n' "$output" | head -1 | cut -d' ' -f2; }
 

@@ -5,28 +5,7 @@
 # line gets 414 however its bytes are cut.
 bats_require_minimum_version 1.5.0
 load helper
-
-# Start http-echo in the background with "$@"; sets PORT and SRV (its pid).
-start_echo() {
-	local out="$BATS_TEST_TMPDIR/echo.out" i
-	http-echo --workers 1 "$@" >"$out" 2>>"$BATS_TEST_TMPDIR/echo.err" 3>&- &
-	SRV=$!
-	echo "$SRV" >>"$BATS_TEST_TMPDIR/pids"
-	for i in $(seq 100); do
-		grep -q '^listening on' "$out" 2>/dev/null && break
-		sleep 0.05
-	done
-	PORT=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$out")
-	[ -n "$PORT" ]
-}
-
-teardown() {
-	local p
-	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
-	for p in $(cat "$BATS_TEST_TMPDIR/pids"); do
-		kill "$p" 2>/dev/null || true
-	done
-}
+load echo-helper
 
 # Status code of the first response in $output.
 status_of() { printf '%s\n' "$output" | head -1 | cut -d' ' -f2; }
