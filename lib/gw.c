@@ -115,6 +115,9 @@ call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 {
 	struct gw_call *k = apim_xcalloc(1, sizeof *k);
 
+	/* a turn's events in one write (a no-op after the first call) */
+	if (gw_events_attach(apim_http_loop(c)) == -1)
+		apim_warnx("%s", apim_err_msg());
 	k->c = c;
 	k->req = req;
 	k->t0 = mono_ms();

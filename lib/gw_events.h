@@ -13,8 +13,16 @@ int gw_events_open(const char *path);
 void gw_events_on_hup(void);
 /* Reopen if SIGHUP came or the path now names another file (rotated away). */
 void gw_events_check(void);
-/* Append ev as one line with one write(2); failures are counted, not fatal. */
+/* Batch the lines on loop l: they are written just before it waits (one
+ * write(2) per turn, of whole lines: at most 64 KiB to a file, PIPE_BUF to
+ * a pipe), and when it is freed.  Without: one write(2) per line.  0, or -1
+ * with the error set. */
+struct apim_loop;
+int gw_events_attach(struct apim_loop *l);
+/* Append ev as one line (failures are counted, not fatal). */
 void gw_events_write(const struct apim_event *ev);
+/* Write the lines that wait now (before an exit that skips the loop's end). */
+void gw_events_flush(void);
 /* Writes that failed so far. */
 long gw_events_failed(void);
 

@@ -31,6 +31,11 @@ struct apim_loop {
 	struct apim_timer **heap;
 	size_t nheap, capheap;
 	uint64_t pass;		/* timer passes run so far */
+	struct {
+		void (*cb)(void *, int);
+		void *arg;
+	} hook[APIM_LOOP_HOOKS];
+	size_t nhook;
 };
 
 static int64_t
@@ -67,6 +72,8 @@ apim_loop_free(struct apim_loop *l)
 
 	if (l == NULL)
 		return;
+	for (i = 0; i < l->nhook; i++)
+		l->hook[i].cb(l->hook[i].arg, 1);
 	for (i = 0; i < l->nheap; i++) {
 		l->heap[i]->slot = 0;
 		if (l->heap[i]->owned)
@@ -82,6 +89,19 @@ int64_t
 apim_loop_now(const struct apim_loop *l)
 {
 	return l->now;
+}
+
+int
+apim_loop_before_wait(struct apim_loop *l, void (*cb)(void *, int), void *arg)
+{
+	if (l->nhook == APIM_LOOP_HOOKS) {
+		apim_err_set(APIM_SOFTWARE, "too many loop hooks");
+		return -1;
+	}
+	l->hook[l->nhook].cb = cb;
+	l->hook[l->nhook].arg = arg;
+	l->nhook++;
+	return 0;
 }
 
 void
@@ -379,7 +399,10 @@ apim_loop_run(struct apim_loop *l)
 	l->stop = 0;
 	while (!l->stop) {
 		int timeout = -1, n, i;
+		size_t h;
 
+		for (h = 0; h < l->nhook; h++)
+			l->hook[h].cb(l->hook[h].arg, 0);
 		if (always_ready(l))
 			timeout = 0;
 		else if (l->nheap) {

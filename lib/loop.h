@@ -63,8 +63,17 @@ int64_t apim_loop_now(const struct apim_loop *l);
 /* Ask the loop to return after this turn (this worker stops serving). */
 void apim_loop_stop(struct apim_loop *l);
 
+/* Call cb(arg, 0) at the end of every turn, just before the loop waits, and
+ * cb(arg, 1) once from apim_loop_free (after the caller's last callbacks: a
+ * chance to flush what the turns buffered, e.g. events).  At most
+ * APIM_LOOP_HOOKS hooks; 0, or -1 with the error set. */
+#define APIM_LOOP_HOOKS 4
+int apim_loop_before_wait(struct apim_loop *l, void (*cb)(void *arg, int last),
+    void *arg);
+
 /* A new loop, or NULL with the error set; run it until stopped; free it
- * (disarms pending timers and frees apim_loop_timer's; fds are not closed). */
+ * (runs the hooks, disarms pending timers and frees apim_loop_timer's; fds
+ * are not closed). */
 struct apim_loop *apim_loop_new(void);
 int apim_loop_run(struct apim_loop *l);
 void apim_loop_free(struct apim_loop *l);

@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# apim-proxy-events.bats: the events apim-proxy batches per loop turn: every
+# request exactly one whole line under concurrency (file and pipe), a lone
+# request's line without further traffic, and lines still waiting when
+# SIGTERM ends a worker.
+bats_require_minimum_version 1.5.0
+load apim-proxy-helper
+
+teardown() { proxy_teardown; }
+
+st() { printf '%s\n' "$output" | head -1; }
+
+# load N PORT: N authenticated GETs over 16 keep-alive connections at once;
+# prints the statuses seen, counted.
+load_proxy() {
+	python3 - "$1" "$2" "$AT" <<'PY'
+import collections, http.client, sys, threading
+n, port, at = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+seen = collections.Counter()
+lock = threading.Lock()
+def run(k):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in range(k):
+        c.request("GET", "/pets/1.0.0/items/%d" % i,
+                  headers={"Authorization": "Bearer " + at})
+        r = c.getresponse()
+        r.read()
+        with lock:
+            seen[r.status] += 1
+    c.close()
+ts = [threading.Thread(target=run, args=(n // 16 + (j < n % 16),)) for j in range(16)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(" ".join("%d:%d" % kv for kv in sorted(seen.items())))
+PY
+}
+
+# lines_check FILE N: exactly N lines, each a whole event, N distinct ids.
+lines_check() {
+	wait_lines "$1" "$2"
+	[ "$(wc -l <"$1")" -eq "$2" ] || { echo "$(wc -l <"$1") lines, not $2"; return 1; }
+	apim-event-check <"$1" >/dev/null || return 1
+	[ "$(jq -r .correlationId "$1" | sort -u | wc -l)" -eq "$2" ] ||
+	    { echo "correlation ids repeat"; return 1; }
+}
+
+@test "events: 400 concurrent requests on 2 workers, exactly 400 whole lines in the file" {
+	standard
+	WORKERS=2 start_proxy
+	run -0 load_proxy 400 "$PPORT"
+	[ "$output" = "200:400" ]
+	run lines_check "$EV" 400
+	[ "$status" -eq 0 ]
+}
+
+@test "events: to a pipe (--events -) from 2 workers, lines whole and none lost" {
+	standard
+	err="$BATS_TEST_TMPDIR/pipe.err"
+	apim-proxy --listen 127.0.0.1:0 --workers 2 --events - 2>"$err" 3>&- |
+	    cat >"$EV" &
+	track $!
+	wait_line "$err" "listening on"
+	PROXY=$(pgrep -n -f "apim-proxy --listen 127.0.0.1:0 --workers 2 --events -")
+	track "$PROXY"
+	port=$(sed -n 's/^apim-proxy: listening on .*:\([0-9]*\)$/\1/p' "$err" | head -1)
+	run -0 load_proxy 300 "$port"
+	[ "$output" = "200:300" ]
+	run lines_check "$EV" 300
+	[ "$status" -eq 0 ]
+}
+
+@test "events: a lone request's line is written without further traffic" {
+	standard
+	start_proxy
+	run -0 pcurl -H "Authorization: Bearer $AT" "http://127.0.0.1:$PPORT/pets/1.0.0/items/1"
+	[ "$(st)" = 200 ]
+	# up to 5 s, polling: no second request, no signal, the proxy still runs
+	run wait_lines "$EV" 1
+	[ "$status" -eq 0 ]
+	kill -0 "$PROXY"
+	run -0 jq -r '[.eventType, .proxyResponseCode, .apiResourceTemplate] | @tsv' "$EV"
+	[ "$output" = "response	200	/items/{id}" ]
+}
+
+@test "events: a request still in flight at SIGTERM finishes and its line is written" {
+	start_backend
+	apim-publish create --name Slow --context /slow --version 1 \
+	    --endpoint "http://127.0.0.1:$BPORT" >/dev/null
+	apim-publish resource add Slow:1 GET /slow --auth none >/dev/null
+	apim-publish lifecycle Slow:1 publish >/dev/null
+	start_proxy
+	curl -sS -o "$BATS_TEST_TMPDIR/slow.out" -w '%{http_code}' \
+	    "http://127.0.0.1:$PPORT/slow/1/slow?ms=700" >"$BATS_TEST_TMPDIR/slow.code" &
+	cpid=$!
+	# the call has reached the backend: the proxy holds a connection to it
+	for i in $(seq 100); do
+		ss -Htn state established "( dport = :$BPORT )" | grep -q . && break
+		sleep 0.05
+	done
+	[ ! -s "$EV" ]
+	kill -TERM "$PROXY"
+	wait "$cpid"	# curl's status: a failure fails the test
+	[ "$(cat "$BATS_TEST_TMPDIR/slow.code")" = 200 ]
+	# the proxy exits after the drain, its line written
+	for i in $(seq 100); do
+		kill -0 "$PROXY" 2>/dev/null || break
+		sleep 0.05
+	done
+	run kill -0 "$PROXY"
+	[ "$status" -ne 0 ]
+	run -0 jq -r '[.eventType, .proxyResponseCode, .apiResourceTemplate] | @tsv' "$EV"
+	[ "$output" = "response	200	/slow" ]
+}
