@@ -1,5 +1,7 @@
-/* gw_auth: verified credentials cached by the SHA-256 of the token until
- * their exp; liveness (revocation, deleted client, revoked family, retired key)
+/* gw_auth: verified credentials cached until their exp, found by a keyed
+ * hash of the whole token (gw_map: SipHash under a per-process random key,
+ * then a constant-time compare of the token bytes, which the entry keeps);
+ * liveness (revocation, deleted client, revoked family, retired key)
  * rechecked only when the store has changed since (gw_view_gen). */
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,7 @@ struct tok {
 struct gw_auth {
 	struct gw_view *v;
 	struct apim_oauth *o;
-	struct gw_map *cache;
+	struct gw_map *cache[2];	/* access tokens, API keys */
 };
 
 static void
@@ -61,7 +63,8 @@ gw_auth_new(struct gw_view *view)
 	a = apim_xcalloc(1, sizeof *a);
 	a->v = view;
 	a->o = o;
-	a->cache = gw_map_new(tok_free);
+	a->cache[0] = gw_map_new(tok_free);
+	a->cache[1] = gw_map_new(tok_free);
 	return a;
 }
 
@@ -70,7 +73,8 @@ gw_auth_free(struct gw_auth *a)
 {
 	if (a == NULL)
 		return;
-	gw_map_free(a->cache);
+	gw_map_free(a->cache[0]);
+	gw_map_free(a->cache[1]);
 	apim_oauth_free(a->o);
 	free(a);
 }
@@ -202,17 +206,18 @@ static int
 check(struct gw_auth *a, const char *cred, int kind, int64_t now_ms,
     const struct gw_principal **p)
 {
-	char key[66];
+	struct gw_map *cache = a->cache[kind == GW_APIKEY];
+	size_t len = strlen(cred);
+	uint64_t h;
 	struct tok *t;
 	const char *d;
 	int r;
 
 	*p = NULL;
-	if (*cred == '\0' || strlen(cred) > 16384)
+	if (len == 0 || len > 16384)
 		return GW_INVALID_CREDENTIALS;
-	apim_sha256_hex(cred, strlen(cred), key + 1);
-	key[0] = kind == GW_OAUTH ? 'b' : 'k';
-	if ((t = gw_map_get(a->cache, key)) == NULL) {
+	h = gw_map_hash(cred, len);
+	if ((t = gw_map_getn(cache, cred, len, h)) == NULL) {
 		if ((d = strchr(cred, '.')) && strchr(d + 1, '.')) {
 			json_t *cl = apim_jwt_verify(gw_view_db(a->v), cred,
 			    kind == GW_OAUTH ? "at+jwt" : "JWT");
@@ -228,13 +233,15 @@ check(struct gw_auth *a, const char *cred, int kind, int64_t now_ms,
 			return GW_INVALID_CREDENTIALS;
 		else if ((r = from_row(a, cred, &t)) != 1)
 			return r == -1 ? -1 : GW_INVALID_CREDENTIALS;
-		if (gw_map_count(a->cache) >= GW_AUTH_MAX)
-			gw_map_clear(a->cache);
+		if (gw_map_count(a->cache[0]) + gw_map_count(a->cache[1]) >= GW_AUTH_MAX) {
+			gw_map_clear(a->cache[0]);
+			gw_map_clear(a->cache[1]);
+		}
 		t->gen = gw_view_gen(a->v) - 1;
-		gw_map_put(a->cache, key, t);
+		gw_map_putn(cache, cred, len, h, t);
 	}
 	if (t->p.exp_ms && t->p.exp_ms + APIM_JWT_LEEWAY_S * 1000 * t->jwt <= now_ms) {
-		gw_map_del(a->cache, key);
+		gw_map_deln(cache, cred, len, h);
 		return GW_INVALID_CREDENTIALS;
 	}
 	if (t->gen != gw_view_gen(a->v)) {

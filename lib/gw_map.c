@@ -1,15 +1,21 @@
-/* gw_map: a string-keyed open-addressing hash table (linear probing, FNV-1a,
- * backward-shift deletion) for the gateway's view and caches. */
+/* gw_map: an open-addressing hash table (linear probing, backward-shift
+ * deletion) for the gateway's view and caches, hashed with SipHash-1-3
+ * under a random key drawn once per process. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/random.h>
 
 #include "buf.h"
 #include "gw_map.h"
 #include "util.h"
 
 struct slot {
-	char *key;		/* NULL: empty */
+	char *key;		/* NULL: empty; len bytes and a NUL */
+	size_t len;
 	uint64_t h;
 	void *v;
 };
@@ -20,14 +26,103 @@ struct gw_map {
 	void (*vfree)(void *);
 };
 
-static uint64_t
-hash(const char *k)
-{
-	uint64_t h = 1469598103934665603ULL;
+/* --- SipHash-1-3 (Aumasson and Bernstein): one compression round per
+ * 8-byte word, three at the end --- */
 
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-	return h;
+static uint64_t sip_k0, sip_k1;
+static int sip_keyed;
+
+static void
+sip_key(void)
+{
+	uint64_t k[2];
+
+	if (getrandom(k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
+		struct timespec ts;
+
+		/* no entropy yet (early boot): a weaker key, still unknown
+		 * to a remote client */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k[0] = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+		clock_gettime(CLOCK_REALTIME, &ts);
+		k[1] = (uint64_t)ts.tv_nsec * 0xc2b2ae3d27d4eb4fULL ^ (uint64_t)ts.tv_sec;
+	}
+	sip_k0 = k[0];
+	sip_k1 = k[1];
+	sip_keyed = 1;
+}
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do { \
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+} while (0)
+
+static inline uint64_t
+le64(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+uint64_t
+gw_map_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key, *end = p + (len & ~(size_t)7);
+	uint64_t v0, v1, v2, v3, m, b = (uint64_t)len << 56;
+	size_t left = len & 7;
+
+	if (!sip_keyed)
+		sip_key();
+	v0 = sip_k0 ^ 0x736f6d6570736575ULL;
+	v1 = sip_k1 ^ 0x646f72616e646f6dULL;
+	v2 = sip_k0 ^ 0x6c7967656e657261ULL;
+	v3 = sip_k1 ^ 0x7465646279746573ULL;
+	for (; p < end; p += 8) {
+		m = le64(p);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	switch (left) {
+	case 7: b |= (uint64_t)p[6] << 48;	/* FALLTHROUGH */
+	case 6: b |= (uint64_t)p[5] << 40;	/* FALLTHROUGH */
+	case 5: b |= (uint64_t)p[4] << 32;	/* FALLTHROUGH */
+	case 4: b |= (uint64_t)p[3] << 24;	/* FALLTHROUGH */
+	case 3: b |= (uint64_t)p[2] << 16;	/* FALLTHROUGH */
+	case 2: b |= (uint64_t)p[1] << 8;	/* FALLTHROUGH */
+	case 1: b |= (uint64_t)p[0];		/* FALLTHROUGH */
+	case 0: break;
+	}
+	v3 ^= b;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* 1 if the n bytes at a and b are equal, in time that depends on n only
+ * (keys may be credentials). */
+static int
+same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, d = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	for (; i < n; i++)
+		d |= (uint64_t)((unsigned char)a[i] ^ (unsigned char)b[i]);
+	return d == 0;
 }
 
 struct gw_map *
@@ -42,24 +137,44 @@ gw_map_new(void (*vfree)(void *))
 }
 
 static struct slot *
-find(const struct gw_map *m, const char *key, uint64_t h)
+find(const struct gw_map *m, const void *key, size_t len, uint64_t h)
 {
 	size_t i = (size_t)h & (m->cap - 1);
 
 	while (m->s[i].key) {
-		if (m->s[i].h == h && strcmp(m->s[i].key, key) == 0)
+		if (m->s[i].h == h && m->s[i].len == len &&
+		    same(m->s[i].key, key, len))
 			return &m->s[i];
 		i = (i + 1) & (m->cap - 1);
 	}
 	return &m->s[i];
 }
 
+/* An empty slot for h (no key compare: for keys known to be absent). */
+static struct slot *
+hole(const struct gw_map *m, uint64_t h)
+{
+	size_t i = (size_t)h & (m->cap - 1);
+
+	while (m->s[i].key)
+		i = (i + 1) & (m->cap - 1);
+	return &m->s[i];
+}
+
+void *
+gw_map_getn(const struct gw_map *m, const void *key, size_t len, uint64_t h)
+{
+	struct slot *s = find(m, key, len, h);
+
+	return s->key ? s->v : NULL;
+}
+
 void *
 gw_map_get(const struct gw_map *m, const char *key)
 {
-	struct slot *s = find(m, key, hash(key));
+	size_t len = strlen(key);
 
-	return s->key ? s->v : NULL;
+	return gw_map_getn(m, key, len, gw_map_hash(key, len));
 }
 
 static void
@@ -72,15 +187,14 @@ grow(struct gw_map *m)
 	m->s = apim_xcalloc(m->cap, sizeof *m->s);
 	for (i = 0; i < ocap; i++)
 		if (old[i].key)
-			*find(m, old[i].key, old[i].h) = old[i];
+			*hole(m, old[i].h) = old[i];
 	free(old);
 }
 
 void
-gw_map_put(struct gw_map *m, const char *key, void *v)
+gw_map_putn(struct gw_map *m, const void *key, size_t len, uint64_t h, void *v)
 {
-	uint64_t h = hash(key);
-	struct slot *s = find(m, key, h);
+	struct slot *s = find(m, key, len, h);
 
 	if (s->key) {
 		if (m->vfree && s->v != v)
@@ -90,18 +204,29 @@ gw_map_put(struct gw_map *m, const char *key, void *v)
 	}
 	if (2 * (m->n + 1) > m->cap) {
 		grow(m);
-		s = find(m, key, h);
+		s = hole(m, h);
 	}
-	s->key = apim_strdup(key);
+	s->key = apim_xmalloc(len + 1);
+	memcpy(s->key, key, len);
+	s->key[len] = '\0';
+	s->len = len;
 	s->h = h;
 	s->v = v;
 	m->n++;
 }
 
 void
-gw_map_del(struct gw_map *m, const char *key)
+gw_map_put(struct gw_map *m, const char *key, void *v)
 {
-	struct slot *s = find(m, key, hash(key));
+	size_t len = strlen(key);
+
+	gw_map_putn(m, key, len, gw_map_hash(key, len), v);
+}
+
+void
+gw_map_deln(struct gw_map *m, const void *key, size_t len, uint64_t h)
+{
+	struct slot *s = find(m, key, len, h);
 	size_t i, j, k;
 
 	if (s->key == NULL)
@@ -121,6 +246,14 @@ gw_map_del(struct gw_map *m, const char *key)
 			i = j;
 		}
 	}
+}
+
+void
+gw_map_del(struct gw_map *m, const char *key)
+{
+	size_t len = strlen(key);
+
+	gw_map_deln(m, key, len, gw_map_hash(key, len));
 }
 
 void
