@@ -54,18 +54,73 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A call and the room its strings are copied into: the event's strings
+ * must outlive the view, the credential cache and the request (the
+ * forwarder keeps the call across loop turns), and a copy into the call's
+ * own arena costs less than an allocation each. */
+#define GW_CALL_ARENA 2048
+#define GW_CALLS_KEPT 256	/* finished calls kept for reuse */
+
+struct call {
+	struct gw_call k;	/* first: a struct gw_call * is a struct call * */
+	struct call *next;	/* on the free list */
+	size_t used;
+	char arena[GW_CALL_ARENA];
+};
+
+static struct call *calls_free;
+static size_t ncalls_free;
+
+/* Room for n bytes and a NUL, owned by the call; NULL if it has too many
+ * strings already. */
+static char *
+room(struct gw_call *k, size_t n)
+{
+	struct call *c = (struct call *)k;
+	char *d;
+
+	if (n < GW_CALL_ARENA - c->used) {
+		d = c->arena + c->used;
+		c->used += n + 1;
+		return d;
+	}
+	if (k->nown == sizeof k->own / sizeof k->own[0])
+		return NULL;
+	return k->own[k->nown++] = apim_xmalloc(n + 1);
+}
+
+/* A copy of the n bytes at s and a NUL, owned by the call. */
+static char *
+keepn(struct gw_call *k, const char *s, size_t n)
+{
+	char *d = room(k, n);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* a, the byte sep, and b, owned by the call. */
+static char *
+keep_join(struct gw_call *k, const char *a, char sep, const char *b)
+{
+	size_t al = strlen(a), bl = strlen(b);
+	char *d = room(k, al + 1 + bl);
+
+	if (d) {
+		memcpy(d, a, al);
+		d[al] = sep;
+		memcpy(d + al + 1, b, bl + 1);
+	}
+	return d;
+}
+
 static char *
 keep(struct gw_call *k, const char *s)
 {
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if (k->nown == sizeof k->own / sizeof k->own[0])
-		return NULL;
-	d = apim_strdup(s);
-	k->own[k->nown++] = d;
-	return d;
+	return s ? keepn(k, s, strlen(s)) : NULL;
 }
 
 /* A correlation id: a random 128-bit value drawn once per process, plus a
@@ -113,11 +168,34 @@ corr_id(char out[37])
 static struct gw_call *
 call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 {
-	struct gw_call *k = apim_xcalloc(1, sizeof *k);
+	struct call *cl = calls_free;
+	struct gw_call *k;
+	const char *ua = NULL, *origin = NULL;
+	size_t i;
 
+	if (cl) {
+		calls_free = cl->next;
+		ncalls_free--;
+	} else
+		cl = apim_xmalloc(sizeof *cl);
+	k = &cl->k;
+	memset(k, 0, sizeof *k);
+	cl->used = 0;
 	/* a turn's events in one write (a no-op after the first call) */
 	if (gw_events_attach(apim_http_loop(c)) == -1)
 		apim_warnx("%s", apim_err_msg());
+	/* the headers the event and CORS want, in one pass (the first of
+	 * each name, as apim_http_header) */
+	for (i = 0; i < req->nheaders; i++) {
+		const char *n = req->names[i];
+
+		if (ua == NULL && (n[0] | 0x20) == 'u' &&
+		    strcasecmp(n, "User-Agent") == 0)
+			ua = req->values[i];
+		else if (origin == NULL && (n[0] | 0x20) == 'o' &&
+		    strcasecmp(n, "Origin") == 0)
+			origin = req->values[i];
+	}
 	k->c = c;
 	k->req = req;
 	k->t0 = mono_ms();
@@ -127,7 +205,8 @@ call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 	k->ev.gateway_node = g.node;
 	k->ev.api_method = keep(k, req->method);
 	k->ev.user_ip = keep(k, req->peer);
-	k->ev.user_agent = keep(k, apim_http_header(req, "User-Agent"));
+	k->ev.user_agent = keep(k, ua);
+	k->origin = keep(k, origin);
 	k->ev.request_bytes = req->content_length > 0 ? req->content_length : 0;
 	k->ev.response_bytes = 0;
 	return k;
@@ -136,6 +215,7 @@ call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 void
 gw_call_end(struct gw_call *k)
 {
+	struct call *cl = (struct call *)k;
 	int64_t now = mono_ms();
 	size_t i;
 
@@ -145,7 +225,12 @@ gw_call_end(struct gw_call *k)
 	gw_events_write(&k->ev);
 	for (i = 0; i < k->nown; i++)
 		free(k->own[i]);
-	free(k);
+	if (ncalls_free < GW_CALLS_KEPT) {
+		cl->next = calls_free;
+		calls_free = cl;
+		ncalls_free++;
+	} else
+		free(cl);
 }
 
 /* --- answers the gateway makes itself --- */
@@ -403,10 +488,8 @@ throttle(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
 	const struct apim_http_request *req = k->req;
 	struct apim_throttle_req rq;
 	struct apim_throttle_res res;
-	const char **hv, **qv = NULL;
-	char *qcopy = NULL, *q, *e;
-	char ipkey[80], retry[24];
-	size_t i, n = 0;
+	char retry[24];
+	size_t n;
 	int rc;
 
 	memset(&rq, 0, sizeof rq);
@@ -428,43 +511,30 @@ throttle(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
 		rq.user = p->user;
 	} else {
 		/* an open resource: the Unauthenticated tier, per client address */
-		snprintf(ipkey, sizeof ipkey, "ip:%s:%s", req->peer, api->id);
-		rq.sub_id = ipkey;
+		size_t pl = strlen(req->peer), il = strlen(api->id);
+		char *ipkey = room(k, 3 + pl + 1 + il);
+
+		if (ipkey) {	/* "ip:PEER:API" (not snprintf: per request) */
+			memcpy(ipkey, "ip:", 3);
+			memcpy(ipkey + 3, req->peer, pl);
+			ipkey[3 + pl] = ':';
+			memcpy(ipkey + 4 + pl, api->id, il + 1);
+		}
+		rq.sub_id = ipkey ? ipkey : "ip:";
 		rq.sub_tier = "Unauthenticated";
 	}
 	rq.client_ip = req->peer;
-	hv = apim_xreallocarray(NULL, 2 * req->nheaders + 1, sizeof *hv);
-	for (i = 0; i < req->nheaders; i++) {
-		hv[2 * i] = req->names[i];
-		hv[2 * i + 1] = req->values[i];
-	}
-	hv[2 * req->nheaders] = NULL;
-	rq.headers = hv;
-	if (req->query && *req->query) {
-		qcopy = apim_strdup(req->query);
-		qv = apim_xreallocarray(NULL, 2 * strlen(qcopy) + 2, sizeof *qv);
-		for (q = qcopy; q; q = e) {
-			if ((e = strchr(q, '&')) != NULL)
-				*e++ = '\0';
-			if (*q == '\0')
-				continue;
-			qv[n++] = q;
-			if ((q = strchr(q, '=')) != NULL)
-				*q++ = '\0';
-			qv[n++] = q ? q : "";
-		}
-		qv[n] = NULL;
-		rq.query = qv;
-	}
+	/* headers and query as they are: read only if a condition asks */
+	rq.nheaders = req->nheaders;
+	rq.header_names = req->names;
+	rq.header_values = req->values;
+	rq.query_string = req->query;
 	rq.bytes = req->content_length > 0 ? req->content_length : 0;
 	/* inetd: the counters only for a request that gets this far */
 	if (g.thr == NULL && (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL)
 		rc = -1;
 	else
 		rc = apim_throttle_check(g.thr, &rq, &res);
-	free(hv);
-	free(qv);
-	free(qcopy);
 	if (rc == -1) {
 		/* fail closed: a broken counter file must not open the gates */
 		apim_warnx("%s", apim_err_msg());
@@ -505,12 +575,11 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	const struct gw_res *r;
 	const struct gw_principal *p = NULL;
 	const char *rest;
-	char allow[96], ctx[512];
+	char allow[96];
 	size_t n;
 	int pm;
 
 	(void)arg;
-	k->origin = keep(k, apim_http_header(req, "Origin"));
 	if (g.view && gw_view_refresh(g.view, apim_loop_now(apim_http_loop(c)), 0) == -1)
 		apim_warnx("%s", apim_err_msg());
 	if (g.view == NULL || (apis = gw_view_apis(g.view, req->path, &n)) == NULL) {
@@ -534,8 +603,7 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	k->ev.api_id = keep(k, api->id);
 	k->ev.api_name = keep(k, api->name);
 	k->ev.api_version = keep(k, api->version);
-	snprintf(ctx, sizeof ctx, "%s/%s", api->context, api->version);
-	k->ev.api_context = keep(k, ctx);
+	k->ev.api_context = keep_join(k, api->context, '/', api->version);
 	k->ev.api_creator = keep(k, api->provider);
 	if (strcmp(api->state, "BLOCKED") == 0) {
 		fault(k, 503, 700700, "OTHER", "API blocked", "This API has been "

@@ -350,22 +350,24 @@ gw_view_app(struct gw_view *v, const char *app_id)
 const struct gw_sub *
 gw_view_sub(struct gw_view *v, const char *app_id, const char *api_id)
 {
-	struct apim_buf k = APIM_BUF_INIT;
+	size_t al = strlen(app_id), il = strlen(api_id), kl = al + 1 + il;
+	char kbuf[256], *k = kl < sizeof kbuf ? kbuf : apim_xmalloc(kl + 1);
+	uint64_t h;
 	struct gw_sub *s;
 	sqlite3_stmt *st;
 	int rc;
 
-	apim_buf_addf(&k, "%s\n%s", app_id, api_id);
-	if ((s = gw_map_get(v->subs, k.data)) != NULL) {
-		apim_buf_free(&k);
-		return s;
-	}
+	/* the key "APP\nAPI" (no printf, no allocation: per request) */
+	memcpy(k, app_id, al);
+	k[al] = '\n';
+	memcpy(k + al + 1, api_id, il + 1);
+	h = gw_map_hash(k, kl);
+	if ((s = gw_map_getn(v->subs, k, kl, h)) != NULL)
+		goto out;
 	st = apim_store_prep(v->db, "SELECT id, tier, status FROM subscription"
 	    " WHERE app_id = ? AND api_id = ?", "ss", app_id, api_id);
-	if (st == NULL) {
-		apim_buf_free(&k);
-		return NULL;
-	}
+	if (st == NULL)
+		goto out;
 	s = apim_xcalloc(1, sizeof *s);
 	if ((rc = apim_store_step(v->db, st)) == 1) {
 		s->id = dup_col(st, 0);
@@ -377,8 +379,10 @@ gw_view_sub(struct gw_view *v, const char *app_id, const char *api_id)
 		sub_free(s);
 		s = NULL;
 	} else
-		gw_map_put(v->subs, k.data, s);
-	apim_buf_free(&k);
+		gw_map_putn(v->subs, k, kl, h, s);
+out:
+	if (k != kbuf)
+		free(k);
 	return s;
 }
 

@@ -471,10 +471,53 @@ pair_get(const char *const *kv, const char *name, int icase)
 	return NULL;
 }
 
+/* The request's header name (first of that name), or NULL. */
+static const char *
+header_get(const struct apim_throttle_req *rq, const char *name)
+{
+	size_t i;
+
+	if (rq->headers != NULL)
+		return pair_get(rq->headers, name, 1);
+	for (i = 0; i < rq->nheaders; i++)
+		if (strcasecmp(rq->header_names[i], name) == 0)
+			return rq->header_values[i];
+	return NULL;
+}
+
+/* The query parameter name (the first; "" without '='), copied into *buf
+ * (the caller frees it) when taken from the raw query string; or NULL.
+ * Pieces split at '&' and at the first '=', not decoded, as the pairs. */
+static const char *
+query_get(const struct apim_throttle_req *rq, const char *name, char **buf)
+{
+	size_t n = strlen(name), l;
+	const char *q, *e, *eq;
+
+	if (rq->query != NULL)
+		return pair_get(rq->query, name, 0);
+	for (q = rq->query_string; q && *q; q = *e ? e + 1 : e) {
+		e = q + strcspn(q, "&");
+		eq = memchr(q, '=', (size_t)(e - q));
+		l = (size_t)((eq ? eq : e) - q);
+		if (l == 0 || l != n || memcmp(q, name, n) != 0)
+			continue;
+		if (eq == NULL)
+			return "";
+		l = (size_t)(e - eq - 1);
+		*buf = apim_xmalloc(l + 1);
+		memcpy(*buf, eq + 1, l);
+		(*buf)[l] = '\0';
+		return *buf;
+	}
+	return NULL;
+}
+
 static int
 cond_match(const struct cond *c, const struct apim_throttle_req *rq)
 {
 	const char *v = NULL;
+	char *copy = NULL;
 	int m = 0;
 
 	switch (c->type) {
@@ -483,10 +526,10 @@ cond_match(const struct cond *c, const struct apim_throttle_req *rq)
 		m = !empty(rq->client_ip) && ip_in(rq->client_ip, c->lo, c->hi);
 		break;
 	case C_HEADER:
-		v = pair_get(rq->headers, c->name, 1);
+		v = header_get(rq, c->name);
 		break;
 	case C_QUERY:
-		v = pair_get(rq->query, c->name, 0);
+		v = query_get(rq, c->name, &copy);
 		break;
 	case C_CLAIM:
 		v = pair_get(rq->claims, c->name, 0);
@@ -494,6 +537,7 @@ cond_match(const struct cond *c, const struct apim_throttle_req *rq)
 	}
 	if (c->has_re)
 		m = v != NULL && regexec(&c->re, v, 0, NULL, 0) == 0;
+	free(copy);
 	return c->invert ? !m : m;
 }
 

@@ -42,6 +42,12 @@ struct apim_throttle_req {
 	const char *const *headers;
 	const char *const *query;
 	const char *const *claims;
+	/* Or, where headers and query are NULL: the request's own arrays and
+	 * its query string as received ("a=1&b", not decoded), read only when
+	 * a condition asks (nothing is built per request) */
+	size_t nheaders;
+	const char *const *header_names, *const *header_values;
+	const char *query_string;
 	int64_t bytes;			/* request body bytes (bytes quotas count these) */
 	int64_t now_ms;			/* 0: the wall clock; tests pass their own */
 };
