@@ -70,6 +70,7 @@ struct call {
 
 static struct call *calls_free;
 static size_t ncalls_free;
+static struct apim_event ev0;	/* a new call's event */
 
 /* Room for n bytes and a NUL, owned by the call; NULL if it has too many
  * strings already. */
@@ -199,7 +200,11 @@ call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 	k->c = c;
 	k->req = req;
 	k->t0 = mono_ms();
-	apim_event_init(&k->ev);
+	/* apim_event_init's defaults, made once (it loops over the schema) */
+	if (ev0.schema_version == 0)
+		apim_event_init(&ev0);
+	k->ev = ev0;
+	k->ev.request_ms = apim_now_ms();
 	corr_id(k->corr);
 	k->ev.correlation_id = k->corr;
 	k->ev.gateway_node = g.node;
