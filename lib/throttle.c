@@ -78,6 +78,8 @@ struct apim_throttle {
 	int64_t checked_mono;
 	int npol, ndeny, nrule;
 	struct pol *pol;
+	int *pidx;		/* pol by kind and name: open addressing, -1 empty */
+	size_t pcap;		/* its size, a power of two; 0: not made yet */
 	struct deny *deny;
 	struct rulec *rule;
 };
@@ -141,6 +143,10 @@ catalogue_free(struct apim_throttle *t)
 {
 	int i, j;
 
+	free(t->pidx);
+	t->pidx = NULL;
+	t->pcap = 0;
+
 	for (i = 0; i < t->npol; i++) {
 		for (j = 0; j < t->pol[i].ncond; j++) {
 			if (t->pol[i].cond[j].has_re)
@@ -172,16 +178,59 @@ catalogue_free(struct apim_throttle *t)
 	t->npol = t->ndeny = t->nrule = 0;
 }
 
+/* FNV-1a of kind and name (the store's names: no flooding to fear). */
+static size_t
+pol_hash(char kind, const char *name)
+{
+	uint64_t h = (14695981039346656037ULL ^ (unsigned char)kind) *
+	    1099511628211ULL;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (size_t)(h ^ h >> 32);
+}
+
+/* The index of the policies, made at the first lookup after a load (the
+ * first of a kind and name wins, as a scan in order would find it). */
+static void
+pol_index(struct apim_throttle *t)
+{
+	size_t cap = 8, j;
+	int i;
+
+	while (cap < 2 * (size_t)t->npol)
+		cap *= 2;
+	t->pidx = apim_xreallocarray(NULL, cap, sizeof *t->pidx);
+	t->pcap = cap;
+	for (j = 0; j < cap; j++)
+		t->pidx[j] = -1;
+	for (i = 0; i < t->npol; i++) {
+		struct pol *p = &t->pol[i];
+
+		for (j = pol_hash(p->kind, p->name) & (cap - 1); t->pidx[j] != -1;
+		    j = (j + 1) & (cap - 1))
+			if (t->pol[t->pidx[j]].kind == p->kind &&
+			    strcmp(t->pol[t->pidx[j]].name, p->name) == 0)
+				break;
+		if (t->pidx[j] == -1)
+			t->pidx[j] = i;
+	}
+}
+
 static struct pol *
 pol_find(struct apim_throttle *t, char kind, const char *name)
 {
-	int i;
+	size_t j;
 
 	if (name == NULL || *name == '\0')
 		return NULL;
-	for (i = 0; i < t->npol; i++)
-		if (t->pol[i].kind == kind && strcmp(t->pol[i].name, name) == 0)
-			return &t->pol[i];
+	if (t->pcap == 0)
+		pol_index(t);
+	for (j = pol_hash(kind, name) & (t->pcap - 1); t->pidx[j] != -1;
+	    j = (j + 1) & (t->pcap - 1))
+		if (t->pol[t->pidx[j]].kind == kind &&
+		    strcmp(t->pol[t->pidx[j]].name, name) == 0)
+			return &t->pol[t->pidx[j]];
 	return NULL;
 }
 
