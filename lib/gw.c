@@ -17,6 +17,7 @@
 #include "event.h"
 #include "gw.h"
 #include "gw_auth.h"
+#include "gw_cors.h"
 #include "gw_events.h"
 #include "gw_fwd.h"
 #include "gw_route.h"
@@ -37,10 +38,6 @@ static struct {
 	struct apim_throttle *thr;
 	struct apim_loop *loop;
 	char node[256];
-	struct {
-		int on, credentials;
-		const char *origins, *methods, *headers;
-	} cors;
 } g;
 
 /* --- a call: what the request path learned, for the event --- */
@@ -118,6 +115,7 @@ call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 	k->c = c;
 	k->req = req;
 	k->t0 = mono_ms();
+	k->cors = gw_cors_default();	/* the API's once it is known */
 	apim_event_init(&k->ev);
 	corr_id(k->corr);
 	k->ev.correlation_id = k->corr;
@@ -151,32 +149,7 @@ gw_call_end(struct gw_call *k)
 static size_t
 cors_headers(struct gw_call *k, const char **h, size_t n, size_t cap)
 {
-	const char *origin = k->origin;
-
-	if (!g.cors.on || origin == NULL || n + 6 >= cap)
-		return n;
-	if (strcmp(g.cors.origins, "*") == 0 && !g.cors.credentials)
-		origin = "*";
-	else {
-		char **l = apim_split_csv(g.cors.origins);
-		size_t i;
-		int ok = 0;
-
-		for (i = 0; l[i]; i++)
-			ok |= strcmp(l[i], "*") == 0 || strcmp(l[i], origin) == 0;
-		apim_strv_free(l);
-		if (!ok)
-			return n;
-		h[n++] = "Vary";
-		h[n++] = "Origin";
-	}
-	h[n++] = "Access-Control-Allow-Origin";
-	h[n++] = origin;
-	if (g.cors.credentials && n + 2 < cap) {
-		h[n++] = "Access-Control-Allow-Credentials";
-		h[n++] = "true";
-	}
-	return n;
+	return gw_cors_headers(k->cors, k->origin, h, n, cap);
 }
 
 /* Answer a fault with WSO2's JSON body and end the call. */
@@ -223,6 +196,7 @@ fault(struct gw_call *k, int status, int code, const char *type,
 static void
 preflight(struct gw_call *k, const char *allow)
 {
+	struct apim_buf scratch = APIM_BUF_INIT;
 	const char *h[24];
 	size_t n = 0;
 	char methods[128];
@@ -232,16 +206,14 @@ preflight(struct gw_call *k, const char *allow)
 	h[n++] = methods;
 	h[n++] = "X-Correlation-ID";
 	h[n++] = k->corr;
-	if (g.cors.on && k->origin) {
-		h[n++] = "Access-Control-Allow-Methods";
-		h[n++] = g.cors.methods;
-		h[n++] = "Access-Control-Allow-Headers";
-		h[n++] = g.cors.headers;
-	}
-	n = cors_headers(k, h, n, sizeof h / sizeof h[0] - 1);
+	n = gw_cors_preflight(k->cors, k->origin, apim_http_header(k->req,
+	    "Access-Control-Request-Method"), apim_http_header(k->req,
+	    "Access-Control-Request-Headers"), allow, &scratch, h, n,
+	    sizeof h / sizeof h[0] - 1);
 	h[n] = NULL;
 	k->ev.proxy_response_code = 200;
 	apim_http_reply(k->c, 200, h, NULL, 0);
+	apim_buf_free(&scratch);
 	gw_call_end(k);
 }
 
@@ -534,6 +506,8 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	snprintf(ctx, sizeof ctx, "%s/%s", api->context, api->version);
 	k->ev.api_context = keep(k, ctx);
 	k->ev.api_creator = keep(k, api->provider);
+	if (api->cors)
+		k->cors = api->cors;
 	if (strcmp(api->state, "BLOCKED") == 0) {
 		fault(k, 503, 700700, "OTHER", "API blocked", "This API has been "
 		    "blocked temporarily. Please try again later or contact the "
@@ -543,7 +517,7 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	/* 2. the resource (3. CORS preflight: OPTIONS on a path without one) */
 	if ((r = gw_route_resource(api, req->method, rest, &pm, allow,
 	    sizeof allow)) == NULL) {
-		if (pm && strcmp(req->method, "OPTIONS") == 0)
+		if (pm && strcmp(req->method, "OPTIONS") == 0 && gw_cors_on(k->cors))
 			preflight(k, allow);
 		else if (pm) {
 			const char *h[] = { "Allow", allow, NULL };
@@ -661,14 +635,7 @@ gw_run(const struct gw_opts *o)
 		snprintf(g.node, sizeof g.node, "%s", o->node);
 	else if (gethostname(g.node, sizeof g.node - 1) == -1)
 		strcpy(g.node, "localhost");
-	g.cors.on = strcmp(apim_conf_get("cors", "on"), "off") != 0;
-	g.cors.credentials = strcmp(apim_conf_get("cors_allow_credentials", "false"),
-	    "true") == 0;
-	g.cors.origins = apim_conf_get("cors_allow_origins", "*");
-	g.cors.methods = apim_conf_get("cors_allow_methods",
-	    "GET,PUT,POST,DELETE,PATCH,OPTIONS");
-	g.cors.headers = apim_conf_get("cors_allow_headers",
-	    "authorization,Access-Control-Allow-Origin,Content-Type,SOAPAction,apikey");
+	gw_cors_init();
 	/* Fail early on a bad store or events file; workers open their own
 	 * (inetd: the only worker opens it at once). */
 	if (!o->inetd) {
