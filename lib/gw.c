@@ -219,22 +219,23 @@ preflight(struct gw_call *k, const char *allow)
 
 /* --- the steps --- */
 
-/* The value of "apikey" in the query, copied; NULL if absent. */
+/* The value of the parameter name in the query, copied; NULL if absent. */
 static char *
-query_apikey(struct gw_call *k, const char *q)
+query_apikey(struct gw_call *k, const char *q, const char *name)
 {
+	size_t kn = strlen(name);
 	const char *e;
 
 	for (; q && *q; q = e ? e + 1 : NULL) {
 		e = strchr(q, '&');
-		if (strncmp(q, "apikey=", 7) == 0) {
-			size_t n = e ? (size_t)(e - q - 7) : strlen(q + 7);
+		if (strncmp(q, name, kn) == 0 && q[kn] == '=') {
+			size_t n = e ? (size_t)(e - q - kn - 1) : strlen(q + kn + 1);
 			char *v = apim_xmalloc(n + 1);
 
-			memcpy(v, q + 7, n);
+			memcpy(v, q + kn + 1, n);
 			v[n] = '\0';
 			k->own[k->nown < 30 ? k->nown++ : 0] = v;
-			k->query_key = 1;
+			k->cred_query = name;
 			return v;
 		}
 	}
@@ -247,7 +248,11 @@ static int
 authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
     const struct gw_principal **pp)
 {
-	const char *auth = apim_http_header(k->req, "Authorization"), *tok = NULL;
+	/* WSO2's authorizationHeader and apiKeyHeader (the key also in the
+	 * query parameter of that name) */
+	const char *hname = api->auth_header ? api->auth_header : "Authorization";
+	const char *kname = api->apikey_name ? api->apikey_name : "apikey";
+	const char *auth = apim_http_header(k->req, hname), *tok = NULL;
 	const char *key = NULL;
 	int oauth, apikey, rc;
 	int64_t now = apim_now_ms();
@@ -261,22 +266,29 @@ authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r
 	if (oauth && auth && strncasecmp(auth, "Bearer ", 7) == 0) {
 		for (tok = auth + 7; *tok == ' '; tok++)
 			;
-		k->used_authorization = 1;
+		k->cred_header = hname;
 	}
 	if (apikey && tok == NULL) {
-		if ((key = apim_http_header(k->req, "apikey")) != NULL)
-			k->used_apikey_header = 1;
-		else
-			key = query_apikey(k, k->req->query);
+		if ((key = apim_http_header(k->req, kname)) != NULL) {
+			k->cred_header = kname;
+			/* "Authorization: Bearer KEY" when that is the key's
+			 * header (a key never holds a space) */
+			if (strncasecmp(key, "Bearer ", 7) == 0)
+				for (key += 7; *key == ' '; key++)
+					;
+		} else
+			key = query_apikey(k, k->req->query, kname);
 	}
 	if (tok == NULL && key == NULL) {
 		static const char *const www[] = { "WWW-Authenticate",
 		    "Bearer realm=\"apim\"", NULL };
+		char d[600];
 
+		snprintf(d, sizeof d, "Invalid Credentials. Make sure your API "
+		    "invocation call has a header: '%s : Bearer ACCESS_TOKEN' or "
+		    "'%s: API_KEY'", hname, kname);
 		fault(k, 401, GW_MISSING_CREDENTIALS, "AUTH", "Missing Credentials",
-		    "Invalid Credentials. Make sure your API invocation call has a "
-		    "header: 'Authorization : Bearer ACCESS_TOKEN' or 'apikey: API_KEY'",
-		    www);
+		    d, www);
 		return -1;
 	}
 	/* inetd: the token checker (prepared statements, OpenSSL) only when a
@@ -286,6 +298,10 @@ authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r
 	else
 		rc = tok ? gw_auth_bearer(g.auth, tok, now, pp) :
 	    gw_auth_apikey(g.auth, key, now, pp);
+	/* one header for both: what is not an access token may be a key */
+	if (rc == GW_INVALID_CREDENTIALS && tok && apikey &&
+	    strcasecmp(hname, kname) == 0)
+		rc = gw_auth_apikey(g.auth, tok, now, pp);
 	if (rc == -1) {
 		apim_warnx("%s", apim_err_msg());
 		fault(k, 503, 900900, "OTHER", "Unclassified Authentication Failure",
