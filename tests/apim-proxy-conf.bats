@@ -307,3 +307,17 @@ hdrs() { curl -sS -D - -o /dev/null "$@"; }
 	run -65 apim-publish import "$BATS_TEST_TMPDIR/q2.json"
 	[ "$(db_dump)" = "$before" ]
 }
+
+@test "OpenAPI apiKey schemes: the name a requirement uses wins, a second name and a cookie are warnings" {
+	start_counter b1
+	oas Two /two '.components.securitySchemes = {
+	        c: {type: "apiKey", in: "cookie", name: "session"},
+	        q: {type: "apiKey", in: "query", name: "key"},
+	        h: {type: "apiKey", in: "header", name: "X-Key"}}
+	    | .security = [{h: []}, {q: []}]' >"$BATS_TEST_TMPDIR/two.json"
+	run -0 --separate-stderr apim-publish import "$BATS_TEST_TMPDIR/two.json"
+	[[ "$stderr" == *"warning: '#/components/securitySchemes/c': apim reads an API key from a header or the query, not from a cookie"* ]]
+	[[ "$stderr" == *"warning: API keys named 'X-Key' and 'key': apim reads one name per API, 'X-Key'"* ]]
+	run -0 apim-publish show --json Two:1
+	[ "$(jq -r .apiKeyHeader <<<"$output")" = X-Key ]
+}
