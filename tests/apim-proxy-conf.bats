@@ -106,6 +106,11 @@ hdrs() { curl -sS -D - -o /dev/null "$@"; }
 		[[ "$output" != *"Access-Control-Allow-Origin"* ]]
 		[[ "$output" == *$'\r\nVary: Origin\r\n'* ]]
 	done
+	# the backend's own Vary stays beside the gateway's
+	run -0 hdrs -H 'Origin: https://good.example' -H "Authorization: Bearer $AT" \
+	    -H 'X-Reply-Vary: Accept-Encoding' "http://127.0.0.1:$PPORT/lst/1/items/1"
+	[[ "$output" == *$'\r\nVary: Accept-Encoding\r\n'* ]]
+	[[ "$output" == *$'\r\nVary: Origin\r\n'* ]]
 }
 
 @test "CORS credentials: with origin * the request's origin is echoed, Vary: Origin, Allow-Credentials; never for null" {
