@@ -219,7 +219,8 @@ preflight(struct gw_call *k, const char *allow)
 
 /* --- the steps --- */
 
-/* The value of the parameter name in the query, copied; NULL if absent. */
+/* The value of the parameter name (in any case, as header names are) in the
+ * query, copied; NULL if absent. */
 static char *
 query_apikey(struct gw_call *k, const char *q, const char *name)
 {
@@ -228,7 +229,7 @@ query_apikey(struct gw_call *k, const char *q, const char *name)
 
 	for (; q && *q; q = e ? e + 1 : NULL) {
 		e = strchr(q, '&');
-		if (strncmp(q, name, kn) == 0 && q[kn] == '=') {
+		if (strncasecmp(q, name, kn) == 0 && q[kn] == '=') {
 			size_t n = e ? (size_t)(e - q - kn - 1) : strlen(q + kn + 1);
 			char *v = apim_xmalloc(n + 1);
 

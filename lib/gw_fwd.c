@@ -104,7 +104,7 @@ query_without_key(struct gw_call *k, const char *q)
 
 	for (; q && *q; q = e ? e + 1 : NULL) {
 		e = strchr(q, '&');
-		if (strncmp(q, k->cred_query, kn) == 0 && q[kn] == '=')
+		if (strncasecmp(q, k->cred_query, kn) == 0 && q[kn] == '=')
 			continue;
 		if (b.len)
 			apim_buf_addc(&b, '&');

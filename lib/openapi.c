@@ -1067,7 +1067,7 @@ api_key_name(struct mapper *m, json_t *api)
 			pick = json_string_value(v);
 			break;
 		}
-	if (pick && strcmp(pick, "apikey") != 0)
+	if (pick && strcasecmp(pick, "apikey") != 0)
 		json_object_set_new(api, "apiKeyHeader", json_string(pick));
 }
 

@@ -217,6 +217,10 @@ hdrs() { curl -sS -D - -o /dev/null "$@"; }
 	run -0 pcurl "http://127.0.0.1:$PPORT/pets/1.0.0/items/1?X-Api-Key=$key&z=1"
 	[ "$(st)" = 200 ]
 	[ "$(jq -r .path "$BATS_TEST_TMPDIR/body")" = "/items/1?z=1" ]
+	# in any case, as the header's name (WSO2 exports "ApiKey")
+	run -0 pcurl "http://127.0.0.1:$PPORT/pets/1.0.0/items/1?z=1&x-api-key=$key"
+	[ "$(st)" = 200 ]
+	[ "$(jq -r .path "$BATS_TEST_TMPDIR/body")" = "/items/1?z=1" ]
 	# back to the default
 	apim-publish update Pets:1.0.0 --api-key-header '' >/dev/null
 	poll_code 900902 -H "x-api-key: $key" "http://127.0.0.1:$PPORT/pets/1.0.0/items/1"
