@@ -5,14 +5,14 @@
 #include "publish_subs.h"
 
 #define API_FIELDS "name=,context=,version=,endpoint=*,sandbox-endpoint=*,endpoint-type=,tiers=," \
-	"policy=,tag=*,visibility=,roles=,description=,auth="
+	"policy=,tag=*,visibility=,roles=,description=,auth=,auth-header=,api-key-header="
 
 static const struct apim_cmd cmds[] = {
 	{ "create", apim_publish_create, API_FIELDS,
 	  "create --name N --context /CTX --version V --endpoint URL... [--sandbox-endpoint URL]... "
 	  "[--endpoint-type http|load_balance|failover] "
 	  "[--tiers T,...] [--policy P] [--tag T]... [--visibility public|restricted --roles R,...] "
-	  "[--description D] [--auth oauth2,api_key]" },
+	  "[--description D] [--auth oauth2,api_key] [--auth-header H] [--api-key-header H]" },
 	{ "import", apim_publish_import, API_FIELDS, "import FILE|- [--FIELD VALUE]..." },
 	{ "export", apim_publish_export, "format=,oas=,swagger2,project=",
 	  "export API [--format json|yaml] [--oas 3.0|3.1 | --swagger2] [--project DIR]" },

@@ -408,7 +408,26 @@ static int docs_store(sqlite3 *db, const char *id, const json_t *api);
 
 /* WSO2's runtime fields kept in api.extensions (APIDTO names). */
 static const char *const ext_keys[] = { "corsConfiguration", "transport",
-	"authorizationHeader", "responseCachingEnabled", "cacheTimeout", NULL };
+	"authorizationHeader", "apiKeyHeader", "responseCachingEnabled",
+	"cacheTimeout", NULL };
+
+#define HEADER_NAME_MAX 128
+
+/* 1 if s is an HTTP field name (RFC 9110 token) of at most HEADER_NAME_MAX
+ * bytes; query: that is also a query parameter name needing no escapes
+ * (none of '#', '%', '&', '+'). */
+static int
+header_name_ok(const char *s, int query)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (n >= HEADER_NAME_MAX || !(isalnum((unsigned char)s[n]) ||
+		    (strchr("!#$%&'*+-.^_`|~", s[n]) &&
+		    !(query && strchr("#%&+", s[n])))))
+			return 0;
+	return n > 0;
+}
 
 static int
 ext_valid(const json_t *api)
@@ -446,8 +465,15 @@ ext_valid(const json_t *api)
 	    APIM_NAME_MAX, 0) == -1)
 		return -1;
 	if ((k = json_string_value(json_object_get(api, "authorizationHeader"))) &&
-	    (*k == '\0' || k[strcspn(k, " :()<>@,;\"/[]?={}")] != '\0'))
-		return bad("bad authorization header '%s' (a header name)", k);
+	    !header_name_ok(k, 0))
+		return bad("bad authorization header '%s' (a header name: letters, "
+		    "digits and !#$%%&'*+-.^_`|~)", k);
+	if (text_valid(api, "apiKeyHeader", "API key header", APIM_NAME_MAX, 0) == -1)
+		return -1;
+	if ((k = json_string_value(json_object_get(api, "apiKeyHeader"))) &&
+	    !header_name_ok(k, 1))
+		return bad("bad API key header '%s' (a header or query parameter "
+		    "name: letters, digits and !$'*-.^_`|~)", k);
 	if ((v = json_object_get(api, "responseCachingEnabled")) && !json_is_null(v) &&
 	    !json_is_boolean(v))
 		return bad("%s", "'responseCachingEnabled' must be true or false");

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "gw.h"
 #include "gw_auth.h"
+#include "gw_cors.h"
 #include "gw_events.h"
 #include "gw_fwd.h"
 #include "gw_route.h"
@@ -37,10 +38,6 @@ static struct {
 	struct apim_throttle *thr;
 	struct apim_loop *loop;
 	char node[256];
-	struct {
-		int on, credentials;
-		const char *origins, *methods, *headers;
-	} cors;
 } g;
 
 /* --- a call: what the request path learned, for the event --- */
@@ -205,6 +202,7 @@ call_new(struct apim_http_conn *c, const struct apim_http_request *req)
 		apim_event_init(&ev0);
 	k->ev = ev0;
 	k->ev.request_ms = apim_now_ms();
+	k->cors = gw_cors_default();	/* the API's once it is known */
 	corr_id(k->corr);
 	k->ev.correlation_id = k->corr;
 	k->ev.gateway_node = g.node;
@@ -228,6 +226,8 @@ gw_call_end(struct gw_call *k)
 	if (k->ev.request_mediation_latency < 0)
 		k->ev.request_mediation_latency = now - k->t0;
 	gw_events_write(&k->ev);
+	gw_cors_release(k->cors);
+	k->cors = NULL;
 	for (i = 0; i < k->nown; i++)
 		free(k->own[i]);
 	if (ncalls_free < GW_CALLS_KEPT) {
@@ -244,32 +244,7 @@ gw_call_end(struct gw_call *k)
 static size_t
 cors_headers(struct gw_call *k, const char **h, size_t n, size_t cap)
 {
-	const char *origin = k->origin;
-
-	if (!g.cors.on || origin == NULL || n + 6 >= cap)
-		return n;
-	if (strcmp(g.cors.origins, "*") == 0 && !g.cors.credentials)
-		origin = "*";
-	else {
-		char **l = apim_split_csv(g.cors.origins);
-		size_t i;
-		int ok = 0;
-
-		for (i = 0; l[i]; i++)
-			ok |= strcmp(l[i], "*") == 0 || strcmp(l[i], origin) == 0;
-		apim_strv_free(l);
-		if (!ok)
-			return n;
-		h[n++] = "Vary";
-		h[n++] = "Origin";
-	}
-	h[n++] = "Access-Control-Allow-Origin";
-	h[n++] = origin;
-	if (g.cors.credentials && n + 2 < cap) {
-		h[n++] = "Access-Control-Allow-Credentials";
-		h[n++] = "true";
-	}
-	return n;
+	return gw_cors_headers(k->cors, k->origin, h, n, cap);
 }
 
 /* Answer a fault with WSO2's JSON body and end the call. */
@@ -316,6 +291,7 @@ fault(struct gw_call *k, int status, int code, const char *type,
 static void
 preflight(struct gw_call *k, const char *allow)
 {
+	struct apim_buf scratch = APIM_BUF_INIT;
 	const char *h[24];
 	size_t n = 0;
 	char methods[128];
@@ -325,37 +301,37 @@ preflight(struct gw_call *k, const char *allow)
 	h[n++] = methods;
 	h[n++] = "X-Correlation-ID";
 	h[n++] = k->corr;
-	if (g.cors.on && k->origin) {
-		h[n++] = "Access-Control-Allow-Methods";
-		h[n++] = g.cors.methods;
-		h[n++] = "Access-Control-Allow-Headers";
-		h[n++] = g.cors.headers;
-	}
-	n = cors_headers(k, h, n, sizeof h / sizeof h[0] - 1);
+	n = gw_cors_preflight(k->cors, k->origin, apim_http_header(k->req,
+	    "Access-Control-Request-Method"), apim_http_header(k->req,
+	    "Access-Control-Request-Headers"), allow, &scratch, h, n,
+	    sizeof h / sizeof h[0] - 1);
 	h[n] = NULL;
 	k->ev.proxy_response_code = 200;
 	apim_http_reply(k->c, 200, h, NULL, 0);
+	apim_buf_free(&scratch);
 	gw_call_end(k);
 }
 
 /* --- the steps --- */
 
-/* The value of "apikey" in the query, copied; NULL if absent. */
+/* The value of the parameter name (in any case, as header names are) in the
+ * query, copied; NULL if absent. */
 static char *
-query_apikey(struct gw_call *k, const char *q)
+query_apikey(struct gw_call *k, const char *q, const char *name)
 {
+	size_t kn = strlen(name);
 	const char *e;
 
 	for (; q && *q; q = e ? e + 1 : NULL) {
 		e = strchr(q, '&');
-		if (strncmp(q, "apikey=", 7) == 0) {
-			size_t n = e ? (size_t)(e - q - 7) : strlen(q + 7);
+		if (strncasecmp(q, name, kn) == 0 && q[kn] == '=') {
+			size_t n = e ? (size_t)(e - q - kn - 1) : strlen(q + kn + 1);
 			char *v = apim_xmalloc(n + 1);
 
-			memcpy(v, q + 7, n);
+			memcpy(v, q + kn + 1, n);
 			v[n] = '\0';
 			k->own[k->nown < 30 ? k->nown++ : 0] = v;
-			k->query_key = 1;
+			k->cred_query = name;
 			return v;
 		}
 	}
@@ -368,7 +344,11 @@ static int
 authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
     const struct gw_principal **pp)
 {
-	const char *auth = apim_http_header(k->req, "Authorization"), *tok = NULL;
+	/* WSO2's authorizationHeader and apiKeyHeader (the key also in the
+	 * query parameter of that name) */
+	const char *hname = api->auth_header ? api->auth_header : "Authorization";
+	const char *kname = api->apikey_name ? api->apikey_name : "apikey";
+	const char *auth = apim_http_header(k->req, hname), *tok = NULL;
 	const char *key = NULL;
 	int oauth, apikey, rc;
 	int64_t now = apim_now_ms();
@@ -382,22 +362,29 @@ authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r
 	if (oauth && auth && strncasecmp(auth, "Bearer ", 7) == 0) {
 		for (tok = auth + 7; *tok == ' '; tok++)
 			;
-		k->used_authorization = 1;
+		k->cred_header = hname;
 	}
 	if (apikey && tok == NULL) {
-		if ((key = apim_http_header(k->req, "apikey")) != NULL)
-			k->used_apikey_header = 1;
-		else
-			key = query_apikey(k, k->req->query);
+		if ((key = apim_http_header(k->req, kname)) != NULL) {
+			k->cred_header = kname;
+			/* "Authorization: Bearer KEY" when that is the key's
+			 * header (a key never holds a space) */
+			if (strncasecmp(key, "Bearer ", 7) == 0)
+				for (key += 7; *key == ' '; key++)
+					;
+		} else
+			key = query_apikey(k, k->req->query, kname);
 	}
 	if (tok == NULL && key == NULL) {
 		static const char *const www[] = { "WWW-Authenticate",
 		    "Bearer realm=\"apim\"", NULL };
+		char d[600];
 
+		snprintf(d, sizeof d, "Invalid Credentials. Make sure your API "
+		    "invocation call has a header: '%s : Bearer ACCESS_TOKEN' or "
+		    "'%s: API_KEY'", hname, kname);
 		fault(k, 401, GW_MISSING_CREDENTIALS, "AUTH", "Missing Credentials",
-		    "Invalid Credentials. Make sure your API invocation call has a "
-		    "header: 'Authorization : Bearer ACCESS_TOKEN' or 'apikey: API_KEY'",
-		    www);
+		    d, www);
 		return -1;
 	}
 	/* inetd: the token checker (prepared statements, OpenSSL) only when a
@@ -407,6 +394,10 @@ authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r
 	else
 		rc = tok ? gw_auth_bearer(g.auth, tok, now, pp) :
 	    gw_auth_apikey(g.auth, key, now, pp);
+	/* one header for both: what is not an access token may be a key */
+	if (rc == GW_INVALID_CREDENTIALS && tok && apikey &&
+	    strcasecmp(hname, kname) == 0)
+		rc = gw_auth_apikey(g.auth, tok, now, pp);
 	if (rc == -1) {
 		apim_warnx("%s", apim_err_msg());
 		fault(k, 503, 900900, "OTHER", "Unclassified Authentication Failure",
@@ -610,6 +601,8 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	k->ev.api_version = keep(k, api->version);
 	k->ev.api_context = keep_join(k, api->context, '/', api->version);
 	k->ev.api_creator = keep(k, api->provider);
+	if (api->cors)	/* held: a reload may free the API before the call ends */
+		k->cors = gw_cors_hold(api->cors);
 	if (strcmp(api->state, "BLOCKED") == 0) {
 		fault(k, 503, 700700, "OTHER", "API blocked", "This API has been "
 		    "blocked temporarily. Please try again later or contact the "
@@ -619,7 +612,7 @@ handler(struct apim_http_conn *c, const struct apim_http_request *req, void *arg
 	/* 2. the resource (3. CORS preflight: OPTIONS on a path without one) */
 	if ((r = gw_route_resource(api, req->method, rest, &pm, allow,
 	    sizeof allow)) == NULL) {
-		if (pm && strcmp(req->method, "OPTIONS") == 0)
+		if (pm && strcmp(req->method, "OPTIONS") == 0 && gw_cors_on(k->cors))
 			preflight(k, allow);
 		else if (pm) {
 			const char *h[] = { "Allow", allow, NULL };
@@ -737,14 +730,7 @@ gw_run(const struct gw_opts *o)
 		snprintf(g.node, sizeof g.node, "%s", o->node);
 	else if (gethostname(g.node, sizeof g.node - 1) == -1)
 		strcpy(g.node, "localhost");
-	g.cors.on = strcmp(apim_conf_get("cors", "on"), "off") != 0;
-	g.cors.credentials = strcmp(apim_conf_get("cors_allow_credentials", "false"),
-	    "true") == 0;
-	g.cors.origins = apim_conf_get("cors_allow_origins", "*");
-	g.cors.methods = apim_conf_get("cors_allow_methods",
-	    "GET,PUT,POST,DELETE,PATCH,OPTIONS");
-	g.cors.headers = apim_conf_get("cors_allow_headers",
-	    "authorization,Access-Control-Allow-Origin,Content-Type,SOAPAction,apikey");
+	gw_cors_init();
 	/* Fail early on a bad store or events file; workers open their own
 	 * (inetd: the only worker opens it at once). */
 	if (!o->inetd) {

@@ -78,9 +78,7 @@ dropped(const struct gw_call *k, const char *name, const char *connection)
 	for (i = 0; hop[i]; i++)
 		if (strcasecmp(name, hop[i]) == 0)
 			return 1;
-	if (k->used_authorization && strcasecmp(name, "Authorization") == 0)
-		return 1;
-	if (k->used_apikey_header && strcasecmp(name, "apikey") == 0)
+	if (k->cred_header && strcasecmp(name, k->cred_header) == 0)
 		return 1;
 	/* and the fields the Connection header names */
 	for (p = connection; p && *p; ) {
@@ -95,16 +93,18 @@ dropped(const struct gw_call *k, const char *name, const char *connection)
 	return 0;
 }
 
-/* The query without the apikey parameter (k->own keeps it); NULL if empty. */
+/* The query without the API key's parameter (k->own keeps it); NULL if
+ * empty. */
 static const char *
 query_without_key(struct gw_call *k, const char *q)
 {
 	struct apim_buf b = APIM_BUF_INIT;
+	size_t kn = strlen(k->cred_query);
 	const char *e;
 
 	for (; q && *q; q = e ? e + 1 : NULL) {
 		e = strchr(q, '&');
-		if (strncmp(q, "apikey=", 7) == 0)
+		if (strncasecmp(q, k->cred_query, kn) == 0 && q[kn] == '=')
 			continue;
 		if (b.len)
 			apim_buf_addc(&b, '&');
@@ -281,7 +281,7 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 	memset(&ur, 0, sizeof ur);
 	ur.method = req->method;
 	ur.path = k->rest;
-	ur.query = k->query_key ? query_without_key(k, req->query) : req->query;
+	ur.query = k->cred_query ? query_without_key(k, req->query) : req->query;
 	ur.headers = h;
 	ur.content_length = req->chunked ? -1 : req->content_length > 0 ?
 	    req->content_length : 0;

@@ -13,6 +13,7 @@
 #include "loop.h"
 
 struct gw_api;
+struct gw_cors;
 struct gw_res;
 struct gw_principal;
 struct gw_view;
@@ -31,9 +32,11 @@ struct gw_call {
 	char *own[32];
 	size_t nown;
 	const char *origin;	/* the Origin header, or NULL */
+	const struct gw_cors *cors;	/* the API's CORS, else apim.conf's */
 	const char *app_tier;
 	const char *sub_id;
-	int used_authorization, used_apikey_header, query_key;
+	const char *cred_header;	/* the header the credential came in (removed) */
+	const char *cred_query;	/* the query parameter the API key came in (removed) */
 	const struct gw_api *api;
 	const struct gw_res *res;
 	const struct gw_principal *principal;

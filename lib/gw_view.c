@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "gw_cors.h"
 #include "gw_map.h"
 #include "gw_view.h"
 #include "store.h"
@@ -71,6 +72,9 @@ apis_free(struct gw_view *v)
 		free(a->res);
 		json_decref(a->endpoint_config);
 		free(a->endpoint_key);
+		gw_cors_free(a->cors);
+		free(a->auth_header);
+		free(a->apikey_name);
 		free(a->id);
 		free(a->name);
 		free(a->version);
@@ -199,6 +203,22 @@ endpoint_config(const struct gw_api *a)
 	return ec;
 }
 
+/* WSO2's runtime fields from api.extensions (checked when stored), parsed
+ * once per load. */
+static void
+api_ext(struct gw_api *a, const char *text)
+{
+	json_t *x = text ? json_loads(text, 0, NULL) : NULL;
+	const char *s;
+
+	a->cors = gw_cors_new(json_object_get(x, "corsConfiguration"));
+	if ((s = json_string_value(json_object_get(x, "authorizationHeader"))) && *s)
+		a->auth_header = apim_strdup(s);
+	if ((s = json_string_value(json_object_get(x, "apiKeyHeader"))) && *s)
+		a->apikey_name = apim_strdup(s);
+	json_decref(x);
+}
+
 /* Load the APIs (all, or those whose context prefixes path). */
 static int
 load_apis(struct gw_view *v, const char *path)
@@ -210,7 +230,7 @@ load_apis(struct gw_view *v, const char *path)
 	apis_free(v);
 	st = apim_store_prep(v->db, "SELECT id, name, version, context, provider,"
 	    " state, api_policy, is_default, auth, endpoint, sandbox_endpoint,"
-	    " endpoint_config FROM api WHERE state NOT IN ('CREATED', 'RETIRED') AND"
+	    " endpoint_config, extensions FROM api WHERE state NOT IN ('CREATED', 'RETIRED') AND"
 	    " (?1 IS NULL OR substr(?1, 1, length(context)) = context)"
 	    " ORDER BY context, version", "s", path);
 	if (st == NULL)
@@ -255,6 +275,8 @@ load_apis(struct gw_view *v, const char *path)
 			a->endpoint_config = endpoint_config(a);
 		a->endpoint_key = json_dumps(a->endpoint_config, JSON_COMPACT |
 		    JSON_SORT_KEYS);
+		api_ext(a, sqlite3_column_type(st, 12) == SQLITE_NULL ? NULL :
+		    apim_store_text(st, 12));
 	}
 	sqlite3_finalize(st);
 	if (rc == -1)

@@ -13,6 +13,8 @@
 
 #define GW_VIEW_CHECK_MS 250	/* a change is seen within this (plus a reload) */
 
+struct gw_cors;
+
 struct gw_res {
 	char verb[8];
 	char *tmpl;		/* "/pets/{petId}" */
@@ -30,6 +32,9 @@ struct gw_api {
 	char *endpoint, *sandbox;	/* backend URLs; sandbox NULL if none */
 	json_t *endpoint_config;	/* WSO2's endpointConfig object */
 	char *endpoint_key;	/* the same as compact text (a cache key) */
+	struct gw_cors *cors;	/* its corsConfiguration; NULL: apim.conf's */
+	char *auth_header;	/* authorizationHeader; NULL: Authorization */
+	char *apikey_name;	/* apiKeyHeader (header or query); NULL: apikey */
 	struct gw_res *res;
 	size_t nres;
 };

@@ -63,6 +63,8 @@ struct mapper {
 	json_t *warnings;	/* strings, or NULL: no warnings wanted */
 	json_t *schemes;	/* security scheme name -> "oauth2"|"api_key"|"" */
 	json_t *used;		/* auth kinds used by security requirements */
+	json_t *keynames;	/* apiKey scheme name -> its header or query name */
+	json_t *keyused;	/* apiKey schemes used by security requirements */
 };
 
 static void bad(struct mapper *, const char *, ...)
@@ -611,6 +613,9 @@ security_kinds(struct mapper *m, const json_t *sec, json_t *scopes,
 				scope_add(kinds, json_string_value(kind));
 				scope_add(m->used, json_string_value(kind));
 			}
+			if (strcmp(json_string_value(kind), "api_key") == 0 &&
+			    m->keyused)
+				scope_add(m->keyused, k);
 			json_array_foreach(list, j, s)
 				if (json_is_string(s))
 					scope_add(scopes, json_string_value(s));
@@ -926,8 +931,18 @@ scheme_table(struct mapper *m, const json_t *doc, int oas3, json_t *scopes)
 		}
 		if (strcmp(type, "oauth2") == 0 || strcmp(type, "openIdConnect") == 0)
 			kind = "oauth2";
-		else if (strcmp(type, "apiKey") == 0)
+		else if (strcmp(type, "apiKey") == 0) {
+			const char *in = json_string_value(json_object_get(sc, "in"));
+			const json_t *nm = json_object_get(sc, "name");
+
 			kind = "api_key";
+			if (in && (strcmp(in, "header") == 0 || strcmp(in, "query") == 0) &&
+			    json_is_string(nm) && m->keynames)
+				json_object_set(m->keynames, k, (json_t *)nm);
+			else if (in && strcmp(in, "cookie") == 0)
+				warn(m, "'%s': apim reads an API key from a header or the "
+				    "query, not from a cookie", where);
+		}
 		else if (strcmp(type, "http") == 0 && json_is_string(json_object_get(sc,
 		    "scheme")) && strcasecmp(json_string_value(json_object_get(sc,
 		    "scheme")), "bearer") == 0)
@@ -1026,6 +1041,36 @@ wso2_security_scopes(struct mapper *m, const json_t *doc, json_t *scopes)
 	}
 }
 
+/* apiKeyHeader from the apiKey security schemes (in: header or query, name)
+ * the requirements use (else any), unless x-wso2-api-key-header gave it:
+ * the gateway reads one name per API, as a header or a query parameter. */
+static void
+api_key_name(struct mapper *m, json_t *api)
+{
+	const char *pick = NULL, *k, *nm;
+	json_t *v;
+	size_t i;
+
+	if (json_object_get(api, "apiKeyHeader"))
+		return;
+	json_array_foreach(m->keyused, i, v)
+		if ((nm = json_string_value(json_object_get(m->keynames,
+		    json_string_value(v)))) != NULL) {
+			if (pick == NULL)
+				pick = nm;
+			else if (strcmp(pick, nm) != 0)
+				warn(m, "API keys named '%s' and '%s': apim reads one "
+				    "name per API, '%s'", pick, nm, pick);
+		}
+	if (pick == NULL)
+		json_object_foreach(m->keynames, k, v) {
+			pick = json_string_value(v);
+			break;
+		}
+	if (pick && strcasecmp(pick, "apikey") != 0)
+		json_object_set_new(api, "apiKeyHeader", json_string(pick));
+}
+
 /* WSO2's runtime extensions into the APIDTO fields. */
 static void
 wso2_runtime(struct mapper *m, const json_t *doc, json_t *api)
@@ -1049,6 +1094,12 @@ wso2_runtime(struct mapper *m, const json_t *doc, json_t *api)
 			bad(m, "'#/x-wso2-auth-header' must be a header name");
 		else
 			json_object_set(api, "authorizationHeader", (json_t *)v);
+	}
+	if ((v = json_object_get(doc, "x-wso2-api-key-header")) && !json_is_null(v)) {
+		if (!json_is_string(v))
+			bad(m, "'#/x-wso2-api-key-header' must be a header name");
+		else
+			json_object_set(api, "apiKeyHeader", (json_t *)v);
 	}
 	if ((v = json_object_get(doc, "x-wso2-response-cache")) && !json_is_null(v)) {
 		if (!json_is_object(v)) {
@@ -1090,7 +1141,7 @@ apim_openapi_to_api(const json_t *doc, const char *name)
 json_t *
 apim_openapi_map(const json_t *doc, const char *name, json_t *warnings)
 {
-	struct mapper m = { name, 0, doc, warnings, NULL, NULL };
+	struct mapper m = { name, 0, doc, warnings, NULL, NULL, NULL, NULL };
 	json_t *scopes;
 	json_t *api, *info, *x, *ec, *ops, *list;
 	char *ver = NULL, *title, *ctx = NULL, *prod = NULL, *surl = NULL;
@@ -1137,6 +1188,8 @@ apim_openapi_map(const json_t *doc, const char *name, json_t *warnings)
 	api = json_object();
 	scopes = json_object();
 	m.used = json_array();
+	m.keynames = json_object();
+	m.keyused = json_array();
 	scheme_table(&m, doc, oas3, scopes);
 	wso2_security_scopes(&m, doc, scopes);
 	if ((info = obj_member(&m, doc, "info", "")) == NULL && !m.failed)
@@ -1234,6 +1287,7 @@ apim_openapi_map(const json_t *doc, const char *name, json_t *warnings)
 	ops = operations(&m, doc, dflt_auth, !(oas3 && json_object_get(doc,
 	    "webhooks")));
 	json_object_set_new(api, "operations", ops);
+	api_key_name(&m, api);
 	/* no x-wso2-application-security or x-auth-type: the API is secured
 	 * by the kinds its security requirements use (every alternative) */
 	if (json_object_get(api, "securityScheme") == NULL &&
@@ -1286,6 +1340,8 @@ apim_openapi_map(const json_t *doc, const char *name, json_t *warnings)
 	}
 	json_decref(scopes);
 	json_decref(m.used);
+	json_decref(m.keynames);
+	json_decref(m.keyused);
 	json_decref(m.schemes);
 	if (m.failed) {
 		json_decref(api);
@@ -1353,6 +1409,14 @@ lower(char *s)
 	for (; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
 }
+
+/* WSO2's runtime fields and their extensions in a document. */
+static const struct { const char *field, *ext; } rt[] = {
+	{ "corsConfiguration", "x-wso2-cors" },
+	{ "transport", "x-wso2-transports" },
+	{ "authorizationHeader", "x-wso2-auth-header" },
+	{ "apiKeyHeader", "x-wso2-api-key-header" },
+	{ NULL, NULL } };
 
 json_t *
 apim_openapi_from_api(const json_t *api)
@@ -1431,6 +1495,16 @@ apim_openapi_from_api(const json_t *api)
 	copy_if(doc, "x-apim-visibility", api, "visibility");
 	if (json_array_size(json_object_get(api, "visibleRoles")) > 0)
 		copy_if(doc, "x-apim-roles", api, "visibleRoles");
+	for (i = 0; rt[i].field; i++)
+		copy_if(doc, rt[i].ext, api, rt[i].field);
+	if (json_object_get(api, "responseCachingEnabled") ||
+	    json_object_get(api, "cacheTimeout")) {
+		json_t *rc = json_object();
+
+		copy_if(rc, "enabled", api, "responseCachingEnabled");
+		copy_if(rc, "cacheTimeoutInSeconds", api, "cacheTimeout");
+		json_object_set_new(doc, "x-wso2-response-cache", rc);
+	}
 	return doc;
 }
 
@@ -1634,11 +1708,6 @@ apim_openapi_export(const json_t *api, json_t *def)
 	json_t *doc, *base, *bix, *cix, *v, *op, *info;
 	const char *k;
 	size_t i;
-	static const struct { const char *field, *ext; } rt[] = {
-		{ "corsConfiguration", "x-wso2-cors" },
-		{ "transport", "x-wso2-transports" },
-		{ "authorizationHeader", "x-wso2-auth-header" },
-		{ NULL, NULL } };
 
 	if (def == NULL)
 		return apim_openapi_from_api(api);
@@ -2382,7 +2451,7 @@ to_swagger2(struct conv *c, const json_t *doc)
 	json_t *consumes = json_array(), *produces = json_array(), *v, *item;
 	const json_t *comp = json_object_get(doc, "components");
 	struct apim_buf p = APIM_BUF_INIT;
-	struct mapper m = { "", 0, doc, NULL, NULL, NULL };
+	struct mapper m = { "", 0, doc, NULL, NULL, NULL, NULL, NULL };
 	const char *k, *path;
 	char *surl;
 

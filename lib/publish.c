@@ -86,9 +86,18 @@ apim_publish_fields(const struct apim_args *a)
 		{ "tiers", "policies" }, { "roles", "visibleRoles" },
 		{ "auth", "securityScheme" }, { NULL, NULL } };
 
+	/* header names: "" is the default again */
+	static const struct { const char *flag, *key; } names[] = {
+		{ "auth-header", "authorizationHeader" },
+		{ "api-key-header", "apiKeyHeader" }, { NULL, NULL } };
+
 	for (i = 0; plain[i].flag; i++)
 		if ((v = apim_args_get(a, plain[i].flag)) != NULL)
 			json_object_set_new(o, plain[i].key, json_string(v));
+	for (i = 0; names[i].flag; i++)
+		if ((v = apim_args_get(a, names[i].flag)) != NULL)
+			json_object_set_new(o, names[i].key, *v ? json_string(v) :
+			    json_null());
 	for (i = 0; lists[i].flag; i++) {
 		char **l;
 		json_t *arr;

@@ -306,8 +306,8 @@ project_api(const char *dir, json_t *warnings, json_t **defp)
 	static const char *const fields[] = { "name", "context", "version",
 	    "description", "policies", "apiThrottlingPolicy", "transport", "tags",
 	    "visibility", "visibleRoles", "corsConfiguration",
-	    "authorizationHeader", "responseCachingEnabled", "cacheTimeout",
-	    "endpointConfig", "isDefaultVersion", "scopes", NULL };
+	    "authorizationHeader", "apiKeyHeader", "responseCachingEnabled",
+	    "cacheTimeout", "endpointConfig", "isDefaultVersion", "scopes", NULL };
 	char *ay = join(dir, "api.yaml"), *df = NULL, *buf;
 	json_t *y, *data, *doc = NULL, *keep = NULL, *api, *v, *op;
 	size_t len, i;

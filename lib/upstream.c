@@ -417,9 +417,11 @@ up_start_reply(struct xfer *x)
 				t += tl;
 			}
 		}
+		/* the gateway's own wins, but Vary is a list: both stay */
 		for (j = 0; !skip && x->extra && x->extra[j]; j += 2)
-			if (strcasecmp(x->extra[j], name) == 0)
-				skip = 1;	/* the gateway's own wins */
+			if (strcasecmp(x->extra[j], name) == 0 &&
+			    strcasecmp(name, "Vary") != 0)
+				skip = 1;
 		if (skip)
 			continue;
 		if (n + 2 >= cap) {

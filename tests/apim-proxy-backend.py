@@ -2,7 +2,8 @@
 # apim-proxy-backend.py: a counting backend for tests/apim-proxy*.bats.  Each
 # complete request (body read whole, Content-Length or chunked) appends one
 # line "METHOD PATH?QUERY" to LOG, then gets 200 and a JSON echo of what came:
-# method, path, headers, body length.  Prints "listening on 127.0.0.1:PORT".
+# method, path, headers, body length (and Vary: V for X-Reply-Vary: V).
+# Prints "listening on 127.0.0.1:PORT".
 # usage: apim-proxy-backend.py LOG [NAME [PORT]]
 import json, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,6 +54,8 @@ class H(BaseHTTPRequestHandler):
                           "bytes": n}).encode() + b"\n"
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        if self.headers.get("X-Reply-Vary"):
+            self.send_header("Vary", self.headers["X-Reply-Vary"])
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         if self.command != "HEAD":

@@ -239,16 +239,37 @@ HTTP/1.1 405" ]
 @test "socket activation (Accept=no) through systemd-socket-activate" {
 	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
 	standard
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	# it passes no environment of its own: the store by flag
-	systemd-socket-activate -l "127.0.0.1:$port" -E APIM_CONF apim-proxy --db "$APIM_DB" \
-	    --workers 1 --events "$EV" \
-	    2>"$BATS_TEST_TMPDIR/sa.err" 3>&- &
-	track $!
-	for i in $(seq 100); do
-		ss -Htln "( sport = :$port )" | grep -q . && break
-		sleep 0.05
+	# It takes no port 0, so it is given ports below the kernel's ephemeral
+	# range until it binds one: a port another process holds makes it fail
+	# (EADDRINUSE), and the port counts only when ss shows it listening
+	# with this very pid, so two tests can never share one.
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+	port=
+	for try in $(seq 20); do
+		p=$((20000 + RANDOM % (lo - 20000)))
+		# it passes no environment of its own: the store by flag
+		systemd-socket-activate -l "127.0.0.1:$p" -E APIM_CONF apim-proxy --db "$APIM_DB" \
+		    --workers 1 --events "$EV" \
+		    2>"$BATS_TEST_TMPDIR/sa.err" 3>&- &
+		sa=$!
+		for i in $(seq 100); do
+			if ss -Htlnp "( sport = :$p )" | grep -q "pid=$sa,"; then
+				port=$p
+				break
+			fi
+			if grep -q 'Failed' "$BATS_TEST_TMPDIR/sa.err" || ! kill -0 "$sa" 2>/dev/null; then
+				break
+			fi
+			sleep 0.05
+		done
+		if [ -n "$port" ]; then
+			break
+		fi
+		kill "$sa" 2>/dev/null || true
+		wait "$sa" 2>/dev/null || true
 	done
+	track "$sa"
+	[ -n "$port" ]
 	run -0 pcurl "http://127.0.0.1:$port/pets/1.0.0/items/1"
 	[ "$(st)" = 401 ]
 	run -0 pcurl "http://127.0.0.1:$port/pets/1.0.0/items/1"
