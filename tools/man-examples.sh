@@ -106,7 +106,16 @@ run_page() {
 	pid=$!
 	wait "$pid"
 	rc=$?
-	kill -TERM -- "-$pid" 2>/dev/null
+	# what the page left running gets SIGTERM, then SIGKILL if it is
+	# still there after 5 s (a process that ignores TERM must not hang
+	# the suite)
+	if kill -TERM -- "-$pid" 2>/dev/null; then
+		for _ in $(seq 50); do
+			pgrep -g "$pid" >/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- "-$pid" 2>/dev/null
+	fi
 	if [ "$verbose" = 1 ] || [ "$rc" -ne 0 ]; then
 		sed 's/^/  | /' "$dir/.log"
 	fi
