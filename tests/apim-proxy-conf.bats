@@ -330,3 +330,34 @@ hdrs() { curl -sS -D - -o /dev/null "$@"; }
 	run -0 apim-publish show --json Two:1
 	[ "$(jq -r .apiKeyHeader <<<"$output")" = X-Key ]
 }
+
+@test "a call keeps its API's CORS configuration when the view reloads while the backend is slow" {
+	apim-token keys list >/dev/null
+	start_backend
+	oas Slow /slow '.paths = {"/slow": {get: {security: [], responses: {"200": {description: "ok"}}}}}
+	    | ."x-wso2-cors" = {corsConfigurationEnabled: true,
+	        accessControlAllowOrigins: ["https://a.example"]}' >"$BATS_TEST_TMPDIR/slow.json"
+	apim-publish import "$BATS_TEST_TMPDIR/slow.json" >/dev/null
+	apim-publish lifecycle Slow:1 publish >/dev/null
+	APIM_BACKEND_READ_TIMEOUT_MS=2000 start_proxy
+	curl -sS -D "$BATS_TEST_TMPDIR/slow.h" -o /dev/null -H 'Origin: https://a.example' \
+	    "http://127.0.0.1:$PPORT/slow/1/slow?ms=8000" &
+	slow=$!
+	# the store changes and the next request reloads the view (every API
+	# freed and read again) while the slow call waits for its backend
+	apim-publish create --name Other --context /other --version 1 \
+	    --endpoint "http://127.0.0.1:$BPORT" >/dev/null
+	apim-publish lifecycle Other:1 publish >/dev/null
+	# until the view has it (it looks at most every 250 ms): an API without
+	# resources says "No matching resource", an unknown one "Not Found"
+	for _ in $(seq 100); do
+		curl -sS "http://127.0.0.1:$PPORT/other/1/x" | grep -q 'No matching' && break
+		sleep 0.05
+	done
+	run -0 curl -sS "http://127.0.0.1:$PPORT/other/1/x"
+	[[ "$output" == *"No matching resource"* ]]
+	wait "$slow"
+	run -0 cat "$BATS_TEST_TMPDIR/slow.h"
+	[[ "$output" == "HTTP/1.1 504 "* ]]
+	[[ "$output" == *$'\r\nAccess-Control-Allow-Origin: https://a.example\r\n'* ]]
+}
