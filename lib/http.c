@@ -4,6 +4,10 @@
 #include <strings.h>
 #include <time.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -74,14 +78,33 @@ vchar(unsigned char c)
 #define HAS_BYTE(w, b) ((((w) ^ (ONES * (b))) - ONES) & ~((w) ^ (ONES * (b))) & HIGH)
 
 /* The first byte of [p, e) that is not in class cl (C_V or C_G), or e:
- * eight bytes at a time while none is a control (or, for C_G, SP or
+ * 16 (or 8) bytes at a time while none is a control (or, for C_G, SP or
  * obs-text), one at a time around one that is. */
-static const char *
+static inline const char *
 scan_class(const char *p, const char *e, int cl)
 {
 	for (;;) {
 		const char *stop;
 
+#ifdef __SSE2__
+		const __m128i lo = _mm_set1_epi8(cl == C_V ? 0x1f : 0x20);
+		const __m128i del = _mm_set1_epi8(0x7f);
+
+		while (e - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* unsigned v <= lo, or DEL (C_G: or obs-text too) */
+			__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v,
+			    lo), v), _mm_cmpeq_epi8(v, del));
+
+			if (cl != C_V)
+				bad = _mm_or_si128(bad, _mm_cmplt_epi8(v,
+				    _mm_setzero_si128()));
+			if (_mm_movemask_epi8(bad) != 0)
+				break;
+			p += 16;
+		}
+		stop = e - p < 16 ? e : p + 16;
+#else
 		while (e - p >= 8) {
 			uint64_t w;
 
@@ -92,6 +115,7 @@ scan_class(const char *p, const char *e, int cl)
 			p += 8;
 		}
 		stop = e - p < 8 ? e : p + 8;
+#endif
 		for (; p < stop; p++)
 			if (!(ctab[(unsigned char)*p] & cl))
 				return p;

@@ -620,26 +620,100 @@ complete(struct xfer *x)
 	up_finish(x);
 }
 
-/* Collect the head's fields as "name\0value\0" in x->rh and start the reply. */
+/* 1 if the response field name[0..len) is not passed on: hop-by-hop (RFC
+ * 9110 section 7.6.1), or one the server frames itself. */
+static int
+hop_field(const char *n, size_t len)
+{
+	switch (len) {
+	case 2:
+		return apim_http_casecmp(n, "TE", 2);
+	case 4:
+		return apim_http_casecmp(n, "Date", 4);
+	case 7:
+		return apim_http_casecmp(n, "Trailer", 7) ||
+		    apim_http_casecmp(n, "Upgrade", 7);
+	case 10:
+		return apim_http_casecmp(n, "Connection", 10) ||
+		    apim_http_casecmp(n, "Keep-Alive", 10);
+	case 14:
+		return apim_http_casecmp(n, "Content-Length", 14);
+	case 16:
+		return apim_http_casecmp(n, "Proxy-Connection", 16);
+	case 17:
+		return apim_http_casecmp(n, "Transfer-Encoding", 17);
+	case 18:
+		return apim_http_casecmp(n, "Proxy-Authenticate", 18);
+	case 19:
+		return apim_http_casecmp(n, "Proxy-Authorization", 19);
+	}
+	return 0;
+}
+
+/* 1 if the list v[0..vl) (a Connection value) names n[0..nl). */
+static int
+conn_names(const char *v, size_t vl, const char *n, size_t nl)
+{
+	size_t i = 0, s;
+
+	while (i < vl) {
+		while (i < vl && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < vl && v[i] != ' ' && v[i] != '\t' && v[i] != ',')
+			i++;
+		if (i - s == nl && nl > 0 && apim_http_casecmp(v + s, n, nl))
+			return 1;
+	}
+	return 0;
+}
+
+/* Start the client's reply from the backend's head: its fields less the
+ * hop-by-hop ones, those its Connection names and those the gateway sets
+ * (x->extra: its own win), then x->extra; straight from the parsed head,
+ * nothing copied but into the client's output. */
 static void
 take_head(struct xfer *x, const struct apim_http_resp *r)
 {
-	size_t i;
+	struct apim_http_field keep[RESP_FIELDS];
+	size_t extra_len[16];
+	size_t i, j, nk = 0, nx = 0, nconn = 0, conn[4];
+	int64_t clen = r->chunked ? -1 : r->content_length;
 
-	size_t total = 0;
-
-	apim_buf_reset(&x->rh);
+	for (j = 0; x->extra && x->extra[j] && x->extra[j + 1]; j += 2)
+		if (nx < sizeof(extra_len) / sizeof(extra_len[0]))
+			extra_len[nx++] = strlen(x->extra[j]);
 	for (i = 0; i < r->nfields; i++)
-		total += r->fields[i].name_len + r->fields[i].value_len + 2;
-	apim_buf_reserve(&x->rh, total);
+		if (r->fields[i].name_len == 10 &&
+		    apim_http_casecmp(r->fields[i].name, "Connection", 10) &&
+		    nconn < sizeof(conn) / sizeof(conn[0]))
+			conn[nconn++] = i;
 	for (i = 0; i < r->nfields; i++) {
-		apim_buf_add(&x->rh, r->fields[i].name, r->fields[i].name_len);
-		apim_buf_addc(&x->rh, '\0');
-		apim_buf_add(&x->rh, r->fields[i].value, r->fields[i].value_len);
-		apim_buf_addc(&x->rh, '\0');
+		const struct apim_http_field *f = &r->fields[i];
+		int skip = hop_field(f->name, f->name_len);
+
+		for (j = 0; !skip && j < nconn; j++)
+			skip = conn_names(r->fields[conn[j]].value,
+			    r->fields[conn[j]].value_len, f->name, f->name_len);
+		for (j = 0; !skip && x->extra && x->extra[2 * j] &&
+		    x->extra[2 * j + 1]; j++)
+			skip = j < nx ? extra_len[j] == f->name_len &&
+			    apim_http_casecmp(x->extra[2 * j], f->name,
+			    f->name_len) :
+			    strlen(x->extra[2 * j]) == f->name_len &&
+			    apim_http_casecmp(x->extra[2 * j], f->name,
+			    f->name_len);
+		if (!skip)
+			keep[nk++] = *f;
 	}
 	x->status = r->status;
-	up_start_reply(x);
+	x->resp_len = x->status < 200 || x->status == 204 ||
+	    x->status == 304 || strcmp(x->method, "HEAD") == 0 ? 0 : clen;
+	x->started = 1;
+	x->res.backend_status = x->status;
+	x->res.proxy_status = x->status;
+	apim_http_reply_start_fields(x->c, x->status, keep, nk,
+	    (const char *const *)x->extra, clen);
 }
 
 /* Pass n body bytes on; 0, or -1 when x must stop reading (paused, gone). */
