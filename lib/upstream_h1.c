@@ -27,6 +27,8 @@
 				 * first reserve makes 32 KiB: freeing that
 				 * per request cost malloc_consolidate) */
 #define RESP_FIELDS 128
+#define XFER_POOL 32		/* finished transfers kept per worker */
+#define XFER_KEEP 16384		/* ... with buffers up to this size */
 
 /* A host name resolved by a thread of its own (getaddrinfo blocks): the
  * loop looks at done on the next forward; whichever side lets go of the job
@@ -395,11 +397,78 @@ up_h1_detach(struct xfer *x)
 	}
 }
 
+/* --- transfers --- */
+
+#define XFER_BUFS(x) { &(x)->url, &(x)->in, &(x)->rh, &(x)->h1hdrs, \
+	&(x)->h1head, &(x)->own, &(x)->xbuf }
+#define NBUFS 7
+
+struct xfer *
+up_xfer_get(struct apim_upstream *u)
+{
+	struct xfer *x = u->xfree;
+	struct apim_buf keep[NBUFS];
+	size_t i;
+
+	if (x == NULL)
+		return apim_xcalloc(1, sizeof(*x));
+	u->xfree = x->next;
+	u->nxfree--;
+	{
+		struct apim_buf *b[NBUFS] = XFER_BUFS(x);
+
+		for (i = 0; i < NBUFS; i++)
+			keep[i] = *b[i];
+		memset(x, 0, sizeof(*x));
+		for (i = 0; i < NBUFS; i++) {
+			*b[i] = keep[i];
+			apim_buf_reset(b[i]);
+		}
+	}
+	return x;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	struct apim_buf *b[NBUFS] = XFER_BUFS(x);
+	size_t i;
+
+	for (i = 0; i < NBUFS; i++)
+		apim_buf_free(b[i]);
+	free(x);
+}
+
+void
+up_xfer_put(struct apim_upstream *u, struct xfer *x)
+{
+	struct apim_buf *b[NBUFS] = XFER_BUFS(x);
+	size_t i;
+
+	if (u->freeing || u->nxfree >= XFER_POOL) {
+		xfer_free(x);
+		return;
+	}
+	for (i = 0; i < NBUFS; i++)
+		if (b[i]->cap > XFER_KEEP)
+			apim_buf_free(b[i]);
+	x->next = u->xfree;
+	u->xfree = x;
+	u->nxfree++;
+}
+
 void
 up_h1_free(struct apim_upstream *u)
 {
 	struct h1target *t;
 	struct h1conn *k;
+	struct xfer *x;
+
+	while ((x = u->xfree) != NULL) {
+		u->xfree = x->next;
+		xfer_free(x);
+	}
+	u->nxfree = 0;
 
 	while ((t = u->targets) != NULL) {
 		u->targets = t->next;
