@@ -130,34 +130,19 @@ apim_http_vchars(const char *s, size_t n)
 	return (size_t)(scan_class(s, s + n, C_V) - s);
 }
 
-static int
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-/* 1 if s[0..n) is lit (lower case) but for the case of ASCII letters */
-static int
+/* 1 if s[0..n) is lit but for the case of ASCII letters.  lit is lower
+ * case letters, digits and '-'; s has no controls (checked names and
+ * values): then c | 0x20 is lit[i] only for the letter's two cases or
+ * lit[i] itself. */
+static inline int
 eqi(const char *s, size_t n, const char *lit)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (lit[i] == '\0' || lower((unsigned char)s[i]) != lit[i])
-			return 0;
+		if (((unsigned char)s[i] | 0x20) != (unsigned char)lit[i])
+			return 0;	/* also at lit's NUL: c | 0x20 is never 0 */
 	return lit[n] == '\0';
-}
-
-int
-apim_http_casecmp(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (a[i] != b[i] && lower((unsigned char)a[i]) !=
-		    lower((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 /* The framing fields the parsers look at, told apart by length first. */
