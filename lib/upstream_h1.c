@@ -55,6 +55,7 @@ struct h1target {
 	socklen_t salen;
 	char *authority;	/* the Host header */
 	char *prefix;		/* the URL's path, "" or "/base" */
+	size_t authority_len, prefix_len;
 	struct h1conn *idle;	/* kept-alive connections, newest first */
 	char url[];
 };
@@ -146,6 +147,8 @@ target_parse(struct h1target *t, const char *url)
 	t->authority = apim_xcalloc(1, (size_t)(pe - a) + 1);
 	memcpy(t->authority, a, (size_t)(pe - a));
 	t->prefix = apim_strdup(pe);
+	t->authority_len = (size_t)(pe - a);
+	t->prefix_len = strlen(pe);
 	return t->host ? 1 : 0;
 }
 
@@ -497,33 +500,63 @@ idempotent(const char *m)
 	    strcmp(m, "DELETE") == 0;
 }
 
+/* Decimal digits of v into out (room for 20); their count. */
+static size_t
+put_dec(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* The request head for t in one pass: x->own holds method "\0" pathq
+ * "\0" (lengths known), t its prefix and authority, x->h1hdrs the fields. */
 static void
 build_head(struct xfer *x, struct h1target *t)
 {
 	struct apim_buf *h = &x->h1head;
-	size_t pl = strlen(t->prefix);
+	size_t ml = (size_t)(x->pathq - x->method) - 1;
+	size_t ql = x->own.len - (size_t)(x->pathq - x->own.data);
+	size_t pl = t->prefix_len;
+	char *p;
 
-	apim_buf_reset(h);
-	apim_buf_reserve(h, strlen(x->method) + pl + strlen(x->pathq) +
-	    strlen(t->authority) + x->h1hdrs.len + 80);
-	apim_buf_adds(h, x->method);
-	apim_buf_addc(h, ' ');
 	if (pl && t->prefix[pl - 1] == '/' && x->pathq[0] == '/')
 		pl--;
-	apim_buf_add(h, t->prefix, pl);
+	apim_buf_reset(h);
+	apim_buf_reserve(h, ml + 1 + pl + 1 + ql + 17 + t->authority_len + 2 +
+	    x->h1hdrs.len + 16 + 20 + 28 + 2);
+	p = h->data;
+#define PUT(s, n) do { memcpy(p, (s), (n)); p += (n); } while (0)
+#define PUTS(lit) PUT(lit, sizeof(lit) - 1)
+	PUT(x->method, ml);
+	*p++ = ' ';
+	PUT(t->prefix, pl);
 	if (pl == 0 && x->pathq[0] != '/')
-		apim_buf_addc(h, '/');
-	apim_buf_adds(h, x->pathq);
-	apim_buf_adds(h, " HTTP/1.1\r\nHost: ");
-	apim_buf_adds(h, t->authority);
-	apim_buf_add(h, "\r\n", 2);
+		*p++ = '/';
+	PUT(x->pathq, ql);
+	PUTS(" HTTP/1.1\r\nHost: ");
+	PUT(t->authority, t->authority_len);
+	PUTS("\r\n");
 	if (x->h1hdrs.len)
-		apim_buf_add(h, x->h1hdrs.data, x->h1hdrs.len);
-	if (x->clen > 0)
-		apim_buf_addf(h, "Content-Length: %lld\r\n", (long long)x->clen);
-	else if (x->clen < 0)
-		apim_buf_adds(h, "Transfer-Encoding: chunked\r\n");
-	apim_buf_add(h, "\r\n", 2);
+		PUT(x->h1hdrs.data, x->h1hdrs.len);
+	if (x->clen > 0) {
+		PUTS("Content-Length: ");
+		p += put_dec(p, (uint64_t)x->clen);
+		PUTS("\r\n");
+	} else if (x->clen < 0)
+		PUTS("Transfer-Encoding: chunked\r\n");
+	PUTS("\r\n");
+#undef PUT
+#undef PUTS
+	h->len = (size_t)(p - h->data);
+	h->data[h->len] = '\0';
 	x->h1head_off = 0;
 }
 
@@ -645,8 +678,19 @@ up_h1_body(struct xfer *x, const char *data, size_t len)
 		if (x->clen < 0)
 			apim_buf_add(&x->in, "0\r\n\r\n", 5);
 	} else {
-		if (x->clen < 0)
-			apim_buf_addf(&x->in, "%zx\r\n", len);
+		if (x->clen < 0) {	/* the chunk's size line */
+			static const char hex[] = "0123456789abcdef";
+			char sz[24], *e = sz + sizeof(sz), *p = e - 2;
+			size_t v = len;
+
+			p[0] = '\r';
+			p[1] = '\n';
+			do {
+				*--p = hex[v & 15];
+				v >>= 4;
+			} while (v);
+			apim_buf_add(&x->in, p, (size_t)(e - p));
+		}
 		apim_buf_add(&x->in, data, len);
 		if (x->clen < 0)
 			apim_buf_add(&x->in, "\r\n", 2);
