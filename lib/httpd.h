@@ -39,6 +39,8 @@ struct apim_http_request {
 	const char *const *values;	/* nheaders values, OWS trimmed */
 	const size_t *name_lens;	/* nheaders lengths of names (or NULL) */
 	const size_t *value_lens;	/* ... and of values (or NULL) */
+	const char *const *pairs;	/* name, value, ..., NULL: the same
+					 * headers as one list (or NULL) */
 	const char *body;	/* buffered mode: the whole body, NUL-terminated; else NULL */
 	size_t body_len;
 	int64_t content_length;	/* -1 if chunked or absent */

@@ -196,14 +196,14 @@ reqx_new(struct apim_http_conn *c, const struct apim_http_head *h)
 	size_t n = sizeof(struct reqx), i, strs, nf = h->nfields, pl;
 	struct httpd_server *s = c->s;
 	struct reqx *x;
-	const char **names, **values, *q, *te, *qm;
+	const char **names, **values, **pairs, *q, *te, *qm;
 	size_t *nlens, *vlens;
 	char *p;
 
 	strs = h->method_len + 1 + 2 * (h->target_len + 1) + 1;
 	for (i = 0; i < nf; i++)
 		strs += h->fields[i].name_len + h->fields[i].value_len + 2;
-	n += 2 * (nf + 1) * (sizeof(char *) + sizeof(size_t)) + strs;
+	n += 2 * (nf + 1) * (2 * sizeof(char *) + sizeof(size_t)) + strs;
 	if (s->spare != NULL && s->spare->alloc >= n) {
 		x = s->spare;
 		s->spare = NULL;
@@ -216,7 +216,8 @@ reqx_new(struct apim_http_conn *c, const struct apim_http_head *h)
 	values = names + nf + 1;
 	nlens = (size_t *)(values + nf + 1);
 	vlens = nlens + nf + 1;
-	p = (char *)(vlens + nf + 1);
+	pairs = (const char **)(vlens + nf + 1);
+	p = (char *)(pairs + 2 * (nf + 1));
 
 #define COPY(dst, src, len) do { memcpy(p, (src), (len)); p[len] = '\0'; \
 	dst = p; p += (len) + 1; } while (0)
@@ -227,8 +228,10 @@ reqx_new(struct apim_http_conn *c, const struct apim_http_head *h)
 		COPY(values[i], h->fields[i].value, h->fields[i].value_len);
 		nlens[i] = h->fields[i].name_len;
 		vlens[i] = h->fields[i].value_len;
+		pairs[2 * i] = names[i];
+		pairs[2 * i + 1] = values[i];
 	}
-	names[nf] = values[nf] = NULL;
+	names[nf] = values[nf] = pairs[2 * nf] = NULL;
 	nlens[nf] = vlens[nf] = 0;
 	/* path and query: from origin-form, or after the authority (the
 	 * parser saw its "://") */
@@ -255,6 +258,7 @@ reqx_new(struct apim_http_conn *c, const struct apim_http_head *h)
 	x->r.values = values;
 	x->r.name_lens = nlens;
 	x->r.value_lens = vlens;
+	x->r.pairs = pairs;
 	x->r.content_length = h->chunked ? -1 : h->content_length;
 	x->r.chunked = h->chunked;
 	x->r.peer = c->peer;
