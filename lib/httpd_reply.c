@@ -79,19 +79,6 @@ put_dec(char *out, uint64_t v)
 	return n;
 }
 
-/* One header line, reserving its room. */
-static void
-put_field(struct apim_http_conn *c, const char *n, size_t nl, const char *v,
-    size_t vl)
-{
-	if (httpd_out_room(c, nl + vl + 4) == NULL)
-		return;
-	PUT(c, n, nl);
-	PUTS(c, ": ");
-	PUT(c, v, vl);
-	PUTS(c, "\r\n");
-}
-
 /* The status line and Date; the start of the head in c->out, or
  * (size_t)-1 once closed. */
 static size_t
@@ -150,54 +137,70 @@ head_end(struct apim_http_conn *c, struct reqx *x, int status, int64_t clen)
 	c->out.data[c->out.len] = '\0';
 }
 
-/* Write a status line and headers (checked: 0; -1 and nothing written if
- * one may not be sent); framing from clen (-1: chunked or close). */
+#define LENS 32		/* header lengths kept between the two passes */
+
+/* Write a status line and headers (checked first: -1 and nothing written
+ * if one may not be sent); framing from clen (-1: chunked or close).  One
+ * reservation for the whole head. */
 static int
 write_head(struct apim_http_conn *c, struct reqx *x, int status,
     const char *const *hdrs, const struct apim_http_field *f, size_t nf,
     int64_t clen)
 {
-	size_t i, start, nl, vl, woff;
-	int close_after = c->close_after;
+	size_t i, nl, vl, total = 0, lens[2 * LENS];
+	int close_after = 0;
 
-	if ((start = head_begin(c, status)) == (size_t)-1)
-		return 0;
-	woff = c->woff;		/* making room may move the unsent bytes */
 	for (i = 0; i < nf; i++) {
 		if (!apim_http_token(f[i].name, f[i].name_len) ||
 		    apim_http_vchars(f[i].value, f[i].value_len) !=
 		    f[i].value_len)
-			goto bad;
+			return -1;
 		if (f[i].name_len == 10 && f[i].value_len == 5 &&
 		    apim_http_casecmp(f[i].name, "Connection", 10) &&
 		    apim_http_casecmp(f[i].value, "close", 5))
-			c->close_after = 1;
-		if (!skip_header(f[i].name, f[i].name_len))
-			put_field(c, f[i].name, f[i].name_len, f[i].value,
-			    f[i].value_len);
+			close_after = 1;
+		total += f[i].name_len + f[i].value_len + 4;
 	}
 	for (i = 0; hdrs && hdrs[i] && hdrs[i + 1]; i += 2) {
 		if ((nl = header_ok(hdrs[i], hdrs[i + 1], &vl)) == 0)
-			goto bad;
+			return -1;
 		if (nl == 10 && vl == 5 &&
 		    apim_http_casecmp(hdrs[i], "Connection", 10) &&
 		    apim_http_casecmp(hdrs[i + 1], "close", 5))
-			c->close_after = 1;
-		if (!skip_header(hdrs[i], nl))
-			put_field(c, hdrs[i], nl, hdrs[i + 1], vl);
+			close_after = 1;
+		if (i < 2 * LENS) {
+			lens[i] = nl;
+			lens[i + 1] = vl;
+		}
+		total += nl + vl + 4;
 	}
 	if (hdrs && hdrs[i])
-		goto bad;	/* a name without a value */
+		return -1;	/* a name without a value */
+	if (close_after)
+		c->close_after = 1;
+	if (head_begin(c, status) == (size_t)-1 ||
+	    httpd_out_room(c, total) == NULL)
+		return 0;
+	for (i = 0; i < nf; i++) {
+		if (skip_header(f[i].name, f[i].name_len))
+			continue;
+		PUT(c, f[i].name, f[i].name_len);
+		PUTS(c, ": ");
+		PUT(c, f[i].value, f[i].value_len);
+		PUTS(c, "\r\n");
+	}
+	for (i = 0; hdrs && hdrs[i] && hdrs[i + 1]; i += 2) {
+		nl = i < 2 * LENS ? lens[i] : strlen(hdrs[i]);
+		vl = i < 2 * LENS ? lens[i + 1] : strlen(hdrs[i + 1]);
+		if (skip_header(hdrs[i], nl))
+			continue;
+		PUT(c, hdrs[i], nl);
+		PUTS(c, ": ");
+		PUT(c, hdrs[i + 1], vl);
+		PUTS(c, "\r\n");
+	}
 	head_end(c, x, status, clen);
 	return 0;
-bad:
-	if (!c->closed) {
-		start -= woff - c->woff;
-		c->out.len = start;
-		c->out.data[start] = '\0';
-	}
-	c->close_after = close_after;
-	return -1;
 }
 
 /* A reply from the server itself (errors, timeouts), then close. */
