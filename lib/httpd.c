@@ -74,8 +74,8 @@ server_fini(struct httpd_server *s)
 		httpd_conn_close(s->conns);
 	apim_loop_free(s->loop);
 	free(s->fields);
-	free(s->spare);
-	s->spare = NULL;
+	while (s->nspare > 0)
+		free(s->spare[--s->nspare]);
 	httpd_pool_free(&s->pool_in);
 	httpd_pool_free(&s->pool_out);
 }

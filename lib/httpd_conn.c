@@ -19,6 +19,8 @@
 
 static void conn_io(int fd, int ev, void *arg);
 
+#define REQX_KEEP 8192		/* request blocks kept up to this size */
+
 /* --- output buffer --- */
 
 void
@@ -204,9 +206,11 @@ reqx_new(struct apim_http_conn *c, const struct apim_http_head *h)
 	for (i = 0; i < nf; i++)
 		strs += h->fields[i].name_len + h->fields[i].value_len + 2;
 	n += 2 * (nf + 1) * (2 * sizeof(char *) + sizeof(size_t)) + strs;
-	if (s->spare != NULL && s->spare->alloc >= n) {
-		x = s->spare;
-		s->spare = NULL;
+	for (i = s->nspare; i > 0 && s->spare[i - 1]->alloc < n; i--)
+		;
+	if (i > 0) {		/* a finished request's block that fits */
+		x = s->spare[i - 1];
+		s->spare[i - 1] = s->spare[--s->nspare];
 		n = x->alloc;
 	} else
 		x = apim_xmalloc(n);
@@ -280,18 +284,16 @@ reqx_free(struct reqx *x)
 	}
 }
 
-/* Done with x on a live connection: keep its block for the next request
- * (the larger of two). */
+/* Done with x on a live connection: keep its block for a next request
+ * (up to POOL_BUFS of them, none over REQX_KEEP bytes). */
 static void
 reqx_done(struct httpd_server *s, struct reqx *x)
 {
 	apim_buf_free(&x->body);
-	if (s->spare != NULL && s->spare->alloc >= x->alloc) {
+	if (s->nspare < POOL_BUFS && x->alloc <= REQX_KEEP)
+		s->spare[s->nspare++] = x;
+	else
 		free(x);
-		return;
-	}
-	free(s->spare);
-	s->spare = x;
 }
 
 static void

@@ -27,7 +27,8 @@ enum {
 #define OUT_KEEP (64 * 1024)	/* free larger output buffers once flushed */
 #define BODY_FIRST (64 * 1024)	/* body buffer: most reserved up front */
 #define LINGER_MS 2000
-#define POOL_BUFS 32		/* idle connections' buffers kept per worker */
+#define POOL_BUFS 64		/* idle connections' buffers (and finished
+				 * requests' blocks) kept per worker */
 #define POOL_IN_CAP (2 * RBUF_MIN)	/* ... up to these sizes */
 #define POOL_OUT_CAP (16 * 1024)
 
@@ -98,7 +99,8 @@ struct httpd_server {
 	int accept_paused;	/* after EMFILE, for 100 ms */
 	int64_t date_sec;
 	char date[30];
-	struct reqx *spare;	/* the last request's block, for the next */
+	struct reqx *spare[POOL_BUFS];	/* finished requests' blocks */
+	size_t nspare;
 	struct httpd_pool pool_in, pool_out;
 	int draining;		/* SIGTERM: no accepting, close when idle */
 	int64_t drain_until;
