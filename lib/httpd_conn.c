@@ -124,7 +124,8 @@ tr_read(struct apim_http_conn *c, char *p, size_t n)
 		return e == SSL_ERROR_ZERO_RETURN ? 0 : -2;
 	}
 	for (;;) {
-		r = read(c->rfd, p, n);
+		/* recv on a socket: no VFS layer (nor fsnotify) per read */
+		r = c->is_sock ? recv(c->rfd, p, n, 0) : read(c->rfd, p, n);
 		if (r >= 0)
 			return r;
 		if (errno == EINTR)

@@ -982,7 +982,7 @@ read_response(struct h1conn *k)
 				apim_buf_reserve(&k->r, RBUF_MIN);
 		}
 		room = k->r.cap - 1 - k->r.len;
-		n = read(k->fd, k->r.data + k->r.len, room);
+		n = recv(k->fd, k->r.data + k->r.len, room, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
