@@ -240,9 +240,10 @@ done(const struct apim_upstream_result *res, void *arg)
 	k->ev.proxy_response_code = res->proxy_status;
 	if (res->backend_status > 0)
 		k->ev.target_response_code = res->backend_status;
-	if (res->destination && *res->destination &&
-	    k->nown < sizeof k->own / sizeof k->own[0])
-		k->ev.destination = k->own[k->nown++] = apim_strdup(res->destination);
+	/* borrowed: res lives until this callback returns, and the event is
+	 * written (gw_call_end) before that */
+	if (res->destination && *res->destination)
+		k->ev.destination = res->destination;
 	k->ev.backend_latency = res->backend_ms;
 	k->ev.response_mediation_latency = 0;
 	k->ev.request_bytes = res->request_bytes;
