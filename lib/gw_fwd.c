@@ -14,6 +14,7 @@
 #include "gw_fwd.h"
 #include "gw_map.h"
 #include "gw_view.h"
+#include "http.h"
 #include "jwt.h"
 #include "upstream.h"
 #include "util.h"
@@ -63,23 +64,70 @@ gw_fwd_new(struct apim_loop *loop, struct gw_view *view, const struct gw_opts *o
 	return f;
 }
 
-/* Headers never passed on (RFC 9110 section 7.6.1, and ours to set). */
+/* 1 if name[0..n) is lit, but for case */
 static int
-dropped(const struct gw_call *k, const char *name, const char *connection)
+is(const char *name, size_t n, const char *lit, size_t litlen)
 {
-	static const char *const hop[] = { "Connection", "Keep-Alive",
-		"Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
-		"Proxy-Authorization", "Host", "Content-Length", "Expect",
-		"X-Forwarded-Proto", "X-Forwarded-Host", "X-Correlation-ID",
-		"X-JWT-Assertion", NULL };
-	size_t i, n = strlen(name);
+	return n == litlen && apim_http_casecmp(name, lit, n);
+}
+#define IS(name, n, lit) is(name, n, lit, sizeof(lit) - 1)
+
+/* Headers never passed on (RFC 9110 section 7.6.1, and ours to set),
+ * told apart by length first: name[0..n). */
+static int
+dropped(const struct gw_call *k, const char *name, size_t n,
+    const char *connection)
+{
 	const char *p;
 
-	for (i = 0; hop[i]; i++)
-		if (strcasecmp(name, hop[i]) == 0)
-			return 1;
-	if (k->cred_header && strcasecmp(name, k->cred_header) == 0)
+	if (k->cred_header && strlen(k->cred_header) == n &&
+	    apim_http_casecmp(name, k->cred_header, n))
 		return 1;
+	switch (n) {
+	case 2:
+		if (IS(name, n, "TE"))
+			return 1;
+		break;
+	case 4:
+		if (IS(name, n, "Host"))
+			return 1;
+		break;
+	case 6:
+		if (IS(name, n, "Expect"))
+			return 1;
+		break;
+	case 7:
+		if (IS(name, n, "Trailer") || IS(name, n, "Upgrade"))
+			return 1;
+		break;
+	case 10:
+		if (IS(name, n, "Connection") || IS(name, n, "Keep-Alive"))
+			return 1;
+		break;
+	case 14:
+		if (IS(name, n, "Content-Length"))
+			return 1;
+		break;
+	case 15:
+		if (IS(name, n, "X-JWT-Assertion"))
+			return 1;
+		break;
+	case 16:
+		if (IS(name, n, "Proxy-Connection") ||
+		    IS(name, n, "X-Forwarded-Host") ||
+		    IS(name, n, "X-Correlation-ID"))
+			return 1;
+		break;
+	case 17:
+		if (IS(name, n, "Transfer-Encoding") ||
+		    IS(name, n, "X-Forwarded-Proto"))
+			return 1;
+		break;
+	case 19:
+		if (IS(name, n, "Proxy-Authorization"))
+			return 1;
+		break;
+	}
 	/* and the fields the Connection header names */
 	for (p = connection; p && *p; ) {
 		while (*p == ' ' || *p == ',')
@@ -192,9 +240,10 @@ done(const struct apim_upstream_result *res, void *arg)
 	k->ev.proxy_response_code = res->proxy_status;
 	if (res->backend_status > 0)
 		k->ev.target_response_code = res->backend_status;
-	if (res->destination && *res->destination &&
-	    k->nown < sizeof k->own / sizeof k->own[0])
-		k->ev.destination = k->own[k->nown++] = apim_strdup(res->destination);
+	/* borrowed: res lives until this callback returns, and the event is
+	 * written (gw_call_end) before that */
+	if (res->destination && *res->destination)
+		k->ev.destination = res->destination;
 	k->ev.backend_latency = res->backend_ms;
 	k->ev.response_mediation_latency = 0;
 	k->ev.request_bytes = res->request_bytes;
@@ -218,20 +267,24 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 	int sandbox = p && p->key_type && strcmp(p->key_type, "SANDBOX") == 0;
 	struct apim_upstream_req ur;
 	struct apim_endpoints *eps;
-	struct apim_buf key = APIM_BUF_INIT, xff = APIM_BUF_INIT;
+	struct apim_buf xff = APIM_BUF_INIT;
+	const char *ek = k->api->endpoint_key ? k->api->endpoint_key : "";
+	size_t ekl = strlen(ek);
+	char kb[128], *key = ekl + 2 <= sizeof kb ? kb : apim_xmalloc(ekl + 2);
 	const char **h, *connection = apim_http_header(req, "Connection");
 	const char *host = apim_http_header(req, "Host");
 	const char *oldxff = NULL, *jwt;
-	const char *extra[24];
+	const char *extra[24], *hs[2 * 24 + 12];
 	size_t i, n = 0;
 
-	apim_buf_addc(&key, sandbox ? 'S' : 'P');
-	apim_buf_adds(&key, k->api->endpoint_key ? k->api->endpoint_key : "");
-	if ((eps = gw_map_get(f->eps, key.data)) == NULL) {
+	key[0] = sandbox ? 'S' : 'P';	/* "P"/"S" + the endpointConfig's key */
+	memcpy(key + 1, ek, ekl + 1);
+	if ((eps = gw_map_get(f->eps, key)) == NULL) {
 		apim_err_clear();
 		eps = apim_endpoints_new(k->api->endpoint_config, sandbox);
 		if (eps == NULL) {
-			apim_buf_free(&key);
+			if (key != kb)
+				free(key);
 			if (sandbox)
 				gw_call_fault(k, 401, 900901, "AUTH", "Invalid Credentials",
 				    "No sandbox endpoint is defined for this API");
@@ -243,27 +296,34 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 			}
 			return;
 		}
-		gw_map_put(f->eps, key.data, eps);
+		gw_map_put(f->eps, key, eps);
 	}
-	apim_buf_free(&key);
-	h = apim_xreallocarray(NULL, 2 * req->nheaders + 12, sizeof *h);
+	if (key != kb)
+		free(key);
+	h = 2 * req->nheaders + 12 <= sizeof hs / sizeof hs[0] ? hs :
+	    apim_xreallocarray(NULL, 2 * req->nheaders + 12, sizeof *h);
 	for (i = 0; i < req->nheaders; i++) {
-		if (strcasecmp(req->names[i], "X-Forwarded-For") == 0) {
+		size_t nl = req->name_lens ? req->name_lens[i] :
+		    strlen(req->names[i]);
+
+		if (IS(req->names[i], nl, "X-Forwarded-For")) {
 			oldxff = req->values[i];
 			continue;
 		}
-		if (dropped(k, req->names[i], connection))
+		if (dropped(k, req->names[i], nl, connection))
 			continue;
 		h[n++] = req->names[i];
 		h[n++] = req->values[i];
 	}
-	if (oldxff && *req->peer)
-		apim_buf_addf(&xff, "%s, %s", oldxff, req->peer);
-	else
-		apim_buf_adds(&xff, oldxff ? oldxff : req->peer);
-	if (xff.len) {
+	if (oldxff && *req->peer) {
+		apim_buf_adds(&xff, oldxff);
+		apim_buf_add(&xff, ", ", 2);
+		apim_buf_adds(&xff, req->peer);
 		h[n++] = "X-Forwarded-For";
 		h[n++] = xff.data;
+	} else if (oldxff ? *oldxff : *req->peer) {
+		h[n++] = "X-Forwarded-For";
+		h[n++] = oldxff ? oldxff : req->peer;
 	}
 	h[n++] = "X-Forwarded-Proto";
 	h[n++] = req->tls ? "https" : "http";
@@ -291,6 +351,7 @@ gw_fwd_start(struct gw_fwd *f, struct gw_call *k)
 		gw_call_fault(k, 503, 101503, "TARGET_CONNECTIVITY",
 		    "Error connecting to the back end", "The request could not be sent");
 	}
-	free(h);
+	if (h != hs)
+		free(h);
 	apim_buf_free(&xff);
 }

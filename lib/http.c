@@ -4,6 +4,10 @@
 #include <strings.h>
 #include <time.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -17,14 +21,34 @@ const struct apim_http_limits apim_http_limits_default = {
 	.max_chunk_ext = 256,
 };
 
-/* RFC 9110 tchar: "!#$%&'*+-.^_`|~" DIGIT ALPHA */
+/* Character classes, one table lookup each: C_T RFC 9110 tchar
+ * ("!#$%&'*+-.^_`|~" DIGIT ALPHA); C_V field-vchar, SP or HTAB (obs-text
+ * allowed); C_R RFC 3986 unreserved / sub-delims (a reg-name's characters
+ * besides pct-encoded); C_G a visible ASCII character (request target). */
+enum { C_T = 1, C_V = 2, C_R = 4, C_G = 8 };
+static const unsigned char ctab[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 15, 10, 11, 15, 11, 15, 15, 14, 14, 15, 15, 14, 15, 15, 10,
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 10, 14, 10, 14, 10, 10,
+	10, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 10, 10, 10, 11, 15,
+	11, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 10, 11, 10, 15, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 static int
 tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return ctab[c] & C_T;
 }
 
 int
@@ -35,7 +59,7 @@ apim_http_token(const char *s, size_t n)
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!tchar((unsigned char)s[i]))
+		if (!(ctab[(unsigned char)s[i]] & C_T))
 			return 0;
 	return 1;
 }
@@ -44,13 +68,102 @@ apim_http_token(const char *s, size_t n)
 static int
 vchar(unsigned char c)
 {
-	return c == '\t' || c == ' ' || (c > 0x20 && c != 0x7f);
+	return ctab[c] & C_V;
 }
 
-static int
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH UINT64_C(0x8080808080808080)
+/* Nonzero if a byte of w is below n (n <= 128), or equals b. */
+#define HAS_BELOW(w, n) (((w) - ONES * (n)) & ~(w) & HIGH)
+#define HAS_BYTE(w, b) ((((w) ^ (ONES * (b))) - ONES) & ~((w) ^ (ONES * (b))) & HIGH)
+
+/* The first byte of [p, e) that is not in class cl (C_V or C_G), or e:
+ * 16 (or 8) bytes at a time while none is a control (or, for C_G, SP or
+ * obs-text), one at a time around one that is. */
+static inline const char *
+scan_class(const char *p, const char *e, int cl)
+{
+	for (;;) {
+		const char *stop;
+
+#ifdef __SSE2__
+		const __m128i lo = _mm_set1_epi8(cl == C_V ? 0x1f : 0x20);
+		const __m128i del = _mm_set1_epi8(0x7f);
+
+		while (e - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* unsigned v <= lo, or DEL (C_G: or obs-text too) */
+			__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v,
+			    lo), v), _mm_cmpeq_epi8(v, del));
+
+			if (cl != C_V)
+				bad = _mm_or_si128(bad, _mm_cmplt_epi8(v,
+				    _mm_setzero_si128()));
+			if (_mm_movemask_epi8(bad) != 0)
+				break;
+			p += 16;
+		}
+		stop = e - p < 16 ? e : p + 16;
+#else
+		while (e - p >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p, 8);
+			if (cl == C_V ? (HAS_BELOW(w, 0x20) | HAS_BYTE(w, 0x7f)) :
+			    (HAS_BELOW(w, 0x21) | HAS_BYTE(w, 0x7f) | (w & HIGH)))
+				break;
+			p += 8;
+		}
+		stop = e - p < 8 ? e : p + 8;
+#endif
+		for (; p < stop; p++)
+			if (!(ctab[(unsigned char)*p] & cl))
+				return p;
+		if (p == e)
+			return e;
+	}
+}
+
+size_t
+apim_http_vchars(const char *s, size_t n)
+{
+	return (size_t)(scan_class(s, s + n, C_V) - s);
+}
+
+/* 1 if s[0..n) is lit but for the case of ASCII letters.  lit is lower
+ * case letters, digits and '-'; s has no controls (checked names and
+ * values): then c | 0x20 is lit[i] only for the letter's two cases or
+ * lit[i] itself. */
+static inline int
 eqi(const char *s, size_t n, const char *lit)
 {
-	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] | 0x20) != (unsigned char)lit[i])
+			return 0;	/* also at lit's NUL: c | 0x20 is never 0 */
+	return lit[n] == '\0';
+}
+
+/* The framing fields the parsers look at, told apart by length first. */
+enum { F_OTHER, F_CL, F_TE, F_HOST, F_CONN, F_EXPECT };
+
+static int
+field_kind(const char *n, size_t len)
+{
+	switch (len) {
+	case 4:
+		return eqi(n, 4, "host") ? F_HOST : F_OTHER;
+	case 6:
+		return eqi(n, 6, "expect") ? F_EXPECT : F_OTHER;
+	case 10:
+		return eqi(n, 10, "connection") ? F_CONN : F_OTHER;
+	case 14:
+		return eqi(n, 14, "content-length") ? F_CL : F_OTHER;
+	case 17:
+		return eqi(n, 17, "transfer-encoding") ? F_TE : F_OTHER;
+	}
+	return F_OTHER;
 }
 
 /* The request line buf[0..n) without CRLF. */
@@ -67,8 +180,7 @@ parse_line(const char *buf, size_t n, struct apim_http_head *h)
 	h->method = buf;
 	h->method_len = (size_t)(p - buf);
 	h->target = ++p;
-	while (p < end && *p > 0x20 && *p < 0x7f)
-		p++;
+	p = scan_class(p, end, C_G);
 	h->target_len = (size_t)(p - h->target);
 	if (h->target_len == 0 || p == end || *p != ' ')
 		return -400;
@@ -83,7 +195,7 @@ parse_line(const char *buf, size_t n, struct apim_http_head *h)
 	if (h->target[0] == '/')
 		return 0;
 	if (h->target_len == 1 && h->target[0] == '*')
-		return eqi(h->method, h->method_len, "OPTIONS") ? 0 : -400;
+		return eqi(h->method, h->method_len, "options") ? 0 : -400;
 	for (i = 0; i < h->target_len; i++) {
 		unsigned char c = (unsigned char)h->target[i];
 
@@ -156,8 +268,7 @@ parse_connection(const char *v, size_t n, int *close, int *keep)
 static int
 regchar(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != 0 && strchr("-._~!$&'()*+,;=", c));
+	return ctab[c] & C_R;
 }
 
 static int
@@ -308,21 +419,20 @@ apim_http_parse_head(const char *buf, size_t len,
 		while (q < ve && (*q == ' ' || *q == '\t'))
 			q++;
 		fields[h->nfields].value = q;
-		for (; q < ve; q++)
-			if (!vchar((unsigned char)*q))
-				return -400;	/* NUL, bare CR, other controls */
+		if (scan_class(q, ve, C_V) != ve)
+			return -400;	/* NUL, bare CR, other controls */
 		while (ve > fields[h->nfields].value &&
 		    (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
 		fields[h->nfields].value_len =
 		    (size_t)(ve - fields[h->nfields].value);
 		{
-			const char *n = p, *v = fields[h->nfields].value;
-			size_t nn = (size_t)(fields[h->nfields].name_len);
+			const char *v = fields[h->nfields].value;
 			size_t vn = fields[h->nfields].value_len;
 			size_t i;
 
-			if (eqi(n, nn, "Content-Length")) {
+			switch (field_kind(p, fields[h->nfields].name_len)) {
+			case F_CL:
 				if (++ncl > 1 || vn == 0 || vn > 15)
 					return -400;
 				cl = 0;
@@ -331,22 +441,27 @@ apim_http_parse_head(const char *buf, size_t len,
 						return -400;
 					cl = cl * 10 + (v[i] - '0');
 				}
-			} else if (eqi(n, nn, "Transfer-Encoding")) {
+				break;
+			case F_TE:
 				nte++;
 				if (parse_te(v, vn, &nchunked, &last_chunked,
 				    &other) < 0)
 					return -400;
-			} else if (eqi(n, nn, "Host")) {
+				break;
+			case F_HOST:
 				hosts++;
 				if (!host_valid(v, vn))
 					return -400;
-			} else if (eqi(n, nn, "Connection")) {
+				break;
+			case F_CONN:
 				parse_connection(v, vn, &close, &keep);
-			} else if (eqi(n, nn, "Expect")) {
+				break;
+			case F_EXPECT:
 				if (eqi(v, vn, "100-continue"))
 					h->expect_continue = 1;
 				else
 					expect_bad = 1;
+				break;
 			}
 		}
 		h->nfields++;
@@ -377,8 +492,6 @@ apim_http_parse_head(const char *buf, size_t len,
 static int
 parse_status_line(const char *buf, size_t n, struct apim_http_resp *r)
 {
-	size_t i;
-
 	if (n < 12 || memcmp(buf, "HTTP/1.", 7) != 0 ||
 	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
 	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' ||
@@ -390,9 +503,9 @@ parse_status_line(const char *buf, size_t n, struct apim_http_resp *r)
 	r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
 	r->reason = n > 12 ? buf + 13 : buf + 12;
 	r->reason_len = n > 12 ? n - 13 : 0;
-	for (i = 0; i < r->reason_len; i++)
-		if (!vchar((unsigned char)r->reason[i]))
-			return -1;
+	if (scan_class(r->reason, r->reason + r->reason_len, C_V) !=
+	    r->reason + r->reason_len)
+		return -1;
 	return 0;
 }
 
@@ -461,20 +574,19 @@ apim_http_parse_response(const char *buf, size_t len,
 		while (q < ve && (*q == ' ' || *q == '\t'))
 			q++;
 		fields[r->nfields].value = q;
-		for (; q < ve; q++)
-			if (!vchar((unsigned char)*q))
-				return -502;
+		if (scan_class(q, ve, C_V) != ve)
+			return -502;
 		while (ve > fields[r->nfields].value &&
 		    (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
 		fields[r->nfields].value_len =
 		    (size_t)(ve - fields[r->nfields].value);
 		{
-			const char *n = p, *v = fields[r->nfields].value;
-			size_t nn = fields[r->nfields].name_len;
+			const char *v = fields[r->nfields].value;
 			size_t vn = fields[r->nfields].value_len, i;
 
-			if (eqi(n, nn, "Content-Length")) {
+			switch (field_kind(p, fields[r->nfields].name_len)) {
+			case F_CL:
 				if (++ncl > 1 || vn == 0 || vn > 15)
 					return -502;
 				cl = 0;
@@ -483,13 +595,17 @@ apim_http_parse_response(const char *buf, size_t len,
 						return -502;
 					cl = cl * 10 + (v[i] - '0');
 				}
-			} else if (eqi(n, nn, "Transfer-Encoding")) {
+				break;
+			case F_TE:
 				nte++;
 				if (parse_te(v, vn, &nchunked, &last_chunked,
 				    &other) < 0)
 					return -502;
-			} else if (eqi(n, nn, "Connection"))
+				break;
+			case F_CONN:
 				parse_connection(v, vn, &close, &keep);
+				break;
+			}
 		}
 		r->nfields++;
 		p = nl + 1;
@@ -511,8 +627,11 @@ apim_http_field_get(const struct apim_http_head *h, const char *name)
 {
 	size_t i;
 
+	size_t n = strlen(name);
+
 	for (i = 0; i < h->nfields; i++)
-		if (eqi(h->fields[i].name, h->fields[i].name_len, name))
+		if (h->fields[i].name_len == n &&
+		    apim_http_casecmp(h->fields[i].name, name, n))
 			return &h->fields[i];
 	return NULL;
 }

@@ -94,6 +94,30 @@ long apim_http_parse_response(const char *buf, size_t len,
 const struct apim_http_field *apim_http_field_get(
     const struct apim_http_head *head, const char *name);
 
+/* The length of the prefix of s[0..n) that may be a field value: visible
+ * characters, obs-text, SP and HTAB (n: all of it). */
+size_t apim_http_vchars(const char *s, size_t n);
+/* 1 if a[0..n) and b[0..n) are equal but for the case of ASCII letters. */
+static inline int
+apim_http_casecmp(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+
+		if (x != y) {
+			if (x >= 'A' && x <= 'Z')
+				x += 'a' - 'A';
+			if (y >= 'A' && y <= 'Z')
+				y += 'a' - 'A';
+			if (x != y)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 /* Incremental chunked-body decoder (RFC 9112 section 7.1).  Zero it (or call
  * apim_http_chunked_init) before the first byte; trailers are checked and discarded. */
 struct apim_http_chunked {

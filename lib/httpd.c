@@ -74,6 +74,10 @@ server_fini(struct httpd_server *s)
 		httpd_conn_close(s->conns);
 	apim_loop_free(s->loop);
 	free(s->fields);
+	while (s->nspare > 0)
+		free(s->spare[--s->nspare]);
+	httpd_pool_free(&s->pool_in);
+	httpd_pool_free(&s->pool_out);
 }
 
 static int sig_start(struct httpd_server *s, struct sigaction *old_term,

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
 #include "loop.h"
 
 /*
@@ -36,6 +37,10 @@ struct apim_http_request {
 	size_t nheaders;
 	const char *const *names;	/* nheaders names, as sent */
 	const char *const *values;	/* nheaders values, OWS trimmed */
+	const size_t *name_lens;	/* nheaders lengths of names (or NULL) */
+	const size_t *value_lens;	/* ... and of values (or NULL) */
+	const char *const *pairs;	/* name, value, ..., NULL: the same
+					 * headers as one list (or NULL) */
 	const char *body;	/* buffered mode: the whole body, NUL-terminated; else NULL */
 	size_t body_len;
 	int64_t content_length;	/* -1 if chunked or absent */
@@ -125,6 +130,12 @@ int apim_http_reply(struct apim_http_conn *c, int status,
 int apim_http_reply_start(struct apim_http_conn *c, int status,
     const char *const *headers, int64_t content_length);
 int apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len);
+/* apim_http_reply_start with fields (names and values with their lengths,
+ * e.g. a backend's response as lib/http parsed it) before headers; the same
+ * checks and the same fields left out. */
+int apim_http_reply_start_fields(struct apim_http_conn *c, int status,
+    const struct apim_http_field *fields, size_t nfields,
+    const char *const *headers, int64_t content_length);
 int apim_http_reply_end(struct apim_http_conn *c);
 /* End a started reply without completing its framing, when what it carries
  * broke off (a backend failed mid-response): no last chunk is sent (a

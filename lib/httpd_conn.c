@@ -19,19 +19,52 @@
 
 static void conn_io(int fd, int ev, void *arg);
 
+#define REQX_KEEP 8192		/* request blocks kept up to this size */
+
 /* --- output buffer --- */
 
 void
-httpd_out_add(struct apim_http_conn *c, const void *p, size_t n)
+httpd_pool_take(struct httpd_pool *p, struct apim_buf *b)
+{
+	if (b->data == NULL && p->n > 0) {
+		*b = p->b[--p->n];
+		b->len = 0;
+		b->data[0] = '\0';
+	}
+}
+
+void
+httpd_pool_put(struct httpd_pool *p, struct apim_buf *b, size_t maxcap)
+{
+	if (b->data == NULL)
+		return;
+	if (p->n < POOL_BUFS && b->cap <= maxcap) {
+		p->b[p->n++] = *b;
+		apim_buf_init(b);
+	} else
+		apim_buf_free(b);
+}
+
+void
+httpd_pool_free(struct httpd_pool *p)
+{
+	while (p->n > 0)
+		apim_buf_free(&p->b[--p->n]);
+}
+
+char *
+httpd_out_room(struct apim_http_conn *c, size_t n)
 {
 	struct apim_buf *o = &c->out;
 
-	if (c->closed || n == 0)
-		return;
-	if (o->cap == 0)	/* a whole small answer in one allocation */
+	if (c->closed)
+		return NULL;
+	if (o->cap == 0) {	/* a whole small answer in one allocation */
+		httpd_pool_take(&c->s->pool_out, o);
 		apim_buf_reserve(o, n > OUT_FIRST - 1 ? n : OUT_FIRST - 1);
+	}
 	if (c->woff == o->len) {
-		apim_buf_reset(o);
+		o->len = 0;
 		c->woff = 0;
 		c->t_write = apim_loop_now(c->s->loop);
 	} else if (c->woff > 0 && o->len + n >= o->cap &&
@@ -39,7 +72,20 @@ httpd_out_add(struct apim_http_conn *c, const void *p, size_t n)
 		apim_buf_consume(o, c->woff);	/* room at the front: no growth */
 		c->woff = 0;
 	}
-	apim_buf_add(o, p, n);
+	apim_buf_reserve(o, n);
+	return o->data + o->len;
+}
+
+void
+httpd_out_add(struct apim_http_conn *c, const void *p, size_t n)
+{
+	char *d;
+
+	if (n == 0 || (d = httpd_out_room(c, n)) == NULL)
+		return;
+	memcpy(d, p, n);
+	c->out.len += n;
+	c->out.data[c->out.len] = '\0';
 }
 
 void
@@ -78,7 +124,8 @@ tr_read(struct apim_http_conn *c, char *p, size_t n)
 		return e == SSL_ERROR_ZERO_RETURN ? 0 : -2;
 	}
 	for (;;) {
-		r = read(c->rfd, p, n);
+		/* recv on a socket: no VFS layer (nor fsnotify) per read */
+		r = c->is_sock ? recv(c->rfd, p, n, 0) : read(c->rfd, p, n);
 		if (r >= 0)
 			return r;
 		if (errno == EINTR)
@@ -137,30 +184,45 @@ flush(struct apim_http_conn *c)
 	if (c->out.cap > OUT_KEEP)	/* don't keep big buffers on idle conns */
 		apim_buf_free(&c->out);
 	else
-		apim_buf_reset(&c->out);
+		c->out.len = 0;
 	return 0;
 }
 
 /* --- requests --- */
 
-/* Copy the parsed head into one allocation the handler can read. */
+/* Copy the parsed head into one allocation the handler can read: the
+ * struct, the name and value pointers and lengths, then the strings.  The
+ * last request's block is reused when it is large enough. */
 static struct reqx *
 reqx_new(struct apim_http_conn *c, const struct apim_http_head *h)
 {
-	size_t n = sizeof(struct reqx), i, strs, nf = h->nfields;
+	size_t n = sizeof(struct reqx), i, strs, nf = h->nfields, pl;
+	struct httpd_server *s = c->s;
 	struct reqx *x;
-	const char **names, **values;
-	char *p, *q;
+	const char **names, **values, **pairs, *q, *te, *qm;
+	size_t *nlens, *vlens;
+	char *p;
 
 	strs = h->method_len + 1 + 2 * (h->target_len + 1) + 1;
 	for (i = 0; i < nf; i++)
 		strs += h->fields[i].name_len + h->fields[i].value_len + 2;
-	n += 2 * (nf + 1) * sizeof(char *) + strs;
-	x = apim_xmalloc(n);
+	n += 2 * (nf + 1) * (2 * sizeof(char *) + sizeof(size_t)) + strs;
+	for (i = s->nspare; i > 0 && s->spare[i - 1]->alloc < n; i--)
+		;
+	if (i > 0) {		/* a finished request's block that fits */
+		x = s->spare[i - 1];
+		s->spare[i - 1] = s->spare[--s->nspare];
+		n = x->alloc;
+	} else
+		x = apim_xmalloc(n);
 	memset(x, 0, sizeof(*x));
+	x->alloc = n;
 	names = (const char **)(x + 1);
 	values = names + nf + 1;
-	p = (char *)(values + nf + 1);
+	nlens = (size_t *)(values + nf + 1);
+	vlens = nlens + nf + 1;
+	pairs = (const char **)(vlens + nf + 1);
+	p = (char *)(pairs + 2 * (nf + 1));
 
 #define COPY(dst, src, len) do { memcpy(p, (src), (len)); p[len] = '\0'; \
 	dst = p; p += (len) + 1; } while (0)
@@ -169,36 +231,44 @@ reqx_new(struct apim_http_conn *c, const struct apim_http_head *h)
 	for (i = 0; i < nf; i++) {
 		COPY(names[i], h->fields[i].name, h->fields[i].name_len);
 		COPY(values[i], h->fields[i].value, h->fields[i].value_len);
+		nlens[i] = h->fields[i].name_len;
+		vlens[i] = h->fields[i].value_len;
+		pairs[2 * i] = names[i];
+		pairs[2 * i + 1] = values[i];
 	}
-	names[nf] = values[nf] = NULL;
-	/* path and query: from origin-form, or after the authority */
-	q = (char *)x->r.target;
-	if (*q != '/' && strcmp(q, "*") != 0) {
-		char *a = strstr(q, "://") + 3;
-
-		q = a + strcspn(a, "/?");
+	names[nf] = values[nf] = pairs[2 * nf] = NULL;
+	nlens[nf] = vlens[nf] = 0;
+	/* path and query: from origin-form, or after the authority (the
+	 * parser saw its "://") */
+	q = x->r.target;
+	te = q + h->target_len;
+	if (*q != '/' && !(h->target_len == 1 && *q == '*')) {
+		q = strstr(q, "://") + 3;
+		while (q < te && *q != '/' && *q != '?')
+			q++;
 	}
-	{
-		size_t pl = strcspn(q, "?");
-
-		if (pl == 0) {
-			memcpy(p, "/", 2);
-			x->r.path = p;
-			p += 2;
-		} else
-			COPY(x->r.path, q, pl);
-		x->r.query = q[pl] == '?' ? q + pl + 1 : NULL;
-	}
+	qm = memchr(q, '?', (size_t)(te - q));
+	pl = qm ? (size_t)(qm - q) : (size_t)(te - q);
+	if (pl == 0) {
+		memcpy(p, "/", 2);
+		x->r.path = p;
+		p += 2;
+	} else
+		COPY(x->r.path, q, pl);
+	x->r.query = qm ? qm + 1 : NULL;
 #undef COPY
 	x->r.minor = h->minor;
 	x->r.nheaders = nf;
 	x->r.names = names;
 	x->r.values = values;
+	x->r.name_lens = nlens;
+	x->r.value_lens = vlens;
+	x->r.pairs = pairs;
 	x->r.content_length = h->chunked ? -1 : h->content_length;
 	x->r.chunked = h->chunked;
 	x->r.peer = c->peer;
 	x->r.tls = c->ssl != NULL;
-	x->head_method = strcmp(x->r.method, "HEAD") == 0;
+	x->head_method = h->method_len == 4 && memcmp(h->method, "HEAD", 4) == 0;
 	x->keep_alive = h->keep_alive;
 	x->body_left = h->content_length > 0 ? h->content_length : 0;
 	x->body_done = !h->chunked && x->body_left == 0;
@@ -213,6 +283,18 @@ reqx_free(struct reqx *x)
 		apim_buf_free(&x->body);
 		free(x);
 	}
+}
+
+/* Done with x on a live connection: keep its block for a next request
+ * (up to POOL_BUFS of them, none over REQX_KEEP bytes). */
+static void
+reqx_done(struct httpd_server *s, struct reqx *x)
+{
+	apim_buf_free(&x->body);
+	if (s->nspare < POOL_BUFS && x->alloc <= REQX_KEEP)
+		s->spare[s->nspare++] = x;
+	else
+		free(x);
 }
 
 static void
@@ -453,7 +535,7 @@ maybe_finish(struct apim_http_conn *c)
 		return 0;
 	if (!x->body_done)
 		c->close_after = 1;
-	reqx_free(x);
+	reqx_done(c->s, x);
 	c->x = NULL;
 	c->state = c->close_after ? ST_CLOSE : ST_HEAD;
 	c->t_idle = apim_loop_now(c->s->loop);
@@ -506,9 +588,11 @@ do_read(struct apim_http_conn *c)
 	ssize_t r;
 
 	if (c->roff == b->len) {
-		apim_buf_reset(b);
+		b->len = 0;
 		c->roff = 0;
 	}
+	if (b->data == NULL)
+		httpd_pool_take(&c->s->pool_in, b);
 	if (b->len + RBUF_MIN > maxlen && c->roff > 0) {
 		apim_buf_consume(b, c->roff);	/* keep the unparsed rest */
 		c->roff = 0;
@@ -674,10 +758,13 @@ httpd_conn_run(struct apim_http_conn *c)
 	if (!c->closed) {
 		if (c->state == ST_HEAD && c->x == NULL &&
 		    c->roff == c->in.len && c->in.data) {
-			apim_buf_free(&c->in);	/* idle: keep connections small */
+			/* idle: keep connections small (the worker keeps a
+			 * few buffers for the busy ones) */
+			httpd_pool_put(&c->s->pool_in, &c->in, POOL_IN_CAP);
 			c->roff = 0;
 			if (httpd_pending(c) == 0) {
-				apim_buf_free(&c->out);
+				httpd_pool_put(&c->s->pool_out, &c->out,
+				    POOL_OUT_CAP);
 				c->woff = 0;
 			}
 		}

@@ -27,10 +27,15 @@ enum {
 #define OUT_KEEP (64 * 1024)	/* free larger output buffers once flushed */
 #define BODY_FIRST (64 * 1024)	/* body buffer: most reserved up front */
 #define LINGER_MS 2000
+#define POOL_BUFS 64		/* idle connections' buffers (and finished
+				 * requests' blocks) kept per worker */
+#define POOL_IN_CAP (2 * RBUF_MIN)	/* ... up to these sizes */
+#define POOL_OUT_CAP (16 * 1024)
 
 /* One request in progress: the parsed head, copied; the body; reply state. */
 struct reqx {
 	struct apim_http_request r;
+	size_t alloc;		/* bytes in the block (see reqx_new) */
 	struct apim_buf body;	/* buffered mode: the body so far */
 	size_t blen;		/* body data bytes so far (both modes) */
 	int64_t body_left;	/* Content-Length bytes still to read */
@@ -74,6 +79,13 @@ struct apim_http_conn {
 	char peer[INET6_ADDRSTRLEN];
 };
 
+/* Buffers of idle connections, reused by busy ones (no malloc per request
+ * on keep-alive connections, yet small idle ones). */
+struct httpd_pool {
+	size_t n;
+	struct apim_buf b[POOL_BUFS];
+};
+
 /* One per process (worker, or the inetd connection). */
 struct httpd_server {
 	const struct apim_httpd_opts *o;
@@ -87,6 +99,9 @@ struct httpd_server {
 	int accept_paused;	/* after EMFILE, for 100 ms */
 	int64_t date_sec;
 	char date[30];
+	struct reqx *spare[POOL_BUFS];	/* finished requests' blocks */
+	size_t nspare;
+	struct httpd_pool pool_in, pool_out;
 	int draining;		/* SIGTERM: no accepting, close when idle */
 	int64_t drain_until;
 };
@@ -94,6 +109,14 @@ struct httpd_server {
 /* httpd_conn.c: connections (transport, request framing, timeouts) */
 void httpd_out_add(struct apim_http_conn *c, const void *p, size_t n);
 void httpd_out_str(struct apim_http_conn *c, const char *s);
+/* Room for n more bytes at the end of c's output, or NULL once closed: write
+ * them, then add what was written to c->out.len. */
+char *httpd_out_room(struct apim_http_conn *c, size_t n);
+/* Take a pooled buffer into the empty b (none: b stays empty); give b's
+ * storage back to the pool (or free it) and leave b empty. */
+void httpd_pool_take(struct httpd_pool *p, struct apim_buf *b);
+void httpd_pool_put(struct httpd_pool *p, struct apim_buf *b, size_t maxcap);
+void httpd_pool_free(struct httpd_pool *p);
 size_t httpd_pending(const struct apim_http_conn *c);
 struct apim_http_conn *httpd_conn_new(struct httpd_server *s, int rfd, int wfd,
     const char *peer, int is_sock);

@@ -24,61 +24,105 @@ date_now(struct httpd_server *s)
 	return s->date;
 }
 
-static int
-header_ok(const char *n, const char *v)
+/* The length of name if name: value may be sent (a token, and a value
+ * without controls but HTAB), else 0; *vlen gets the value's length. */
+static size_t
+header_ok(const char *n, const char *v, size_t *vlen)
 {
-	const unsigned char *p;
+	size_t nl, vl;
 
-	if (n == NULL || v == NULL || !apim_http_token(n, strlen(n)))
+	if (n == NULL || v == NULL)
 		return 0;
-	for (p = (const unsigned char *)v; *p; p++)
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			return 0;
-	return 1;
+	nl = strlen(n);
+	vl = strlen(v);
+	if (!apim_http_token(n, nl) || apim_http_vchars(v, vl) != vl)
+		return 0;
+	*vlen = vl;
+	return nl;
 }
 
+/* The fields the server frames itself (not passed on from a handler). */
 static int
-skip_header(const char *n)
+skip_header(const char *n, size_t len)
 {
-	return strcasecmp(n, "Content-Length") == 0 ||
-	    strcasecmp(n, "Transfer-Encoding") == 0 ||
-	    strcasecmp(n, "Connection") == 0 || strcasecmp(n, "Date") == 0;
+	switch (len) {
+	case 4:
+		return apim_http_casecmp(n, "Date", 4);
+	case 10:
+		return apim_http_casecmp(n, "Connection", 10);
+	case 14:
+		return apim_http_casecmp(n, "Content-Length", 14);
+	case 17:
+		return apim_http_casecmp(n, "Transfer-Encoding", 17);
+	}
+	return 0;
 }
 
-/* Write a status line and headers; framing from clen (-1: chunked or close). */
-static void
-write_head(struct apim_http_conn *c, struct reqx *x, int status,
-    const char *const *hdrs, int64_t clen)
+/* Append n bytes to c's output (room reserved by the caller). */
+#define PUT(c, p, n) do { memcpy((c)->out.data + (c)->out.len, (p), (n)); \
+	(c)->out.len += (n); } while (0)
+#define PUTS(c, lit) PUT(c, lit, sizeof(lit) - 1)
+
+/* Decimal digits of v (>= 0) into out (room for 20); their count. */
+static size_t
+put_dec(char *out, uint64_t v)
 {
-	char line[128];
-	size_t i;
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* The status line and Date; the start of the head in c->out, or
+ * (size_t)-1 once closed. */
+static size_t
+head_begin(struct apim_http_conn *c, int status)
+{
+	const char *reason = apim_http_reason(status);
+	size_t rl = strlen(reason), start;
+
+	if (httpd_out_room(c, 9 + 4 + rl + 2 + 6 + 29 + 2) == NULL)
+		return (size_t)-1;
+	start = c->out.len;
+	PUTS(c, "HTTP/1.1 ");
+	c->out.data[c->out.len++] = (char)('0' + status / 100 % 10);
+	c->out.data[c->out.len++] = (char)('0' + status / 10 % 10);
+	c->out.data[c->out.len++] = (char)('0' + status % 10);
+	c->out.data[c->out.len++] = ' ';
+	PUT(c, reason, rl);
+	PUTS(c, "\r\nDate: ");
+	PUT(c, date_now(c->s), 29);
+	PUTS(c, "\r\n");
+	return start;
+}
+
+/* The framing fields and the empty line; framing from clen (-1: chunked
+ * or close). */
+static void
+head_end(struct apim_http_conn *c, struct reqx *x, int status, int64_t clen)
+{
 	int nobody = status < 200 || status == 204 || status == 304;
 
-	snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
-	    apim_http_reason(status), date_now(c->s));
-	httpd_out_str(c, line);
-	for (i = 0; hdrs && hdrs[i] && hdrs[i + 1]; i += 2) {
-		if (strcasecmp(hdrs[i], "Connection") == 0 &&
-		    strcasecmp(hdrs[i + 1], "close") == 0)
-			c->close_after = 1;
-		if (skip_header(hdrs[i]))
-			continue;
-		httpd_out_str(c, hdrs[i]);
-		httpd_out_add(c, ": ", 2);
-		httpd_out_str(c, hdrs[i + 1]);
-		httpd_out_add(c, "\r\n", 2);
-	}
 	x->resp_chunked = 0;
 	x->resp_left = clen;
 	x->resp_nobody = nobody || x->head_method;
+	if (httpd_out_room(c, 16 + 20 + 2 + 28 + 24 + 2) == NULL)
+		return;
 	if (!nobody) {
 		if (clen >= 0) {
-			snprintf(line, sizeof(line), "Content-Length: %lld\r\n",
-			    (long long)clen);
-			httpd_out_str(c, line);
+			PUTS(c, "Content-Length: ");
+			c->out.len += put_dec(c->out.data + c->out.len,
+			    (uint64_t)clen);
+			PUTS(c, "\r\n");
 		} else if (x->r.minor >= 1) {
 			if (!x->head_method)
-				httpd_out_str(c, "Transfer-Encoding: chunked\r\n");
+				PUTS(c, "Transfer-Encoding: chunked\r\n");
 			x->resp_chunked = 1;
 		} else
 			c->close_after = 1;	/* 1.0: the body ends at close */
@@ -86,10 +130,77 @@ write_head(struct apim_http_conn *c, struct reqx *x, int status,
 	if (!x->keep_alive || !x->body_done || c->s->draining)
 		c->close_after = 1;
 	if (c->close_after)
-		httpd_out_str(c, "Connection: close\r\n");
+		PUTS(c, "Connection: close\r\n");
 	else if (x->r.minor == 0)
-		httpd_out_str(c, "Connection: keep-alive\r\n");
-	httpd_out_add(c, "\r\n", 2);
+		PUTS(c, "Connection: keep-alive\r\n");
+	PUTS(c, "\r\n");
+	c->out.data[c->out.len] = '\0';
+}
+
+#define LENS 32		/* header lengths kept between the two passes */
+
+/* Write a status line and headers (checked first: -1 and nothing written
+ * if one may not be sent); framing from clen (-1: chunked or close).  One
+ * reservation for the whole head. */
+static int
+write_head(struct apim_http_conn *c, struct reqx *x, int status,
+    const char *const *hdrs, const struct apim_http_field *f, size_t nf,
+    int64_t clen)
+{
+	size_t i, nl, vl, total = 0, lens[2 * LENS];
+	int close_after = 0;
+
+	for (i = 0; i < nf; i++) {
+		if (!apim_http_token(f[i].name, f[i].name_len) ||
+		    apim_http_vchars(f[i].value, f[i].value_len) !=
+		    f[i].value_len)
+			return -1;
+		if (f[i].name_len == 10 && f[i].value_len == 5 &&
+		    apim_http_casecmp(f[i].name, "Connection", 10) &&
+		    apim_http_casecmp(f[i].value, "close", 5))
+			close_after = 1;
+		total += f[i].name_len + f[i].value_len + 4;
+	}
+	for (i = 0; hdrs && hdrs[i] && hdrs[i + 1]; i += 2) {
+		if ((nl = header_ok(hdrs[i], hdrs[i + 1], &vl)) == 0)
+			return -1;
+		if (nl == 10 && vl == 5 &&
+		    apim_http_casecmp(hdrs[i], "Connection", 10) &&
+		    apim_http_casecmp(hdrs[i + 1], "close", 5))
+			close_after = 1;
+		if (i < 2 * LENS) {
+			lens[i] = nl;
+			lens[i + 1] = vl;
+		}
+		total += nl + vl + 4;
+	}
+	if (hdrs && hdrs[i])
+		return -1;	/* a name without a value */
+	if (close_after)
+		c->close_after = 1;
+	if (head_begin(c, status) == (size_t)-1 ||
+	    httpd_out_room(c, total) == NULL)
+		return 0;
+	for (i = 0; i < nf; i++) {
+		if (skip_header(f[i].name, f[i].name_len))
+			continue;
+		PUT(c, f[i].name, f[i].name_len);
+		PUTS(c, ": ");
+		PUT(c, f[i].value, f[i].value_len);
+		PUTS(c, "\r\n");
+	}
+	for (i = 0; hdrs && hdrs[i] && hdrs[i + 1]; i += 2) {
+		nl = i < 2 * LENS ? lens[i] : strlen(hdrs[i]);
+		vl = i < 2 * LENS ? lens[i + 1] : strlen(hdrs[i + 1]);
+		if (skip_header(hdrs[i], nl))
+			continue;
+		PUT(c, hdrs[i], nl);
+		PUTS(c, ": ");
+		PUT(c, hdrs[i + 1], vl);
+		PUTS(c, "\r\n");
+	}
+	head_end(c, x, status, clen);
+	return 0;
 }
 
 /* A reply from the server itself (errors, timeouts), then close. */
@@ -112,8 +223,16 @@ int
 apim_http_reply_start(struct apim_http_conn *c, int status,
     const char *const *headers, int64_t content_length)
 {
+	return apim_http_reply_start_fields(c, status, NULL, 0, headers,
+	    content_length);
+}
+
+int
+apim_http_reply_start_fields(struct apim_http_conn *c, int status,
+    const struct apim_http_field *fields, size_t nfields,
+    const char *const *headers, int64_t content_length)
+{
 	struct reqx *x = c->x;
-	size_t i;
 
 	if (x == NULL || x->replied) {
 		apim_err_set(APIM_SOFTWARE, "reply already started");
@@ -122,19 +241,16 @@ apim_http_reply_start(struct apim_http_conn *c, int status,
 	x->replied = 1;
 	if (c->dead || c->closed || x->swallow)
 		return -1;
-	for (i = 0; headers && headers[i] && headers[i + 1]; i += 2)
-		if (!header_ok(headers[i], headers[i + 1]))
-			break;
 	if (status < 100 || status > 999 || status == 100 ||
-	    (headers && headers[i])) {
+	    write_head(c, x, status, headers, fields, nfields,
+	    content_length) < 0) {
 		/* never send what the handler got wrong: a bare 500 */
 		apim_err_set(APIM_SOFTWARE, "invalid status or header in reply");
-		write_head(c, x, 500, NULL, 0);
+		write_head(c, x, 500, NULL, NULL, 0, 0);
 		x->resp_left = 0;
 		x->resp_nobody = 1;
 		return -1;
 	}
-	write_head(c, x, status, headers, content_length);
 	return 0;
 }
 
@@ -142,7 +258,6 @@ int
 apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len)
 {
 	struct reqx *x = c->x;
-	char sz[24];
 
 	if (x == NULL || !x->replied || x->reply_done) {
 		apim_err_set(APIM_SOFTWARE, "no reply started");
@@ -153,8 +268,17 @@ apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len)
 	if (x->resp_nobody || len == 0)
 		return 0;
 	if (x->resp_chunked) {
-		snprintf(sz, sizeof(sz), "%zx\r\n", len);
-		httpd_out_str(c, sz);
+		static const char hex[] = "0123456789abcdef";
+		char sz[24], *e = sz + sizeof(sz), *p = e - 2;
+		size_t v = len;
+
+		p[0] = '\r';
+		p[1] = '\n';
+		do {
+			*--p = hex[v & 15];
+			v >>= 4;
+		} while (v);
+		httpd_out_add(c, p, (size_t)(e - p));
 		httpd_out_add(c, data, len);
 		httpd_out_add(c, "\r\n", 2);
 	} else {
@@ -303,10 +427,18 @@ apim_http_loop(struct apim_http_conn *c)
 const char *
 apim_http_header(const struct apim_http_request *req, const char *name)
 {
-	size_t i;
+	size_t i, n;
 
+	if (req->name_lens == NULL) {
+		for (i = 0; i < req->nheaders; i++)
+			if (strcasecmp(req->names[i], name) == 0)
+				return req->values[i];
+		return NULL;
+	}
+	n = strlen(name);
 	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->names[i], name) == 0)
+		if (req->name_lens[i] == n &&
+		    apim_http_casecmp(req->names[i], name, n))
 			return req->values[i];
 	return NULL;
 }

@@ -796,24 +796,26 @@ up_finish(struct xfer *x)
 	if (x->e)
 		easy_put(u, x->e);
 	curl_slist_free_all(x->hdrs);
-	free(x->method);
-	free(x->pathq);
-	free(x->extra);		/* one block: the pointers, then the strings */
-	apim_buf_free(&x->url);
-	apim_buf_free(&x->in);
-	apim_buf_free(&x->rh);
-	apim_buf_free(&x->h1hdrs);
-	apim_buf_free(&x->h1head);
-	free(x);
+	up_xfer_put(u, x);	/* method, pathq, extra: in its buffers */
 }
 
-/* Request headers the client's framing or libcurl decide. */
+/* Request headers the client's framing or libcurl decide: n[0..len). */
 static int
-not_forwarded(const char *n)
+not_forwarded(const char *n, size_t len)
 {
-	return strcasecmp(n, "Host") == 0 || strcasecmp(n, "Content-Length") == 0 ||
-	    strcasecmp(n, "Transfer-Encoding") == 0 ||
-	    strcasecmp(n, "Connection") == 0 || strcasecmp(n, "Expect") == 0;
+	switch (len) {
+	case 4:
+		return apim_http_casecmp(n, "Host", 4);
+	case 6:
+		return apim_http_casecmp(n, "Expect", 6);
+	case 10:
+		return apim_http_casecmp(n, "Connection", 10);
+	case 14:
+		return apim_http_casecmp(n, "Content-Length", 14);
+	case 17:
+		return apim_http_casecmp(n, "Transfer-Encoding", 17);
+	}
+	return 0;
 }
 
 int
@@ -825,38 +827,49 @@ apim_upstream_forward(struct apim_upstream *u, struct apim_endpoints *eps,
 	struct xfer *x;
 	struct apim_buf line = APIM_BUF_INIT;
 	int accept = 0;
-	size_t i, n;
+	size_t i, n, ml, pl, ql;
+	const char *path = r && r->path ? r->path : "";
 
 	if (eps == NULL || apim_endpoints_count(eps) == 0 || r == NULL ||
 	    r->method == NULL || c == NULL) {
 		apim_err_set(APIM_SOFTWARE, "upstream: bad forward arguments");
 		return -1;
 	}
-	x = apim_xcalloc(1, sizeof(*x));
+	x = up_xfer_get(u);
 	x->u = u;
 	x->eps = eps;
 	x->c = c;
 	x->done = done;
 	x->arg = arg;
-	x->method = apim_strdup(r->method);
 	x->clen = r->content_length;
 	x->t0 = apim_loop_now(u->loop);
-	apim_buf_adds(&line, r->path ? r->path : "");
+	/* method "\0" path ["?" query] "\0" */
+	ml = strlen(r->method);
+	pl = strlen(path);
+	ql = r->query ? strlen(r->query) + 1 : 0;
+	apim_buf_add(&x->own, r->method, ml + 1);
+	apim_buf_add(&x->own, path, pl);
 	if (r->query) {
-		apim_buf_addc(&line, '?');
-		apim_buf_adds(&line, r->query);
+		apim_buf_addc(&x->own, '?');
+		apim_buf_add(&x->own, r->query, ql - 1);
 	}
-	x->pathq = apim_buf_detach(&line, NULL);
+	x->method = x->own.data;
+	x->pathq = x->own.data + ml + 1;
 	x->h1 = up_h1_usable(u, eps);
 	if (x->h1)
 		apim_buf_reserve(&x->h1hdrs, 1024);	/* few reallocs */
 	for (i = 0; r->headers && r->headers[i] && r->headers[i + 1]; i += 2) {
-		if (not_forwarded(r->headers[i]))
+		size_t nl = strlen(r->headers[i]);
+
+		if (not_forwarded(r->headers[i], nl))
 			continue;
 		if (x->h1) {
-			apim_buf_adds(&x->h1hdrs, r->headers[i]);
+			size_t vl = strlen(r->headers[i + 1]);
+
+			apim_buf_reserve(&x->h1hdrs, nl + vl + 4);
+			apim_buf_add(&x->h1hdrs, r->headers[i], nl);
 			apim_buf_add(&x->h1hdrs, ": ", 2);
-			apim_buf_adds(&x->h1hdrs, r->headers[i + 1]);
+			apim_buf_add(&x->h1hdrs, r->headers[i + 1], vl);
 			apim_buf_add(&x->h1hdrs, "\r\n", 2);
 			continue;
 		}
@@ -882,7 +895,9 @@ apim_upstream_forward(struct apim_upstream *u, struct apim_endpoints *eps,
 
 		for (i = 0; i < n; i++)
 			total += strlen(extra[i]) + 1;
-		x->extra = apim_xcalloc(1, total);
+		apim_buf_reserve(&x->xbuf, total);
+		x->extra = (char **)(void *)x->xbuf.data;
+		x->extra[n] = NULL;
 		p = (char *)(x->extra + n + 1);
 		for (i = 0; i < n; i++) {
 			len = strlen(extra[i]) + 1;

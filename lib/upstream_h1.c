@@ -27,6 +27,8 @@
 				 * first reserve makes 32 KiB: freeing that
 				 * per request cost malloc_consolidate) */
 #define RESP_FIELDS 128
+#define XFER_POOL 32		/* finished transfers kept per worker */
+#define XFER_KEEP 16384		/* ... with buffers up to this size */
 
 /* A host name resolved by a thread of its own (getaddrinfo blocks): the
  * loop looks at done on the next forward; whichever side lets go of the job
@@ -53,6 +55,7 @@ struct h1target {
 	socklen_t salen;
 	char *authority;	/* the Host header */
 	char *prefix;		/* the URL's path, "" or "/base" */
+	size_t authority_len, prefix_len;
 	struct h1conn *idle;	/* kept-alive connections, newest first */
 	char url[];
 };
@@ -144,6 +147,8 @@ target_parse(struct h1target *t, const char *url)
 	t->authority = apim_xcalloc(1, (size_t)(pe - a) + 1);
 	memcpy(t->authority, a, (size_t)(pe - a));
 	t->prefix = apim_strdup(pe);
+	t->authority_len = (size_t)(pe - a);
+	t->prefix_len = strlen(pe);
 	return t->host ? 1 : 0;
 }
 
@@ -395,11 +400,78 @@ up_h1_detach(struct xfer *x)
 	}
 }
 
+/* --- transfers --- */
+
+#define XFER_BUFS(x) { &(x)->url, &(x)->in, &(x)->rh, &(x)->h1hdrs, \
+	&(x)->h1head, &(x)->own, &(x)->xbuf }
+#define NBUFS 7
+
+struct xfer *
+up_xfer_get(struct apim_upstream *u)
+{
+	struct xfer *x = u->xfree;
+	struct apim_buf keep[NBUFS];
+	size_t i;
+
+	if (x == NULL)
+		return apim_xcalloc(1, sizeof(*x));
+	u->xfree = x->next;
+	u->nxfree--;
+	{
+		struct apim_buf *b[NBUFS] = XFER_BUFS(x);
+
+		for (i = 0; i < NBUFS; i++)
+			keep[i] = *b[i];
+		memset(x, 0, sizeof(*x));
+		for (i = 0; i < NBUFS; i++) {
+			*b[i] = keep[i];
+			apim_buf_reset(b[i]);
+		}
+	}
+	return x;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	struct apim_buf *b[NBUFS] = XFER_BUFS(x);
+	size_t i;
+
+	for (i = 0; i < NBUFS; i++)
+		apim_buf_free(b[i]);
+	free(x);
+}
+
+void
+up_xfer_put(struct apim_upstream *u, struct xfer *x)
+{
+	struct apim_buf *b[NBUFS] = XFER_BUFS(x);
+	size_t i;
+
+	if (u->freeing || u->nxfree >= XFER_POOL) {
+		xfer_free(x);
+		return;
+	}
+	for (i = 0; i < NBUFS; i++)
+		if (b[i]->cap > XFER_KEEP)
+			apim_buf_free(b[i]);
+	x->next = u->xfree;
+	u->xfree = x;
+	u->nxfree++;
+}
+
 void
 up_h1_free(struct apim_upstream *u)
 {
 	struct h1target *t;
 	struct h1conn *k;
+	struct xfer *x;
+
+	while ((x = u->xfree) != NULL) {
+		u->xfree = x->next;
+		xfer_free(x);
+	}
+	u->nxfree = 0;
 
 	while ((t = u->targets) != NULL) {
 		u->targets = t->next;
@@ -428,33 +500,63 @@ idempotent(const char *m)
 	    strcmp(m, "DELETE") == 0;
 }
 
+/* Decimal digits of v into out (room for 20); their count. */
+static size_t
+put_dec(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* The request head for t in one pass: x->own holds method "\0" pathq
+ * "\0" (lengths known), t its prefix and authority, x->h1hdrs the fields. */
 static void
 build_head(struct xfer *x, struct h1target *t)
 {
 	struct apim_buf *h = &x->h1head;
-	size_t pl = strlen(t->prefix);
+	size_t ml = (size_t)(x->pathq - x->method) - 1;
+	size_t ql = x->own.len - (size_t)(x->pathq - x->own.data);
+	size_t pl = t->prefix_len;
+	char *p;
 
-	apim_buf_reset(h);
-	apim_buf_reserve(h, strlen(x->method) + pl + strlen(x->pathq) +
-	    strlen(t->authority) + x->h1hdrs.len + 80);
-	apim_buf_adds(h, x->method);
-	apim_buf_addc(h, ' ');
 	if (pl && t->prefix[pl - 1] == '/' && x->pathq[0] == '/')
 		pl--;
-	apim_buf_add(h, t->prefix, pl);
+	apim_buf_reset(h);
+	apim_buf_reserve(h, ml + 1 + pl + 1 + ql + 17 + t->authority_len + 2 +
+	    x->h1hdrs.len + 16 + 20 + 28 + 2);
+	p = h->data;
+#define PUT(s, n) do { memcpy(p, (s), (n)); p += (n); } while (0)
+#define PUTS(lit) PUT(lit, sizeof(lit) - 1)
+	PUT(x->method, ml);
+	*p++ = ' ';
+	PUT(t->prefix, pl);
 	if (pl == 0 && x->pathq[0] != '/')
-		apim_buf_addc(h, '/');
-	apim_buf_adds(h, x->pathq);
-	apim_buf_adds(h, " HTTP/1.1\r\nHost: ");
-	apim_buf_adds(h, t->authority);
-	apim_buf_add(h, "\r\n", 2);
+		*p++ = '/';
+	PUT(x->pathq, ql);
+	PUTS(" HTTP/1.1\r\nHost: ");
+	PUT(t->authority, t->authority_len);
+	PUTS("\r\n");
 	if (x->h1hdrs.len)
-		apim_buf_add(h, x->h1hdrs.data, x->h1hdrs.len);
-	if (x->clen > 0)
-		apim_buf_addf(h, "Content-Length: %lld\r\n", (long long)x->clen);
-	else if (x->clen < 0)
-		apim_buf_adds(h, "Transfer-Encoding: chunked\r\n");
-	apim_buf_add(h, "\r\n", 2);
+		PUT(x->h1hdrs.data, x->h1hdrs.len);
+	if (x->clen > 0) {
+		PUTS("Content-Length: ");
+		p += put_dec(p, (uint64_t)x->clen);
+		PUTS("\r\n");
+	} else if (x->clen < 0)
+		PUTS("Transfer-Encoding: chunked\r\n");
+	PUTS("\r\n");
+#undef PUT
+#undef PUTS
+	h->len = (size_t)(p - h->data);
+	h->data[h->len] = '\0';
 	x->h1head_off = 0;
 }
 
@@ -576,8 +678,19 @@ up_h1_body(struct xfer *x, const char *data, size_t len)
 		if (x->clen < 0)
 			apim_buf_add(&x->in, "0\r\n\r\n", 5);
 	} else {
-		if (x->clen < 0)
-			apim_buf_addf(&x->in, "%zx\r\n", len);
+		if (x->clen < 0) {	/* the chunk's size line */
+			static const char hex[] = "0123456789abcdef";
+			char sz[24], *e = sz + sizeof(sz), *p = e - 2;
+			size_t v = len;
+
+			p[0] = '\r';
+			p[1] = '\n';
+			do {
+				*--p = hex[v & 15];
+				v >>= 4;
+			} while (v);
+			apim_buf_add(&x->in, p, (size_t)(e - p));
+		}
 		apim_buf_add(&x->in, data, len);
 		if (x->clen < 0)
 			apim_buf_add(&x->in, "\r\n", 2);
@@ -620,26 +733,100 @@ complete(struct xfer *x)
 	up_finish(x);
 }
 
-/* Collect the head's fields as "name\0value\0" in x->rh and start the reply. */
+/* 1 if the response field name[0..len) is not passed on: hop-by-hop (RFC
+ * 9110 section 7.6.1), or one the server frames itself. */
+static int
+hop_field(const char *n, size_t len)
+{
+	switch (len) {
+	case 2:
+		return apim_http_casecmp(n, "TE", 2);
+	case 4:
+		return apim_http_casecmp(n, "Date", 4);
+	case 7:
+		return apim_http_casecmp(n, "Trailer", 7) ||
+		    apim_http_casecmp(n, "Upgrade", 7);
+	case 10:
+		return apim_http_casecmp(n, "Connection", 10) ||
+		    apim_http_casecmp(n, "Keep-Alive", 10);
+	case 14:
+		return apim_http_casecmp(n, "Content-Length", 14);
+	case 16:
+		return apim_http_casecmp(n, "Proxy-Connection", 16);
+	case 17:
+		return apim_http_casecmp(n, "Transfer-Encoding", 17);
+	case 18:
+		return apim_http_casecmp(n, "Proxy-Authenticate", 18);
+	case 19:
+		return apim_http_casecmp(n, "Proxy-Authorization", 19);
+	}
+	return 0;
+}
+
+/* 1 if the list v[0..vl) (a Connection value) names n[0..nl). */
+static int
+conn_names(const char *v, size_t vl, const char *n, size_t nl)
+{
+	size_t i = 0, s;
+
+	while (i < vl) {
+		while (i < vl && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < vl && v[i] != ' ' && v[i] != '\t' && v[i] != ',')
+			i++;
+		if (i - s == nl && nl > 0 && apim_http_casecmp(v + s, n, nl))
+			return 1;
+	}
+	return 0;
+}
+
+/* Start the client's reply from the backend's head: its fields less the
+ * hop-by-hop ones, those its Connection names and those the gateway sets
+ * (x->extra: its own win), then x->extra; straight from the parsed head,
+ * nothing copied but into the client's output. */
 static void
 take_head(struct xfer *x, const struct apim_http_resp *r)
 {
-	size_t i;
+	struct apim_http_field keep[RESP_FIELDS];
+	size_t extra_len[16];
+	size_t i, j, nk = 0, nx = 0, nconn = 0, conn[4];
+	int64_t clen = r->chunked ? -1 : r->content_length;
 
-	size_t total = 0;
-
-	apim_buf_reset(&x->rh);
+	for (j = 0; x->extra && x->extra[j] && x->extra[j + 1]; j += 2)
+		if (nx < sizeof(extra_len) / sizeof(extra_len[0]))
+			extra_len[nx++] = strlen(x->extra[j]);
 	for (i = 0; i < r->nfields; i++)
-		total += r->fields[i].name_len + r->fields[i].value_len + 2;
-	apim_buf_reserve(&x->rh, total);
+		if (r->fields[i].name_len == 10 &&
+		    apim_http_casecmp(r->fields[i].name, "Connection", 10) &&
+		    nconn < sizeof(conn) / sizeof(conn[0]))
+			conn[nconn++] = i;
 	for (i = 0; i < r->nfields; i++) {
-		apim_buf_add(&x->rh, r->fields[i].name, r->fields[i].name_len);
-		apim_buf_addc(&x->rh, '\0');
-		apim_buf_add(&x->rh, r->fields[i].value, r->fields[i].value_len);
-		apim_buf_addc(&x->rh, '\0');
+		const struct apim_http_field *f = &r->fields[i];
+		int skip = hop_field(f->name, f->name_len);
+
+		for (j = 0; !skip && j < nconn; j++)
+			skip = conn_names(r->fields[conn[j]].value,
+			    r->fields[conn[j]].value_len, f->name, f->name_len);
+		for (j = 0; !skip && x->extra && x->extra[2 * j] &&
+		    x->extra[2 * j + 1]; j++)
+			skip = j < nx ? extra_len[j] == f->name_len &&
+			    apim_http_casecmp(x->extra[2 * j], f->name,
+			    f->name_len) :
+			    strlen(x->extra[2 * j]) == f->name_len &&
+			    apim_http_casecmp(x->extra[2 * j], f->name,
+			    f->name_len);
+		if (!skip)
+			keep[nk++] = *f;
 	}
 	x->status = r->status;
-	up_start_reply(x);
+	x->resp_len = x->status < 200 || x->status == 204 ||
+	    x->status == 304 || strcmp(x->method, "HEAD") == 0 ? 0 : clen;
+	x->started = 1;
+	x->res.backend_status = x->status;
+	x->res.proxy_status = x->status;
+	apim_http_reply_start_fields(x->c, x->status, keep, nk,
+	    (const char *const *)x->extra, clen);
 }
 
 /* Pass n body bytes on; 0, or -1 when x must stop reading (paused, gone). */
@@ -795,7 +982,7 @@ read_response(struct h1conn *k)
 				apim_buf_reserve(&k->r, RBUF_MIN);
 		}
 		room = k->r.cap - 1 - k->r.len;
-		n = read(k->fd, k->r.data + k->r.len, room);
+		n = recv(k->fd, k->r.data + k->r.len, room, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

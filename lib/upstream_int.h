@@ -40,6 +40,8 @@ struct apim_upstream {
 	int freeing;
 	struct h1target *targets;	/* fast path: per endpoint URL */
 	size_t nidle;		/* fast path: idle kept connections */
+	struct xfer *xfree;	/* finished transfers kept for the next ones */
+	size_t nxfree;
 };
 
 enum { ST_NEW, ST_RUNNING, ST_DONE };
@@ -53,10 +55,11 @@ struct xfer {
 	int state;
 	int in_multi;
 	struct curl_slist *hdrs;
-	char *method;
-	char *pathq;		/* path [?query] */
+	char *method;		/* in own */
+	char *pathq;		/* path [?query], in own */
 	int64_t clen;		/* request body: 0 none, -1 chunked */
-	char **extra;		/* name, value, ..., NULL (copied) */
+	char **extra;		/* name, value, ..., NULL (copied into xbuf) */
+	struct apim_buf own, xbuf;
 	void (*done)(const struct apim_upstream_result *, void *);
 	void *arg;
 	struct apim_buf url;
@@ -103,6 +106,10 @@ void up_kick(struct xfer *x);
 void up_on_drain(struct apim_http_conn *c, void *arg);
 
 /* --- lib/upstream_h1.c --- */
+/* A zeroed transfer (a finished one reused, its buffers kept but empty);
+ * give it back once finished (freed when u is being freed). */
+struct xfer *up_xfer_get(struct apim_upstream *u);
+void up_xfer_put(struct apim_upstream *u, struct xfer *x);
 /* 1 if every endpoint of eps is plain http:// to a numeric address. */
 int up_h1_usable(struct apim_upstream *u, struct apim_endpoints *eps);
 /* Frame headers (name, value, ..., NULL; not_forwarded ones skipped by the

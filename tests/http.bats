@@ -354,6 +354,18 @@ waiting 1" ]
 	[ "$output" = hello ]
 }
 
+@test "apim_http_header: the first field of that name, in any case; not a longer or shorter name" {
+	req() { printf 'GET /echo?find=%s HTTP/1.1\r\nHost: x\r\nX-Tes: short\r\nx-test: first\r\nX-TEST: second\r\nX-Tests: long\r\nConnection: close\r\n\r\n' "$1" | http-echo --inetd | tr -d '\r' | grep '^found '; }
+	run -0 req X-Test
+	[ "$output" = "found first" ]
+	run -0 req x-tEST
+	[ "$output" = "found first" ]
+	run -0 req X-Tests
+	[ "$output" = "found long" ]
+	run -0 req X-Te
+	[ "$output" = "found (none)" ]
+}
+
 @test "a handler's bad header becomes a bare 500 (no injection, no internals)" {
 	run -0 bash -c "printf 'GET /bad-header HTTP/1.1\r\nHost: x\r\n\r\n' | http-echo --inetd | tr -d '\r' | sed '/^Date: /d'"
 	[ "$output" = "HTTP/1.1 500 Internal Server Error

@@ -15,6 +15,8 @@
 #   /eof       no framing: the body ends when the connection closes
 #   /badchunk  a chunked body with a bad chunk size after the first chunk
 #   /close     200 "ok" with keep-alive, then the connection is closed
+#   /hop       hop-by-hop fields, one its Connection names, a Date, the
+#              proxy's own X-Proxy and a field to keep, chunked "ok"
 #   /drop2     the 2nd request on a connection is read and the connection
 #              closed without a byte of answer (a kept connection the
 #              backend timed out just as the proxy reused it)
@@ -35,6 +37,11 @@ CANNED = {
     "/gzip": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
     "/extra": OK + b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil",
     "/continue": b"HTTP/1.1 100 Continue\r\n\r\n" + OK,
+    "/hop": b"HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+            b"Keep-Alive: timeout=5\r\nUpgrade: h2c\r\nTE: trailers\r\n"
+            b"Date: Mon, 01 Jan 2024 00:00:00 GMT\r\nX-PROXY: backend\r\n"
+            b"X-Keep: yes\r\ncontent-type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\nok\r\n0\r\n\r\n",
     "/badchunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\n",
 }
 

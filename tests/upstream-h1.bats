@@ -131,6 +131,19 @@ get() {
 3 /close" ]
 }
 
+@test "the backend's hop-by-hop fields, those its Connection names and its Date are not passed on; the proxy's own win" {
+	run -0 curl -s -D - "http://127.0.0.1:$P/hop"
+	output=$(tr -d '\r' <<<"$output" | sed 's/^Date: .*/Date: -/')
+	[[ "$output" == "HTTP/1.1 200 OK
+Date: -
+X-Keep: yes
+content-type: text/plain
+X-Proxy: upstream-proxy
+Transfer-Encoding: chunked
+
+ok" ]]
+}
+
 @test "the response-head parser: every case of tests/unit/http-resp-check" {
 	run -0 http-resp-check
 	[[ "$output" == *" cases, 0 failed" ]]

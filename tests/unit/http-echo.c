@@ -61,6 +61,14 @@ echo_reply(struct apim_http_conn *c, const struct apim_http_request *req,
 		apim_buf_adds(&b, req->values[i]);
 		apim_buf_adds(&b, "\n");
 	}
+	if (req->query && strncmp(req->query, "find=", 5) == 0) {
+		/* ?find=NAME: what apim_http_header answers for NAME */
+		const char *v = apim_http_header(req, req->query + 5);
+
+		apim_buf_adds(&b, "found ");
+		apim_buf_adds(&b, v ? v : "(none)");
+		apim_buf_adds(&b, "\n");
+	}
 	snprintf(line, sizeof(line), "body %zu\n", len);
 	apim_buf_adds(&b, line);
 	apim_buf_add(&b, body, len);
