@@ -808,7 +808,10 @@ take_head(struct xfer *x, const struct apim_http_resp *r)
 		for (j = 0; !skip && j < nconn; j++)
 			skip = conn_names(r->fields[conn[j]].value,
 			    r->fields[conn[j]].value_len, f->name, f->name_len);
-		for (j = 0; !skip && x->extra && x->extra[2 * j] &&
+		/* the gateway's own win, but Vary is a list: both stay */
+		int list = f->name_len == 4 && apim_http_casecmp(f->name, "Vary", 4);
+
+		for (j = 0; !skip && !list && x->extra && x->extra[2 * j] &&
 		    x->extra[2 * j + 1]; j++)
 			skip = j < nx ? extra_len[j] == f->name_len &&
 			    apim_http_casecmp(x->extra[2 * j], f->name,
