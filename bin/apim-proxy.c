@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/random.h>
+
+#include <jansson.h>
+
 #include "cli.h"
 #include "conf.h"
 #include "err.h"
@@ -22,6 +26,15 @@ main(int argc, char **argv)
 	const char *w;
 
 	apim_prog_set("apim-proxy");
+	{
+		/* jansson's hash seed from getrandom(2), not by opening
+		 * /dev/urandom: under inetd every connection pays the start */
+		size_t seed;
+
+		if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) ==
+		    (ssize_t)sizeof seed && seed != 0)
+			json_object_seed(seed);
+	}
 	if (apim_conf_load() == -1)
 		return apim_err_report();
 	if (apim_args_parse(&a, argc - 1, argv + 1, "listen=,inetd,workers=,"

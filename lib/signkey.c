@@ -37,9 +37,11 @@ static struct {
 	int64_t checked_ms, noted_exp_ms;
 } act;
 
-/* Public keys by kid (a slot is in use when kid is set).  An RSA key is
- * kept as its numbers, checked without EVP (rs256_verify); others as keys. */
-static struct pub {
+/* Public keys by kid, allocated when cached (an array of ~5 KiB entries
+ * would cost a fresh process a page fault per entry looked at).  An RSA
+ * key is kept as its numbers, checked without EVP (rs256_verify); others
+ * as keys. */
+struct pub {
 	char db[PATH_MAX];
 	char kid[APIM_KID_MAX], alg[8];
 	EVP_PKEY *pk;		/* ES256, EdDSA */
@@ -47,7 +49,8 @@ static struct pub {
 	size_t nl, el;
 	int64_t checked_ms;
 	int retired;
-} pubs[NPUB];
+};
+static struct pub *pubs[NPUB];
 static int pubnext;
 
 /* Caches are per store file, so every connection to it shares them. */
@@ -82,8 +85,10 @@ apim_signkey_flush(void)
 	EVP_PKEY_free(act.pk);
 	memset(&act, 0, sizeof act);
 	for (i = 0; i < NPUB; i++) {
-		EVP_PKEY_free(pubs[i].pk);
-		memset(&pubs[i], 0, sizeof pubs[i]);
+		if (pubs[i] != NULL)
+			EVP_PKEY_free(pubs[i]->pk);
+		free(pubs[i]);
+		pubs[i] = NULL;
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -557,17 +562,17 @@ pub_parse(const char *jwktext, struct pub *p)
 	return ok;
 }
 
-/* The slot of kid in db's cache, or NULL (lock held). */
-static struct pub *
+/* The slot of kid in db's cache, or -1 (lock held). */
+static int
 pub_slot(sqlite3 *db, const char *kid)
 {
 	int i;
 
 	for (i = 0; i < NPUB; i++)
-		if (pubs[i].kid[0] && samedb(pubs[i].db, db) &&
-		    strcmp(pubs[i].kid, kid) == 0)
-			return &pubs[i];
-	return NULL;
+		if (pubs[i] && samedb(pubs[i]->db, db) &&
+		    strcmp(pubs[i]->kid, kid) == 0)
+			return i;
+	return -1;
 }
 
 static void
@@ -589,30 +594,29 @@ static int
 pub_find(sqlite3 *db, const char *kid, struct pubkey *k)
 {
 	int64_t now = apim_now_ms();
-	struct pub *p, *f = apim_xcalloc(1, sizeof *f);
+	struct pub *p, *f = NULL;
 	sqlite3_stmt *st;
-	int r, ok = 0, retired = 0;
+	int i, r, ok = 0, retired = 0;
 
 	memset(k, 0, sizeof *k);
 	if (kid == NULL || strlen(kid) >= APIM_KID_MAX)
 		goto no;
 	pthread_mutex_lock(&lock);
-	if ((p = pub_slot(db, kid)) != NULL && now - p->checked_ms < RECHECK_MS) {
+	if ((i = pub_slot(db, kid)) >= 0 && now - (p = pubs[i])->checked_ms <
+	    RECHECK_MS) {
 		if (!(retired = p->retired))
 			pub_copy(p, k);
 		pthread_mutex_unlock(&lock);
 		if (retired)
 			goto no;
-		free(f);
 		return 1;
 	}
 	pthread_mutex_unlock(&lock);
 
 	if ((st = apim_store_prep(db, "SELECT alg, state, public_jwk FROM "
-	    "signing_key WHERE kid = ?", "s", kid)) == NULL) {
-		free(f);
+	    "signing_key WHERE kid = ?", "s", kid)) == NULL)
 		return -1;
-	}
+	f = apim_xcalloc(1, sizeof *f);
 	if ((r = apim_store_step(db, st)) == 1) {
 		snprintf(f->alg, sizeof f->alg, "%s", apim_store_text(st, 0));
 		retired = strcmp(apim_store_text(st, 1), "retired") == 0;
@@ -629,29 +633,30 @@ pub_find(sqlite3 *db, const char *kid, struct pubkey *k)
 		goto no;
 
 	pthread_mutex_lock(&lock);
-	if ((p = pub_slot(db, kid)) == NULL && !retired) {
-		p = &pubs[pubnext];
-		pubnext = (pubnext + 1) % NPUB;
-	}
-	if (p != NULL && retired) {	/* kept, to answer "no" for a second */
-		p->retired = 1;
-		p->checked_ms = now;
-	} else if (p != NULL) {
-		EVP_PKEY_free(p->pk);
-		*p = *f;
-		snprintf(p->db, sizeof p->db, "%s", dbname(db));
-		snprintf(p->kid, sizeof p->kid, "%s", kid);
-		p->checked_ms = now;
-		pub_copy(p, k);
-		f->pk = NULL;	/* the cache's now */
+	if ((i = pub_slot(db, kid)) >= 0 && retired) {
+		pubs[i]->retired = 1;	/* kept, to answer "no" for a second */
+		pubs[i]->checked_ms = now;
+	} else if (!retired) {		/* f replaces kid's entry, or the oldest */
+		if (i < 0) {
+			i = pubnext;
+			pubnext = (pubnext + 1) % NPUB;
+		}
+		if ((p = pubs[i]) != NULL)
+			EVP_PKEY_free(p->pk);
+		free(p);
+		pubs[i] = f;
+		snprintf(f->db, sizeof f->db, "%s", dbname(db));
+		snprintf(f->kid, sizeof f->kid, "%s", kid);
+		f->checked_ms = now;
+		pub_copy(f, k);
 	}
 	pthread_mutex_unlock(&lock);
 	if (retired)
 		goto no;
-	free(f);
 	return 1;
 no:
-	EVP_PKEY_free(f->pk);
+	if (f != NULL)
+		EVP_PKEY_free(f->pk);
 	free(f);
 	apim_err_set(APIM_NO, "unknown or retired signing key");
 	return 0;

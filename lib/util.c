@@ -245,10 +245,9 @@ apim_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Civil date of day z since 1970-01-01 (proleptic Gregorian; Howard
- * Hinnant's days-to-civil arithmetic, which floors for negative days). */
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
+/* Howard Hinnant's days-to-civil arithmetic, which floors for negative days. */
+void
+apim_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -294,7 +293,7 @@ apim_time_iso(int64_t ms, char out[32])
 	}
 	secs = rem / 1000;
 	msec = (int)(rem % 1000);
-	civil_from_days(days, &y, &mo, &d);
+	apim_civil_from_days(days, &y, &mo, &d);
 	put2(out, y / 100);
 	put2(out + 2, y % 100);
 	out[4] = '-';
