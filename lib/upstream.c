@@ -132,6 +132,8 @@ apim_upstream_new(struct apim_loop *loop, const struct apim_upstream_opts *o)
 		u->o.suspend_factor = 2;
 	if (u->o.max_idle_conns <= 0)
 		u->o.max_idle_conns = 256;
+	u->o.ca_file = u->o.ca_file && *u->o.ca_file ?
+	    apim_strdup(u->o.ca_file) : NULL;
 	return u;
 }
 
@@ -635,6 +637,8 @@ up_attempt(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 65536L);
+	if (u->o.ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, u->o.ca_file);
 	if (strcmp(x->method, "HEAD") == 0)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (x->clen != 0) {
@@ -941,5 +945,6 @@ apim_upstream_free(struct apim_upstream *u)
 		u->eps = s->next;
 		free(s);
 	}
+	free((char *)u->o.ca_file);
 	free(u);
 }
