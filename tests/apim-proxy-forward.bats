@@ -367,3 +367,20 @@ GET /two/x" ]
 502	0	https://127.0.0.1:$BPORT/base" ]
 	[ "$(wc -l <"$BLOG")" -eq 1 ]
 }
+
+@test "TLS on the front (OpenSSL linked in) and an https:// backend (libcurl's shared OpenSSL) in one process" {
+	d=$BATS_TEST_TMPDIR
+	run -0 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$d/b.key" -out "$d/b.crt"
+	BACKEND_TLS_CERT=$d/b.crt BACKEND_TLS_KEY=$d/b.key start_counter tls
+	apim-publish create --name Sec --context /sec --version 1 \
+	    --endpoint "https://127.0.0.1:$BPORT" >/dev/null
+	apim-publish resource add Sec:1 GET /open --auth none >/dev/null
+	apim-publish lifecycle Sec:1 publish >/dev/null
+	APIM_BACKEND_CA_FILE=$d/b.crt start_proxy --tls-cert "$d/b.crt" --tls-key "$d/b.key"
+	for i in 1 2; do
+		run -0 curl -sS --cacert "$d/b.crt" "https://127.0.0.1:$PPORT/sec/1/open"
+		[ "$(jq -r .backend <<<"$output")" = tls ]
+	done
+	[ "$(wc -l <"$BLOG")" -eq 2 ]
+}
