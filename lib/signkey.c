@@ -541,12 +541,15 @@ pub_parse(const char *jwktext, struct pub *p)
 	const char *kty = json_string_value(json_object_get(j, "kty"));
 	const char *n = json_string_value(json_object_get(j, "n"));
 	const char *e = json_string_value(json_object_get(j, "e"));
-	unsigned char buf[3 * APIM_SIG_MAX / 4 + 2 * APIM_SIG_MAX];
+	/* n decodes to at most 3 * 684 / 4 + 3 bytes, e (once n fits) after
+	 * at most APIM_SIG_MAX of them, to at most 12 */
+	unsigned char buf[APIM_SIG_MAX + 32];
 	long nl, el;
 	int ok = 0;
 
 	if (kty && strcmp(kty, "RSA") == 0) {
-		if (n && e && strlen(n) <= 4 * APIM_SIG_MAX / 3 + 2 && strlen(e) <= 12 &&
+		if (n && e && strlen(n) <= 4 * APIM_SIG_MAX / 3 + 2 &&
+		    strlen(e) <= 12 &&
 		    (nl = apim_b64url_decode(n, strlen(n), buf)) > 0 &&
 		    (size_t)nl <= sizeof p->n && (el = apim_b64url_decode(e,
 		    strlen(e), buf + nl)) > 0 && (size_t)el <= sizeof p->e) {
@@ -687,7 +690,7 @@ rs256_verify(const struct pubkey *k, const void *data, size_t len,
 	int ok = 0;
 
 	/* k octets: the modulus's; at least 8 of padding (0xff) */
-	if (!e || !s || !m || !cx || siglen != kl || kl > sizeof em ||
+	if (!n || !e || !s || !m || !cx || siglen != kl || kl > sizeof em ||
 	    kl < 3 + 8 + sizeof info + 32 || !BN_is_odd(e) || BN_is_one(e) ||
 	    BN_cmp(s, n) >= 0 || !BN_mod_exp(m, s, e, n, cx) ||
 	    BN_bn2binpad(m, em, (int)kl) != (int)kl)
