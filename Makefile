@@ -175,11 +175,11 @@ clean:
 # the start-up (see apim-proxy(8)).  This rule overrides $(B)/bin/% for it.
 # PROXY_STATIC=1 (the default) links SQLite, jansson, libyaml and OpenSSL into
 # it from their static archives (the -dev packages ship them; libc stays
-# shared): binding those shared libraries was 4.7 of the 8.4 million
-# instructions of a whole inetd request.  PROXY_STATIC=0 links them shared, as
+# shared): binding those shared libraries was 4.8 of the 8.4 million
+# instructions of a whole inetd request (3.9 million now).  PROXY_STATIC=0 links them shared, as
 # the other programs are (say, for a distribution that wants their security
 # updates to reach apim-proxy without a rebuild).  PROXY_PIE=0 links it at a
-# fixed address: the loader then need not relocate OpenSSL's tables (about 94
+# fixed address: the loader then need not relocate OpenSSL's tables (about 100
 # page faults, a fifth of an inetd request's CPU time here), at the price of
 # address-space randomisation for apim-proxy's own code; the default keeps it.
 PROXY_LIBS := $(filter-out -lcurl -lm,$(LDLIBS_ALL))
