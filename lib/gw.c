@@ -527,7 +527,8 @@ throttle(struct gw_call *k, const struct gw_api *api, const struct gw_res *r,
 	rq.query_string = req->query;
 	rq.bytes = req->content_length > 0 ? req->content_length : 0;
 	/* inetd: the counters only for a request that gets this far */
-	if (g.thr == NULL && (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL)
+	if (g.thr == NULL && (g.thr = apim_throttle_open_db(gw_view_db(g.view),
+	    g.o->db_path, NULL)) == NULL)
 		rc = -1;
 	else
 		rc = apim_throttle_check(g.thr, &rq, &res);
@@ -672,7 +673,8 @@ on_worker(struct apim_loop *loop, void *arg)
 	if ((g.view = gw_view_new(g.o->db_path, g.o->inetd)) == NULL ||
 	    (!g.o->inetd && ((g.auth = gw_auth_new(g.view)) == NULL ||
 	    (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL ||
-	    (g.thr = apim_throttle_open(g.o->db_path, NULL)) == NULL))) {
+	    (g.thr = apim_throttle_open_db(gw_view_db(g.view), g.o->db_path,
+	    NULL)) == NULL))) {
 		/* every request gets 503 (under inetd the status is the
 		 * error channel); the message is in the log */
 		apim_warnx("%s", apim_err_msg());
@@ -751,7 +753,8 @@ gw_run(const struct gw_opts *o)
 	ho.stream = 1;
 	ho.inetd = o->inetd;
 	ho.listen = o->listen;
-	ho.workers = o->workers;
+	/* inetd: one process, one connection (and no CPU count to read) */
+	ho.workers = o->inetd ? 1 : o->workers;
 	ho.tls_cert = o->tls_cert;
 	ho.tls_key = o->tls_key;
 	ho.max_body = SIZE_MAX;

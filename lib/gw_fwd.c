@@ -53,6 +53,7 @@ gw_fwd_new(struct apim_loop *loop, struct gw_view *view, const struct gw_opts *o
 	apim_upstream_opts_init(&uo);
 	uo.connect_timeout_ms = atoi(apim_conf_get("backend_connect_timeout_ms", "0"));
 	uo.read_timeout_ms = atoi(apim_conf_get("backend_read_timeout_ms", "0"));
+	uo.ca_file = apim_conf_get("backend_ca_file", NULL);
 	if ((u = apim_upstream_new(loop, &uo)) == NULL)
 		return NULL;
 	f = apim_xcalloc(1, sizeof *f);

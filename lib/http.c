@@ -831,10 +831,22 @@ apim_http_date(int64_t t, char out[30])
 	    "Fri", "Sat" };
 	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
+	int64_t days = t / 86400, sec = t % 86400;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
+	/* not gmtime_r: glibc's reads the local zone (/etc/localtime) first,
+	 * which an inetd process would pay per connection */
+	if (sec < 0) {
+		sec += 86400;
+		days--;
+	}
+	apim_civil_from_days(days, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	tm.tm_wday = (int)(((days + 4) % 7 + 7) % 7);	/* 1970-01-01: Thursday */
+	tm.tm_hour = (int)(sec / 3600);
+	tm.tm_min = (int)(sec / 60 % 60);
+	tm.tm_sec = (int)(sec % 60);
 	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
 	memcpy(out, day[tm.tm_wday], 3);
 	out[3] = ',';

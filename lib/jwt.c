@@ -147,11 +147,9 @@ json_t *
 apim_jwt_verify(sqlite3 *db, const char *jwt, const char *typ)
 {
 	const char *d1, *d2, *alg, *kid, *t;
-	char kalg[8];
 	json_t *hdr, *cl, *v;
 	unsigned char *sig;
 	size_t siglen;
-	EVP_PKEY *pk;
 	int ok;
 	int64_t now = apim_now_ms() / 1000;
 
@@ -171,22 +169,18 @@ apim_jwt_verify(sqlite3 *db, const char *jwt, const char *typ)
 		if (t == NULL || strcasecmp(bare_typ(t), bare_typ(typ)) != 0)
 			return no(hdr, NULL, "wrong typ");
 	}
-	if (kid == NULL || (pk = apim_signkey_public(db, kid, kalg)) == NULL) {
-		if (apim_err_code() != APIM_NO)
-			return no(hdr, NULL, "cannot read signing keys");
+	if (kid == NULL)
 		return no(hdr, NULL, "unknown key");
-	}
-	if (strcmp(kalg, alg) != 0) {
-		EVP_PKEY_free(pk);
-		return no(hdr, NULL, "alg does not match the key");
-	}
-	if ((sig = seg(d2 + 1, strlen(d2 + 1), &siglen)) == NULL) {
-		EVP_PKEY_free(pk);
+	if ((sig = seg(d2 + 1, strlen(d2 + 1), &siglen)) == NULL)
 		return no(hdr, NULL, "bad signature encoding");
-	}
-	ok = apim_signkey_verify(pk, alg, jwt, (size_t)(d2 - jwt), sig, siglen);
-	EVP_PKEY_free(pk);
+	ok = apim_signkey_check(db, kid, alg, jwt, (size_t)(d2 - jwt), sig, siglen);
 	free(sig);
+	if (ok == -1)
+		return no(hdr, NULL, "cannot read signing keys");
+	if (ok == -2)
+		return no(hdr, NULL, "unknown key");
+	if (ok == -3)
+		return no(hdr, NULL, "alg does not match the key");
 	if (!ok)
 		return no(hdr, NULL, "bad signature");
 	if ((cl = seg_json(d1 + 1, (size_t)(d2 - d1 - 1))) == NULL)

@@ -109,29 +109,12 @@ struct apim_oauth *
 apim_oauth_new(sqlite3 *db, const char *issuer)
 {
 	struct apim_oauth *o = apim_xcalloc(1, sizeof *o);
-	EVP_MAC *m;
-	OSSL_PARAM par[] = { OSSL_PARAM_construct_utf8_string(
-	    OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0), OSSL_PARAM_END };
 	const char *aud;
 	size_t n;
 
-	if ((o->own_guard = apim_oauth_guard_new(0)) == NULL) {
-		free(o);
-		return NULL;
-	}
-	m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (m == NULL || (o->mac = EVP_MAC_CTX_new(m)) == NULL ||
-	    EVP_MAC_init(o->mac, apim_oauth_guard_mackey(o->own_guard), 32,
-	    par) != 1) {
-		EVP_MAC_free(m);
-		EVP_MAC_CTX_free(o->mac);
-		apim_oauth_guard_free(o->own_guard);
-		free(o);
-		apim_err_set(APIM_SOFTWARE, "no HMAC-SHA256");
-		return NULL;
-	}
-	EVP_MAC_free(m);	/* the context keeps its own reference */
-	o->guard = o->own_guard;
+	/* the guard and the MAC come with the first secret to check
+	 * (apim_oauth_guarded): the gateway checks tokens only, and under
+	 * inetd it would pay OpenSSL's random generator per connection */
 	o->db = db;
 	if (issuer == NULL)
 		issuer = apim_conf_get("issuer", "http://localhost:8243");
@@ -144,6 +127,35 @@ apim_oauth_new(sqlite3 *db, const char *issuer)
 	o->lifetime_s = conf_int("token.lifetime", 3600);
 	o->refresh_s = conf_int("token.refresh_lifetime", 86400);
 	return o;
+}
+
+int
+apim_oauth_guarded(struct apim_oauth *o)
+{
+	EVP_MAC *m;
+	OSSL_PARAM par[] = { OSSL_PARAM_construct_utf8_string(
+	    OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0), OSSL_PARAM_END };
+
+	if (o->guard == NULL) {
+		if (o->own_guard == NULL &&
+		    (o->own_guard = apim_oauth_guard_new(0)) == NULL)
+			return -1;
+		o->guard = o->own_guard;
+	}
+	if (o->mac != NULL)
+		return 0;
+	m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (m == NULL || (o->mac = EVP_MAC_CTX_new(m)) == NULL ||
+	    EVP_MAC_init(o->mac, apim_oauth_guard_mackey(o->guard), 32,
+	    par) != 1) {
+		EVP_MAC_free(m);
+		EVP_MAC_CTX_free(o->mac);
+		o->mac = NULL;
+		apim_err_set(APIM_SOFTWARE, "no HMAC-SHA256");
+		return -1;
+	}
+	EVP_MAC_free(m);	/* the context keeps its own reference */
+	return 0;
 }
 
 void
@@ -175,8 +187,10 @@ void
 apim_oauth_set_guard(struct apim_oauth *o, struct apim_oauth_guard *g)
 {
 	o->guard = g ? g : o->own_guard;
-	/* remember verified secrets where every user of the guard sees them */
-	EVP_MAC_init(o->mac, apim_oauth_guard_mackey(o->guard), 32, NULL);
+	/* remember verified secrets where every user of the guard sees them:
+	 * the MAC is made again under its key when next needed */
+	EVP_MAC_CTX_free(o->mac);
+	o->mac = NULL;
 }
 
 void

@@ -88,6 +88,10 @@ slow_check(struct apim_oauth *o, const char *secret, const char *stored,
 		if (k->it[i].ok != -1 && strcmp(k->it[i].stored, stored) == 0 &&
 		    strcmp(k->it[i].secret, secret) == 0)
 			return k->it[i].ok;
+	if (apim_oauth_guarded(o) == -1) {
+		apim_oauth_server_error(rs);
+		return -1;
+	}
 	keys[n++] = key;
 	if (o->peer && *o->peer) {
 		source_addr(o->peer, peer, sizeof peer);
@@ -127,7 +131,7 @@ secret_ok(struct apim_oauth *o, const char *key, const char *secret,
 	unsigned char mac[32];
 	char src[APIM_OAUTH_ID_MAX + 2];
 	size_t ml = 0;
-	EVP_MAC_CTX *m = EVP_MAC_CTX_dup(o->mac);
+	EVP_MAC_CTX *m = apim_oauth_guarded(o) == 0 ? EVP_MAC_CTX_dup(o->mac) : NULL;
 	int ok = m &&
 	    EVP_MAC_update(m, (const unsigned char *)key, strlen(key) + 1) == 1 &&
 	    EVP_MAC_update(m, (const unsigned char *)stored, strlen(stored) + 1) == 1 &&

@@ -36,12 +36,13 @@ struct apim_oauth {
 	char *issuer, *audience;
 	int64_t lifetime_s, refresh_s;
 	EVP_MAC_CTX *mac;	/* HMAC-SHA256 under the guard's key, copied per
-				 * use: verified secrets are remembered there */
+				 * use: verified secrets are remembered there
+				 * (made with the guard by apim_oauth_guarded) */
 	sqlite3_stmt *st_client, *st_insert, *st_live;	/* prepared once: hot paths */
 	sqlite3_stmt *st_scope;	/* may a subject have a scope (oauth_issue.c) */
 	/* Slow (PBKDF2) checks: rationed per source by guard (o's own unless
-	 * apim_oauth_set_guard gave a shared one); with defer, handed to the
-	 * caller instead of run.  cur: the request's checks so far (answers
+	 * apim_oauth_set_guard gave a shared one; made when first needed);
+	 * with defer, handed to the caller instead of run.  cur: the request's checks so far (answers
 	 * included); deferred: the request waits for a new one. */
 	struct apim_oauth_guard *guard, *own_guard;
 	int defer, deferred;
@@ -69,6 +70,9 @@ void apim_oauth_server_error(struct apim_oauth_resp *rs);
 /* 503 temporarily_unavailable with Retry-After: wait_s (at least 1). */
 void apim_oauth_throttled(struct apim_oauth *o, struct apim_oauth_resp *rs,
     double wait_s);
+/* Make o's guard (its own unless apim_oauth_set_guard gave one) and MAC if
+ * not yet made: before any slow check.  0, or -1 with the error set. */
+int apim_oauth_guarded(struct apim_oauth *o);
 /* A statement prepared once and kept in *slot; reset for reuse.  NULL on error. */
 sqlite3_stmt *apim_oauth_kept(struct apim_oauth *o, sqlite3_stmt **slot,
     const char *sql);

@@ -17,6 +17,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "err.h"
 #include "signkey.h"
@@ -36,13 +37,20 @@ static struct {
 	int64_t checked_ms, noted_exp_ms;
 } act;
 
-static struct pub {
+/* Public keys by kid, allocated when cached (an array of ~5 KiB entries
+ * would cost a fresh process a page fault per entry looked at).  An RSA
+ * key is kept as its numbers, checked without EVP (rs256_verify); others
+ * as keys. */
+struct pub {
 	char db[PATH_MAX];
 	char kid[APIM_KID_MAX], alg[8];
-	EVP_PKEY *pk;
+	EVP_PKEY *pk;		/* ES256, EdDSA */
+	unsigned char n[APIM_SIG_MAX], e[8];	/* RSA, big-endian */
+	size_t nl, el;
 	int64_t checked_ms;
 	int retired;
-} pubs[NPUB];
+};
+static struct pub *pubs[NPUB];
 static int pubnext;
 
 /* Caches are per store file, so every connection to it shares them. */
@@ -77,8 +85,10 @@ apim_signkey_flush(void)
 	EVP_PKEY_free(act.pk);
 	memset(&act, 0, sizeof act);
 	for (i = 0; i < NPUB; i++) {
-		EVP_PKEY_free(pubs[i].pk);
-		memset(&pubs[i], 0, sizeof pubs[i]);
+		if (pubs[i] != NULL)
+			EVP_PKEY_free(pubs[i]->pk);
+		free(pubs[i]);
+		pubs[i] = NULL;
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -515,82 +525,210 @@ apim_signkey_active(sqlite3 *db, char kid[APIM_KID_MAX], char alg[8])
 	return pk;
 }
 
-EVP_PKEY *
-apim_signkey_public(sqlite3 *db, const char *kid, char alg[8])
+/* What a check needs of a public key, copied out of the cache. */
+struct pubkey {
+	char alg[8];
+	EVP_PKEY *pk;		/* a new reference, or NULL for RSA */
+	unsigned char n[APIM_SIG_MAX], e[8];
+	size_t nl, el;
+};
+
+/* A JWK's RSA numbers into p (0 if they do not fit), or else its key. */
+static int
+pub_parse(const char *jwktext, struct pub *p)
+{
+	json_t *j = json_loads(jwktext, 0, NULL);
+	const char *kty = json_string_value(json_object_get(j, "kty"));
+	const char *n = json_string_value(json_object_get(j, "n"));
+	const char *e = json_string_value(json_object_get(j, "e"));
+	/* n decodes to at most 3 * 684 / 4 + 3 bytes, e (once n fits) after
+	 * at most APIM_SIG_MAX of them, to at most 12 */
+	unsigned char buf[APIM_SIG_MAX + 32];
+	long nl, el;
+	int ok = 0;
+
+	if (kty && strcmp(kty, "RSA") == 0) {
+		if (n && e && strlen(n) <= 4 * APIM_SIG_MAX / 3 + 2 &&
+		    strlen(e) <= 12 &&
+		    (nl = apim_b64url_decode(n, strlen(n), buf)) > 0 &&
+		    (size_t)nl <= sizeof p->n && (el = apim_b64url_decode(e,
+		    strlen(e), buf + nl)) > 0 && (size_t)el <= sizeof p->e) {
+			memcpy(p->n, buf, (size_t)nl);
+			memcpy(p->e, buf + nl, (size_t)el);
+			p->nl = (size_t)nl;
+			p->el = (size_t)el;
+			ok = 1;
+		}
+	} else if (kty)
+		ok = (p->pk = jwk_key(jwktext)) != NULL;
+	json_decref(j);
+	return ok;
+}
+
+/* The slot of kid in db's cache, or -1 (lock held). */
+static int
+pub_slot(sqlite3 *db, const char *kid)
+{
+	int i;
+
+	for (i = 0; i < NPUB; i++)
+		if (pubs[i] && samedb(pubs[i]->db, db) &&
+		    strcmp(pubs[i]->kid, kid) == 0)
+			return i;
+	return -1;
+}
+
+static void
+pub_copy(const struct pub *p, struct pubkey *k)
+{
+	strcpy(k->alg, p->alg);
+	if ((k->pk = p->pk) != NULL)
+		EVP_PKEY_up_ref(k->pk);
+	memcpy(k->n, p->n, p->nl);
+	memcpy(k->e, p->e, p->el);
+	k->nl = p->nl;
+	k->el = p->el;
+}
+
+/* The non-retired key kid into k (from the cache, the store read again at
+ * most every RECHECK_MS).  1; 0 unknown or retired (APIM_NO); -1 on a
+ * store error. */
+static int
+pub_find(sqlite3 *db, const char *kid, struct pubkey *k)
 {
 	int64_t now = apim_now_ms();
-	struct pub *p = NULL;
+	struct pub *p, *f = NULL;
 	sqlite3_stmt *st;
-	EVP_PKEY *pk = NULL;
-	int i, r, retired = 0;
-	char a[8] = "";
+	int i, r, ok = 0, retired = 0;
 
+	memset(k, 0, sizeof *k);
 	if (kid == NULL || strlen(kid) >= APIM_KID_MAX)
 		goto no;
 	pthread_mutex_lock(&lock);
-	for (i = 0; i < NPUB; i++)
-		if (pubs[i].pk && samedb(pubs[i].db, db) && strcmp(pubs[i].kid, kid) == 0) {
-			p = &pubs[i];
-			break;
-		}
-	if (p && now - p->checked_ms < RECHECK_MS) {
-		if (p->retired) {
-			pthread_mutex_unlock(&lock);
-			goto no;
-		}
-		pk = p->pk;
-		EVP_PKEY_up_ref(pk);
-		strcpy(alg, p->alg);
+	if ((i = pub_slot(db, kid)) >= 0 && now - (p = pubs[i])->checked_ms <
+	    RECHECK_MS) {
+		if (!(retired = p->retired))
+			pub_copy(p, k);
 		pthread_mutex_unlock(&lock);
-		return pk;
+		if (retired)
+			goto no;
+		return 1;
 	}
 	pthread_mutex_unlock(&lock);
 
 	if ((st = apim_store_prep(db, "SELECT alg, state, public_jwk FROM "
 	    "signing_key WHERE kid = ?", "s", kid)) == NULL)
-		return NULL;
+		return -1;
+	f = apim_xcalloc(1, sizeof *f);
 	if ((r = apim_store_step(db, st)) == 1) {
-		snprintf(a, sizeof a, "%s", apim_store_text(st, 0));
+		snprintf(f->alg, sizeof f->alg, "%s", apim_store_text(st, 0));
 		retired = strcmp(apim_store_text(st, 1), "retired") == 0;
 		if (!retired)
-			pk = jwk_key(apim_store_text(st, 2));
+			ok = pub_parse(apim_store_text(st, 2), f);
 	}
 	sqlite3_finalize(st);
-	if (r == -1)
-		return NULL;
-	if (r == 0 || (pk == NULL && !retired))
+	if (r == -1) {
+		EVP_PKEY_free(f->pk);
+		free(f);
+		return -1;
+	}
+	if (r == 0 || (!retired && !ok))
 		goto no;
 
 	pthread_mutex_lock(&lock);
-	p = NULL;
-	for (i = 0; i < NPUB; i++)
-		if (pubs[i].pk && samedb(pubs[i].db, db) && strcmp(pubs[i].kid, kid) == 0)
-			p = &pubs[i];
-	if (p == NULL) {
-		p = &pubs[pubnext];
-		pubnext = (pubnext + 1) % NPUB;
+	if ((i = pub_slot(db, kid)) >= 0 && retired) {
+		pubs[i]->retired = 1;	/* kept, to answer "no" for a second */
+		pubs[i]->checked_ms = now;
+	} else if (!retired) {		/* f replaces kid's entry, or the oldest */
+		if (i < 0) {
+			i = pubnext;
+			pubnext = (pubnext + 1) % NPUB;
+		}
+		if ((p = pubs[i]) != NULL)
+			EVP_PKEY_free(p->pk);
+		free(p);
+		pubs[i] = f;
+		snprintf(f->db, sizeof f->db, "%s", dbname(db));
+		snprintf(f->kid, sizeof f->kid, "%s", kid);
+		f->checked_ms = now;
+		pub_copy(f, k);
 	}
-	if (pk) {
-		EVP_PKEY_free(p->pk);
-		p->pk = pk;
-		EVP_PKEY_up_ref(pk);
-	} else if (p->pk == NULL) {
-		pthread_mutex_unlock(&lock);
-		goto no;
-	}
-	snprintf(p->db, sizeof p->db, "%s", dbname(db));
-	snprintf(p->kid, sizeof p->kid, "%s", kid);
-	strcpy(p->alg, a);
-	p->checked_ms = now;
-	p->retired = retired;
 	pthread_mutex_unlock(&lock);
 	if (retired)
 		goto no;
-	strcpy(alg, a);
-	return pk;
+	return 1;
 no:
+	if (f != NULL)
+		EVP_PKEY_free(f->pk);
+	free(f);
 	apim_err_set(APIM_NO, "unknown or retired signing key");
-	return NULL;
+	return 0;
+}
+
+/*
+ * RS256 (RSASSA-PKCS1-v1_5 with SHA-256) as RFC 8017 section 8.2.2 checks it:
+ * the signature, a number below n, raised to e mod n must be exactly the
+ * encoding of the data's digest, compared whole (nothing is parsed).  With
+ * OpenSSL's big numbers and SHA-256 alone: an EVP verification fetches, and
+ * a process's first fetch sets up OpenSSL's providers, name tables and
+ * configuration, more than the rest of an inetd request.  1 valid, 0 not.
+ */
+static int
+rs256_verify(const struct pubkey *k, const void *data, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	/* DigestInfo's DER before a SHA-256 hash (RFC 8017 section 9.2) */
+	static const unsigned char info[19] = { 0x30, 0x31, 0x30, 0x0d, 0x06,
+	    0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+	    0x00, 0x04, 0x20 };
+	unsigned char em[APIM_SIG_MAX], want[APIM_SIG_MAX];
+	BIGNUM *n = BN_bin2bn(k->n, (int)k->nl, NULL);
+	BIGNUM *e = BN_bin2bn(k->e, (int)k->el, NULL);
+	BIGNUM *s = BN_bin2bn(sig, (int)siglen, NULL), *m = BN_new();
+	BN_CTX *cx = BN_CTX_new();
+	size_t kl = n ? (size_t)BN_num_bytes(n) : 0;
+	int ok = 0;
+
+	/* k octets: the modulus's; at least 8 of padding (0xff) */
+	if (!n || !e || !s || !m || !cx || siglen != kl || kl > sizeof em ||
+	    kl < 3 + 8 + sizeof info + 32 || !BN_is_odd(e) || BN_is_one(e) ||
+	    BN_cmp(s, n) >= 0 || !BN_mod_exp(m, s, e, n, cx) ||
+	    BN_bn2binpad(m, em, (int)kl) != (int)kl)
+		goto out;
+	want[0] = 0x00;
+	want[1] = 0x01;
+	memset(want + 2, 0xff, kl - 3 - sizeof info - 32);
+	want[kl - 33 - sizeof info] = 0x00;
+	memcpy(want + kl - 32 - sizeof info, info, sizeof info);
+	apim_sha256(data, len, want + kl - 32);
+	ok = CRYPTO_memcmp(em, want, kl) == 0;
+out:
+	BN_CTX_free(cx);
+	BN_free(n);
+	BN_free(e);
+	BN_free(s);
+	BN_free(m);
+	return ok;
+}
+
+int
+apim_signkey_check(sqlite3 *db, const char *kid, const char *alg,
+    const void *data, size_t n, const unsigned char *sig, size_t siglen)
+{
+	struct pubkey k;
+	int r;
+
+	if ((r = pub_find(db, kid, &k)) != 1)
+		return r == 0 ? -2 : -1;
+	if (strcmp(k.alg, alg) != 0)
+		r = -3;
+	else if (k.pk == NULL)
+		r = strcmp(alg, "RS256") == 0 && rs256_verify(&k, data, n, sig,
+		    siglen);
+	else
+		r = apim_signkey_verify(k.pk, alg, data, n, sig, siglen);
+	EVP_PKEY_free(k.pk);
+	return r;
 }
 
 int

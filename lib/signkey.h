@@ -29,8 +29,12 @@ int apim_signkey_retire(sqlite3 *db, const char *kid);
 /* The active private key (cached; the store is re-read at most once a second),
  * creating an RS256 key if the store has none.  kid and alg[8] are filled. */
 EVP_PKEY *apim_signkey_active(sqlite3 *db, char kid[APIM_KID_MAX], char alg[8]);
-/* The public key of a non-retired kid; NULL with APIM_NO if unknown or retired. */
-EVP_PKEY *apim_signkey_public(sqlite3 *db, const char *kid, char alg[8]);
+/* Check a JWS signature over data[0..n) by the non-retired key kid, which
+ * must be an alg key: 1 valid, 0 not, -1 store error (error set), -2 kid
+ * unknown or retired (APIM_NO), -3 kid is not an alg key.  RS256 is checked
+ * without an EVP fetch (cheap in a fresh process: see signkey.c). */
+int apim_signkey_check(sqlite3 *db, const char *kid, const char *alg,
+    const void *data, size_t n, const unsigned char *sig, size_t siglen);
 /* A token signed by kid expires at exp_ms: keep the key in the JWKS until then.
  * Writes only when the recorded time must grow (rounded up to a minute). */
 int apim_signkey_note_exp(sqlite3 *db, const char *kid, int64_t exp_ms);

@@ -73,6 +73,7 @@ struct rulec {
 
 struct apim_throttle {
 	sqlite3 *db;
+	int own_db;		/* opened here (else the caller's, borrowed) */
 	struct apim_counter *ctr;
 	int64_t data_version;
 	int64_t checked_mono;
@@ -405,15 +406,19 @@ apim_throttle_reload(struct apim_throttle *t)
 	return load(t);
 }
 
-struct apim_throttle *
-apim_throttle_open(const char *db_path, const char *counter_path)
+static struct apim_throttle *
+open_with(sqlite3 *db, const char *db_path, const char *counter_path)
 {
 	struct apim_throttle *t;
 	char path[PATH_MAX];
 
 	t = apim_xcalloc(1, sizeof *t);
-	if ((t->db = apim_store_open(db_path, 0)) == NULL)
+	if (db != NULL)
+		t->db = db;
+	else if ((t->db = apim_store_open(db_path, 0)) == NULL)
 		goto fail;
+	else
+		t->own_db = 1;
 	if (counter_path == NULL)
 		counter_path = apim_throttle_counter_path(db_path, path, sizeof path);
 	if ((t->ctr = apim_counter_open(counter_path, 0)) == NULL)
@@ -426,6 +431,18 @@ fail:
 	return NULL;
 }
 
+struct apim_throttle *
+apim_throttle_open(const char *db_path, const char *counter_path)
+{
+	return open_with(NULL, db_path, counter_path);
+}
+
+struct apim_throttle *
+apim_throttle_open_db(sqlite3 *db, const char *db_path, const char *counter_path)
+{
+	return open_with(db, db_path, counter_path);
+}
+
 void
 apim_throttle_close(struct apim_throttle *t)
 {
@@ -433,7 +450,8 @@ apim_throttle_close(struct apim_throttle *t)
 		return;
 	catalogue_free(t);
 	apim_counter_close(t->ctr);
-	apim_store_close(t->db);
+	if (t->own_db)
+		apim_store_close(t->db);
 	free(t);
 }
 

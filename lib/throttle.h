@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 /* WSO2 error codes the answer carries (apim-throttle(8), LAYER 1). */
 #define APIM_THROTTLE_API	900802	/* API or resource (advanced policy) limit */
 #define APIM_THROTTLE_APP	900803	/* application policy */
@@ -79,6 +81,11 @@ struct apim_throttle;
  * "counters", else "counters" beside the store).  NULL with the error set.
  */
 struct apim_throttle *apim_throttle_open(const char *db_path,
+    const char *counter_path);
+/* The same over db, a connection to the store at db_path the caller keeps
+ * open until after apim_throttle_close (one connection per process serves
+ * the gateway's view and its throttle: one schema read, one WAL index open). */
+struct apim_throttle *apim_throttle_open_db(sqlite3 *db, const char *db_path,
     const char *counter_path);
 void apim_throttle_close(struct apim_throttle *t);
 

@@ -85,15 +85,37 @@ timer_cb(CURLM *m, long ms, void *userp)
 	return 0;
 }
 
+/* libcurl, started by the first transfer the fast path (lib/upstream_h1.c)
+ * does not take: an https:// endpoint, a name not yet resolved.  Under inetd
+ * a process that only forwards to plain http:// never opens it (with its
+ * TLS and other libraries: lib/lazy/curl_lazy.c).  0, or -1 with the error
+ * set (every later call tries again). */
+static int
+curl_start(struct apim_upstream *u)
+{
+	if (u->multi != NULL)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		apim_err_set(APIM_SOFTWARE, "curl_global_init failed");
+		return -1;
+	}
+	if ((u->multi = curl_multi_init()) == NULL) {
+		apim_err_set(APIM_SOFTWARE, "curl_multi_init failed");
+		return -1;
+	}
+	curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
+	curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
+	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, (long)u->o.max_idle_conns);
+	return 0;
+}
+
 struct apim_upstream *
 apim_upstream_new(struct apim_loop *loop, const struct apim_upstream_opts *o)
 {
 	struct apim_upstream *u;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		apim_err_set(APIM_SOFTWARE, "curl_global_init failed");
-		return NULL;
-	}
 	u = apim_xcalloc(1, sizeof(*u));
 	u->loop = loop;
 	if (o != NULL)
@@ -110,16 +132,8 @@ apim_upstream_new(struct apim_loop *loop, const struct apim_upstream_opts *o)
 		u->o.suspend_factor = 2;
 	if (u->o.max_idle_conns <= 0)
 		u->o.max_idle_conns = 256;
-	if ((u->multi = curl_multi_init()) == NULL) {
-		apim_err_set(APIM_SOFTWARE, "curl_multi_init failed");
-		free(u);
-		return NULL;
-	}
-	curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
-	curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
-	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, (long)u->o.max_idle_conns);
+	u->o.ca_file = u->o.ca_file && *u->o.ca_file ?
+	    apim_strdup(u->o.ca_file) : NULL;
 	return u;
 }
 
@@ -606,7 +620,8 @@ up_attempt(struct xfer *x)
 		    on_idle, x);
 		return up_h1_attempt(x);
 	}
-	if ((e = x->e) == NULL && (e = x->e = easy_get(u)) == NULL)
+	if (curl_start(u) == -1 ||
+	    ((e = x->e) == NULL && (e = x->e = easy_get(u)) == NULL))
 		return -1;
 	x->status = 0;
 	apim_buf_reset(&x->rh);
@@ -624,6 +639,8 @@ up_attempt(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 65536L);
+	if (u->o.ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, u->o.ca_file);
 	if (strcmp(x->method, "HEAD") == 0)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (x->clen != 0) {
@@ -938,11 +955,13 @@ apim_upstream_free(struct apim_upstream *u)
 	while (u->npool > 0)
 		curl_easy_cleanup(u->pool[--u->npool]);
 	up_h1_free(u);
-	curl_multi_cleanup(u->multi);
+	if (u->multi != NULL)
+		curl_multi_cleanup(u->multi);
 	apim_loop_timer_stop(u->loop, &u->timer);
 	while ((s = u->eps) != NULL) {
 		u->eps = s->next;
 		free(s);
 	}
+	free((char *)u->o.ca_file);
 	free(u);
 }

@@ -28,13 +28,18 @@ struct apim_upstream_opts {
 	int suspend_max_ms;	/* 0 = 60000: the back-off's ceiling */
 	int suspend_factor;	/* 0 = 2: each failure in a row multiplies it */
 	int max_idle_conns;	/* 0 = 256: kept-alive backend connections */
+	const char *ca_file;	/* NULL = the system's CAs: a PEM file of those
+				 * an https:// backend's certificate must chain
+				 * to (copied) */
 };
 
 /* Fill o with the defaults (zeroes). */
 void apim_upstream_opts_init(struct apim_upstream_opts *o);
 
-/* A client on loop (libcurl multi handle driven by the loop's fds and one
- * timer), or NULL with the error set.  o may be NULL for the defaults. */
+/* A client on loop, or NULL with the error set.  o may be NULL for the
+ * defaults.  libcurl (a multi handle driven by the loop's fds and one timer)
+ * is started by the first transfer the plain-HTTP fast path does not take:
+ * an https:// endpoint, or a host name not yet resolved. */
 struct apim_upstream *apim_upstream_new(struct apim_loop *loop,
     const struct apim_upstream_opts *o);
 /* Cancel every transfer (their done callbacks run, aborted), close backend

@@ -1,5 +1,5 @@
 /* url: the door check for URLs a gateway will call (libcurl's URL API does
- * the parsing; the rules are ours). */
+ * the parsing of any URL outside the plain shape; the rules are ours). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +42,56 @@ dot_segment(const char *path)
 	return 0;
 }
 
+/* 1 if c may stand in a URL's path, query or fragment as it is. */
+static int
+plain_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("-._~!$&'()*+,;=:@/?#", c));
+}
+
+/*
+ * 1 if url (its scheme checked) has the plain shape that libcurl's parser
+ * takes as it is: a host of letters, digits, '-' and '.'; an optional port
+ * of 1 to 5 digits without a leading zero; then nothing, or '/', '?' or '#'
+ * and characters of RFC 3986's sets (a '%' before two hex digits).  Such a
+ * URL needs no parser (nor libcurl, which apim-proxy opens only on first
+ * use: lib/lazy/curl_lazy.c); every other URL goes through libcurl's.
+ */
+static int
+plain(const char *url, long *port)
+{
+	const char *p = strstr(url, "://") + 3, *h = p;
+
+	*port = 0;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.')
+		p++;
+	if (p == h)
+		return 0;
+	if (*p == ':') {
+		const char *d = ++p;
+
+		if (*p < '1' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9' && p - d < 6)
+			*port = *port * 10 + (*p++ - '0');
+		if (p - d > 5)
+			return 0;
+	}
+	if (*p != '\0' && *p != '/' && *p != '?' && *p != '#')
+		return 0;
+	for (; *p; p++)
+		if (*p == '%') {
+			if (!isxdigit((unsigned char)p[1]) ||
+			    !isxdigit((unsigned char)p[2]))
+				return 0;
+			p += 2;
+		} else if (!plain_char((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
 int
 apim_url_check(const char *what, const char *url)
 {
@@ -50,6 +100,7 @@ apim_url_check(const char *what, const char *url)
 	char *scheme = NULL, *host = NULL, *user = NULL, *path = NULL, *port = NULL;
 	const char *why = NULL;
 	size_t i;
+	long pn;
 
 	if (url == NULL || *url == '\0') {
 		apim_err_set(APIM_DATAERR, "%s: empty URL", what);
@@ -73,6 +124,13 @@ apim_url_check(const char *what, const char *url)
 			why = "has no host";
 			goto bad;
 		}
+	}
+	if (plain(url, &pn)) {
+		if (pn > 65535) {
+			why = "has a port outside 1..65535";
+			goto bad;
+		}
+		goto path;
 	}
 	if ((h = curl_url()) == NULL) {
 		apim_err_set(APIM_SOFTWARE, "out of memory");
@@ -100,6 +158,7 @@ apim_url_check(const char *what, const char *url)
 			goto bad;
 		}
 	}
+path:
 	/* The path as written: libcurl would normalise dot segments away. */
 	{
 		const char *p = strstr(url, "://") + 3;

@@ -12,9 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* SHA256_Init and its kin: deprecated in OpenSSL 3 but fetch-free (below) */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "buf.h"
 #include "err.h"
@@ -193,18 +196,31 @@ apim_hexval(int c)
 	return -1;
 }
 
+/*
+ * OpenSSL's SHA-256 itself, not through EVP: an EVP digest needs a fetch,
+ * and a process's first fetch sets up OpenSSL's providers, name tables and
+ * configuration (about 5 million instructions: more than the whole rest of
+ * an inetd request).  The low-level functions are deprecated in OpenSSL 3
+ * but still built; SHA256() itself goes through EVP there.
+ */
+void
+apim_sha256(const void *s, size_t n, unsigned char out[32])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, s, n);
+	SHA256_Final(out, &c);
+	OPENSSL_cleanse(&c, sizeof c);
+}
+
 void
 apim_sha256_hex(const void *s, size_t n, char out[65])
 {
-	static EVP_MD *sha256;	/* fetched once: an implicit fetch per call
-				 * cost as much as hashing a token */
 	unsigned char md[32];
-	unsigned int len = 0;
 	int i;
 
-	if (sha256 == NULL)
-		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	EVP_Digest(s, n, md, &len, sha256 ? sha256 : EVP_sha256(), NULL);
+	apim_sha256(s, n, md);
 	for (i = 0; i < 32; i++) {	/* not snprintf: it is per request */
 		out[2 * i] = "0123456789abcdef"[md[i] >> 4];
 		out[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
@@ -229,10 +245,9 @@ apim_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Civil date of day z since 1970-01-01 (proleptic Gregorian; Howard
- * Hinnant's days-to-civil arithmetic, which floors for negative days). */
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
+/* Howard Hinnant's days-to-civil arithmetic, which floors for negative days. */
+void
+apim_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -278,7 +293,7 @@ apim_time_iso(int64_t ms, char out[32])
 	}
 	secs = rem / 1000;
 	msec = (int)(rem % 1000);
-	civil_from_days(days, &y, &mo, &d);
+	apim_civil_from_days(days, &y, &mo, &d);
 	put2(out, y / 100);
 	put2(out + 2, y % 100);
 	out[4] = '-';

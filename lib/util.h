@@ -18,11 +18,15 @@ size_t apim_b64url_encode(const unsigned char *in, size_t n, char *out);
 long apim_b64url_decode(const char *in, size_t n, unsigned char *out);
 /* The value of one hex digit (0-9, a-f, A-F), or -1. */
 int apim_hexval(int c);
-/* SHA-256 of s as 64 lowercase hex characters into out[65]. */
+/* SHA-256 of s into out[32] (with no EVP fetch: see util.c), and as 64
+ * lowercase hex characters into out[65]. */
+void apim_sha256(const void *s, size_t n, unsigned char out[32]);
 void apim_sha256_hex(const void *s, size_t n, char out[65]);
 /* Constant-time comparison of two byte strings; 1 if equal. */
 int apim_ct_equal(const void *a, size_t an, const void *b, size_t bn);
 
+/* The civil date (proleptic Gregorian, UTC) of day z since 1970-01-01. */
+void apim_civil_from_days(int64_t z, int *y, int *m, int *d);
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t apim_now_ms(void);
 /* RFC 3339 UTC with milliseconds ("2026-11-27T19:26:53.123Z", 24 bytes and

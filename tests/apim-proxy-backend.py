@@ -4,8 +4,9 @@
 # line "METHOD PATH?QUERY" to LOG, then gets 200 and a JSON echo of what came:
 # method, path, headers, body length (and Vary: V for X-Reply-Vary: V).
 # Prints "listening on 127.0.0.1:PORT".
+# With BACKEND_TLS_CERT and BACKEND_TLS_KEY (PEM files) it speaks https.
 # usage: apim-proxy-backend.py LOG [NAME [PORT]]
-import json, sys
+import json, os, ssl, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG = sys.argv[1]
@@ -65,5 +66,9 @@ class H(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer.allow_reuse_address = True
 s = ThreadingHTTPServer(("127.0.0.1", PORT), H)
+if os.environ.get("BACKEND_TLS_CERT"):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.environ["BACKEND_TLS_CERT"], os.environ["BACKEND_TLS_KEY"])
+    s.socket = ctx.wrap_socket(s.socket, server_side=True)
 print("listening on 127.0.0.1:%d" % s.server_address[1], flush=True)
 s.serve_forever()

@@ -338,3 +338,49 @@ GET /two/x" ]
 	[ "$(jq -r .backend "$BATS_TEST_TMPDIR/body")" = primary ]
 	[ "$(jq -r .path "$BATS_TEST_TMPDIR/body")" = /p/x ]
 }
+
+@test "inetd: an https:// backend goes through libcurl, opened for it; its certificate is checked (backend_ca_file)" {
+	d=$BATS_TEST_TMPDIR
+	run -0 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$d/b.key" -out "$d/b.crt"
+	BACKEND_TLS_CERT=$d/b.crt BACKEND_TLS_KEY=$d/b.key start_counter tls
+	apim-publish create --name Sec --context /sec --version 1 \
+	    --endpoint "https://127.0.0.1:$BPORT/base" >/dev/null
+	apim-publish resource add Sec:1 GET /open --auth none >/dev/null
+	apim-publish lifecycle Sec:1 publish >/dev/null
+	printf 'backend_ca_file = %s\n' "$d/b.crt" >"$d/apim.conf"
+	printf 'GET /sec/1/open?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$d/req"
+	APIM_CONF=$d/apim.conf LD_DEBUG=files apim-proxy --inetd --events "$EV" \
+	    <"$d/req" >"$d/out" 2>"$d/err"
+	run -0 head -1 "$d/out"
+	[ "$output" = $'HTTP/1.1 200 OK\r' ]
+	run -0 tail -1 "$d/out"
+	[ "$(jq -r '.backend + " " + .path' <<<"$output")" = "tls /base/open?q=1" ]
+	run -0 grep -c 'file=libcurl.so.4 \[0\];  dynamically loaded' "$d/err"
+	[ "$output" = 1 ]
+	# the system's CAs do not know the backend's: refused, never reached
+	apim-proxy --inetd --events "$EV" <"$d/req" >"$d/out2" 2>/dev/null
+	run -0 head -1 "$d/out2"
+	[ "$output" = $'HTTP/1.1 502 Bad Gateway\r' ]
+	run -0 jq -r '[.proxyResponseCode, .targetResponseCode // 0, .destination] | @tsv' "$EV"
+	[ "$output" = "200	200	https://127.0.0.1:$BPORT/base
+502	0	https://127.0.0.1:$BPORT/base" ]
+	[ "$(wc -l <"$BLOG")" -eq 1 ]
+}
+
+@test "TLS on the front (OpenSSL linked in) and an https:// backend (libcurl's shared OpenSSL) in one process" {
+	d=$BATS_TEST_TMPDIR
+	run -0 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$d/b.key" -out "$d/b.crt"
+	BACKEND_TLS_CERT=$d/b.crt BACKEND_TLS_KEY=$d/b.key start_counter tls
+	apim-publish create --name Sec --context /sec --version 1 \
+	    --endpoint "https://127.0.0.1:$BPORT" >/dev/null
+	apim-publish resource add Sec:1 GET /open --auth none >/dev/null
+	apim-publish lifecycle Sec:1 publish >/dev/null
+	APIM_BACKEND_CA_FILE=$d/b.crt start_proxy --tls-cert "$d/b.crt" --tls-key "$d/b.key"
+	for i in 1 2; do
+		run -0 curl -sS --cacert "$d/b.crt" "https://127.0.0.1:$PPORT/sec/1/open"
+		[ "$(jq -r .backend <<<"$output")" = tls ]
+	done
+	[ "$(wc -l <"$BLOG")" -eq 2 ]
+}

@@ -365,6 +365,36 @@ cc_token() {	# cc_token KEY SECRET [SCOPE]: prints the response JSON
 	[ "$output" = "jwt-tool: invalid token: expired" ]
 }
 
+@test "jwt: RS256 checked without EVP refuses a flipped bit, a changed claim, a short signature and another key's alg; ES256 and EdDSA verify" {
+	mkclient ck1 s3cret
+	at=$(cc_token ck1 s3cret | jq -r .access_token)
+	run -0 jwt-tool verify at+jwt <<<"$at"
+	flip() { python3 -c 'import base64, sys
+t, i = sys.argv[1], int(sys.argv[2]); h, p, s = t.split(".")
+d = lambda x: bytearray(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
+e = lambda b: base64.urlsafe_b64encode(bytes(b)).decode().rstrip("=")
+b = d(p if i < 0 else s); b[abs(i) % len(b)] ^= 1
+print(".".join((h, e(b), s) if i < 0 else (h, p, e(b))))' "$@"; }
+	for i in 0 1 100 255 -7; do
+		run -1 jwt-tool verify at+jwt <<<"$(flip "$at" "$i")"
+		[ "$output" = "jwt-tool: invalid token: bad signature" ]
+	done
+	run -1 jwt-tool verify at+jwt <<<"${at%????}"
+	[ "$output" = "jwt-tool: invalid token: bad signature" ]
+	es="$(printf '{"alg":"ES256","typ":"at+jwt","kid":"%s"}' "$(jwt_part "$at" 1 | jq -r .kid)" | base64 -w0 | tr '+/' '-_' | tr -d =).${at#*.}"
+	run -1 jwt-tool verify at+jwt <<<"$es"
+	[ "$output" = "jwt-tool: invalid token: alg does not match the key" ]
+	for alg in ES256 EdDSA; do
+		apim-token keys rotate --alg "$alg" >/dev/null
+		t=$(cc_token ck1 s3cret | jq -r .access_token)
+		[ "$(jwt_part "$t" 1 | jq -r .alg)" = "$alg" ]
+		run -0 jwt-tool verify at+jwt <<<"$t"
+		run -1 jwt-tool verify at+jwt <<<"$(flip "$t" 3)"
+		[ "$output" = "jwt-tool: invalid token: bad signature" ]
+	done
+	run -0 jwt-tool verify at+jwt <<<"$at"
+}
+
 @test "purge: expired refresh rows and revoked-JWT rows go; live ones and API keys stay" {
 	mkclient ck1 s3cret
 	printf 'pw\n' | apim-token user add bob --password-stdin

@@ -148,7 +148,7 @@ c.close()
 	wait_lines "$EV" 1
 }
 
-@test "inetd: libcurl is loaded only when a request is forwarded" {
+@test "inetd: an http:// backend is reached without libcurl (the fast path); it is never loaded" {
 	start_counter b1
 	mkapi Pets /pets 1.0.0
 	# answered by the gateway itself (404): libcurl never loaded
@@ -158,12 +158,15 @@ c.close()
 	run -0 head -1 "$BATS_TEST_TMPDIR/o1"
 	[ "$output" = $'HTTP/1.1 404 Not Found\r' ]
 	run -1 grep -c 'libcurl' "$BATS_TEST_TMPDIR/e1"
-	# forwarded: loaded then, and the call goes through
+	# forwarded to http://127.0.0.1:PORT: by lib/upstream_h1.c, libcurl
+	# still not loaded (an https:// backend loads it: apim-proxy-forward.bats)
 	printf 'GET /pets/1.0.0/open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$BATS_TEST_TMPDIR/r2"
 	LD_DEBUG=files apim-proxy --inetd --events "$EV" <"$BATS_TEST_TMPDIR/r2" \
 	    >"$BATS_TEST_TMPDIR/o2" 2>"$BATS_TEST_TMPDIR/e2"
 	run -0 head -1 "$BATS_TEST_TMPDIR/o2"
 	[ "$output" = $'HTTP/1.1 200 OK\r' ]
-	grep -q 'file=libcurl.so.4 \[0\];  dynamically loaded' "$BATS_TEST_TMPDIR/e2"
 	[ "$(wc -l <"$BLOG")" -eq 1 ]
+	# the loader's log is there (the check can see a load) and names no libcurl
+	run -0 grep -c 'calling init' "$BATS_TEST_TMPDIR/e2"
+	run -1 grep -c 'libcurl' "$BATS_TEST_TMPDIR/e2"
 }
