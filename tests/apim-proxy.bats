@@ -236,6 +236,19 @@ HTTP/1.1 405" ]
 	[ "$(wc -l <"$EV")" -eq 4 ]
 }
 
+@test "inetd: the static build (make PROXY_STATIC=1, as build/tests/apim-proxy-static) authenticates and forwards the same" {
+	standard
+	run -0 ldd "$APIM_BUILD/tests/apim-proxy-static"
+	[[ "$output" != *libcrypto* ]]
+	[[ "$output" != *libsqlite3* ]]
+	req="GET /pets/1.0.0/items/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $AT\r\nConnection: close\r\n\r\n"
+	run -0 bash -c "printf '$req' | apim-proxy-static --inetd --events '$EV'"
+	[[ "$output" == "HTTP/1.1 200 "* ]]
+	[ "$(wc -l <"$BLOG")" -eq 1 ]
+	run -0 jq -r '[.proxyResponseCode, .apiName, .applicationName] | @tsv' "$EV"
+	[ "$output" = "200	Pets	mobile" ]
+}
+
 @test "socket activation (Accept=no) through systemd-socket-activate" {
 	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
 	standard
