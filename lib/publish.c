@@ -175,6 +175,44 @@ show_endpoints(const json_t *ec)
 	}
 }
 
+/* The header an API reads a credential from, or the gateway's default. */
+static void
+show_header(const char *label, const json_t *o, const char *key, const char *def)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	printf("%s%s%s\n", label, v ? v : def, v ? "" : " (default)");
+}
+
+/* cors: the API's own CORS (corsConfiguration), what it leaves out being
+ * apim.conf's, as the gateway reads it; nothing without one. */
+static void
+show_cors(const json_t *cors)
+{
+	const json_t *on, *orig;
+	char *s;
+
+	if (!json_is_object(cors))
+		return;
+	on = json_object_get(cors, "corsConfigurationEnabled");
+	if (json_is_boolean(on) ? json_is_false(on) :
+	    strcmp(apim_conf_get("cors", "on"), "off") == 0) {
+		printf("cors:        disabled%s\n", json_is_boolean(on) ? "" :
+		    " (default)");
+		return;
+	}
+	orig = json_object_get(cors, "accessControlAllowOrigins");
+	if (json_is_array(orig)) {
+		s = apim_out_join(orig, ", ");
+		printf("cors:        enabled%s, origins %s\n", json_is_boolean(on) ?
+		    "" : " (default)", *s ? s : "none");
+		free(s);
+	} else
+		printf("cors:        enabled%s, origins %s (default)\n",
+		    json_is_boolean(on) ? "" : " (default)",
+		    apim_conf_get("cors_allow_origins", "*"));
+}
+
 int
 apim_publish_create(struct apim_ctx *ctx, struct apim_args *a)
 {
@@ -512,6 +550,9 @@ apim_publish_show(struct apim_ctx *ctx, struct apim_args *a)
 	s = apim_out_join(json_object_get(o, "securityScheme"), ", ");
 	printf("auth:        %s\n", s);
 	free(s);
+	show_header("auth header: ", o, "authorizationHeader", "Authorization");
+	show_header("key header:  ", o, "apiKeyHeader", "apikey");
+	show_cors(json_object_get(o, "corsConfiguration"));
 	printf("visibility:  %s\n",
 	    strcmp(jstr(o, "visibility"), "RESTRICTED") == 0 ? "restricted" : "public");
 	s = apim_out_join(json_object_get(o, "visibleRoles"), ", ");
