@@ -143,10 +143,67 @@ uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 	[ "${lines[1]}" = "name:        PetStore" ]
 	[ "${lines[5]}" = "state:       CREATED" ]
 	[ "${lines[9]}" = "tiers:       Gold" ]
-	[ "${lines[18]}" = "resources:" ]
-	[ "${lines[20]}" = "GET   /pets     default  -     read" ]
+	[ "${lines[20]}" = "resources:" ]
+	[ "${lines[22]}" = "GET   /pets     default  -     read" ]
 	run -0 apim-publish show PetStore:1.0.0
 	[ "${lines[0]}" = "id:          $id" ]
+}
+
+@test "show prints the credential headers, the gateway's defaults marked, and resets them" {
+	pet >/dev/null
+	run -0 apim-publish show PetStore:1.0.0
+	[ "${lines[11]}" = "auth:        oauth2" ]
+	[ "${lines[12]}" = "auth header: Authorization (default)" ]
+	[ "${lines[13]}" = "key header:  apikey (default)" ]
+	[ "${lines[14]}" = "visibility:  public" ]
+	[[ $output != *cors:* ]]
+	run -0 apim-publish update PetStore:1.0.0 --auth-header X-Token \
+	    --api-key-header X-API-Key
+	run -0 apim-publish show PetStore:1.0.0
+	[ "${lines[12]}" = "auth header: X-Token" ]
+	[ "${lines[13]}" = "key header:  X-API-Key" ]
+	run -0 apim-publish show --json PetStore:1.0.0
+	[ "$(jq -c '[.authorizationHeader, .apiKeyHeader]' <<<"$output")" = \
+	    '["X-Token","X-API-Key"]' ]
+	run -0 apim-publish update PetStore:1.0.0 --api-key-header ''
+	run -0 apim-publish show PetStore:1.0.0
+	[ "${lines[12]}" = "auth header: X-Token" ]
+	[ "${lines[13]}" = "key header:  apikey (default)" ]
+	run -0 apim-publish show --json PetStore:1.0.0
+	[ "$(jq -c '[.authorizationHeader, has("apiKeyHeader")]' <<<"$output")" = \
+	    '["X-Token",false]' ]
+}
+
+@test "show prints a cors line for an API with its own corsConfiguration" {
+	cors() {	# cors N X-WSO2-CORS: import API CN:1 with that x-wso2-cors
+		jq -n --arg n "C$1" --argjson c "$2" '{openapi: "3.0.3",
+		    info: {title: $n, version: "1"}, "x-wso2-basePath": "/\($n)",
+		    "x-wso2-production-endpoints": {urls: ["http://127.0.0.1:9000"]},
+		    "x-wso2-cors": $c, paths: {}}' > "$BATS_TEST_TMPDIR/c.json"
+		apim-publish import "$BATS_TEST_TMPDIR/c.json" >/dev/null
+	}
+	cors 1 '{"corsConfigurationEnabled": true,
+	    "accessControlAllowOrigins": ["https://a.example", "https://b.example"]}'
+	cors 2 '{"corsConfigurationEnabled": false,
+	    "accessControlAllowOrigins": ["https://a.example"]}'
+	cors 3 '{"accessControlAllowCredentials": true}'
+	cors 4 '{"corsConfigurationEnabled": true, "accessControlAllowOrigins": []}'
+	run -0 apim-publish show C1:1
+	[ "${lines[14]}" = "cors:        enabled, origins https://a.example, https://b.example" ]
+	[ "${lines[15]}" = "visibility:  public" ]
+	run -0 apim-publish show C2:1
+	[ "${lines[14]}" = "cors:        disabled" ]
+	run -0 apim-publish show C3:1
+	[ "${lines[14]}" = "cors:        enabled (default), origins * (default)" ]
+	APIM_CORS=off run -0 apim-publish show C3:1
+	[ "${lines[14]}" = "cors:        disabled (default)" ]
+	APIM_CORS_ALLOW_ORIGINS=https://c.example run -0 apim-publish show C3:1
+	[ "${lines[14]}" = "cors:        enabled (default), origins https://c.example (default)" ]
+	run -0 apim-publish show C4:1
+	[ "${lines[14]}" = "cors:        enabled, origins none" ]
+	run -0 apim-publish show --json C1:1
+	[ "$(jq -c .corsConfiguration <<<"$output")" = \
+	    '{"corsConfigurationEnabled":true,"accessControlAllowOrigins":["https://a.example","https://b.example"]}' ]
 }
 
 @test "an unknown API is exit 1 for every command that takes one" {
