@@ -178,3 +178,33 @@ wait_backend_conn() {
 	run -0 jq -r '[.eventType, .errorType, .errorMessage, .proxyResponseCode // "none"] | @tsv' "$EV"
 	[ "$output" = "fault	OTHER	Client closed the connection	none" ]
 }
+
+@test "events: inetd: a hard stop (SIGTERM twice) ends a call still waiting on its backend with one fault line" {
+	slow_api
+	d=$BATS_TEST_TMPDIR
+	mkfifo "$d/in"
+	apim-proxy --inetd --events "$EV" <"$d/in" >"$d/out" 2>"$d/err" &
+	p=$!
+	track "$p"
+	# the client's side stays open (fd 4): no end of input while the call waits
+	exec 4>"$d/in"
+	printf 'GET /slow/1/slow?ms=20000 HTTP/1.1\r\nHost: x\r\n\r\n' >&4
+	run wait_backend_conn
+	[ "$status" -eq 0 ]
+	[ ! -s "$EV" ]
+	# the first signal starts the drain, a later one stops it: signal
+	# until it is gone (bounded), then its status
+	for i in $(seq 50); do
+		kill -TERM "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	run wait "$p"
+	exec 4>&-
+	[ "$status" -eq 0 ]
+	[ ! -s "$d/out" ]	# no answer: the connection was closed
+	[ "$(wc -l <"$EV")" -eq 1 ]
+	run -0 apim-event-check <"$EV"
+	run -0 jq -r '[.eventType, .errorType, .errorMessage, .apiResourceTemplate,
+	    .proxyResponseCode // "none"] | @tsv' "$EV"
+	[ "$output" = "fault	OTHER	Gateway stopped	/slow	none" ]
+}
