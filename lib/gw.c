@@ -685,6 +685,19 @@ on_worker(struct apim_loop *loop, void *arg)
 		apim_loop_timer(loop, GW_CHECK_MS, tick, NULL);
 }
 
+/* The worker's end: the client connections are closed, the loop not yet
+ * freed.  Calls still waiting on a backend (a hard stop: a second signal or
+ * the drain timeout) end here, each with its event, which the loop's end
+ * then writes. */
+static void
+on_worker_end(struct apim_loop *loop, void *arg)
+{
+	(void)loop;
+	(void)arg;
+	gw_fwd_free(g.fwd);
+	g.fwd = NULL;
+}
+
 static void
 on_listen(const char *addr, void *arg)
 {
@@ -760,5 +773,6 @@ gw_run(const struct gw_opts *o)
 	ho.max_body = SIZE_MAX;
 	ho.on_listen = on_listen;
 	ho.on_worker = on_worker;
+	ho.on_worker_end = on_worker_end;
 	return apim_httpd_run(&ho);
 }

@@ -27,6 +27,9 @@ struct gw_fwd {
 	struct gw_map *jwts;	/* caller and API -> a signed X-JWT-Assertion */
 };
 
+/* 1 while gw_fwd_free ends the calls in flight: the worker is stopping */
+static int stopping;
+
 #define GW_BACKEND_JWT_S 900	/* WSO2's default lifetime of a backend JWT */
 
 struct bjwt {
@@ -63,6 +66,19 @@ gw_fwd_new(struct apim_loop *loop, struct gw_view *view, const struct gw_opts *o
 	f->eps = gw_map_new((void (*)(void *))apim_endpoints_free);
 	f->jwts = gw_map_new(bjwt_free);
 	return f;
+}
+
+void
+gw_fwd_free(struct gw_fwd *f)
+{
+	if (f == NULL)
+		return;
+	stopping = 1;
+	apim_upstream_free(f->u);	/* first: its transfers use f->eps */
+	stopping = 0;
+	gw_map_free(f->eps);
+	gw_map_free(f->jwts);
+	free(f);
 }
 
 /* 1 if name[0..n) is lit, but for case */
@@ -256,6 +272,15 @@ done(const struct apim_upstream_result *res, void *arg)
 		k->ev.error_message = res->error_code == 101504 ? "Gateway Timeout" :
 		    res->error_code == 101503 ? "Error connecting to the back end" :
 		    "Backend response broke off";
+	} else if (res->aborted && (stopping || res->proxy_status == 0)) {
+		/* cut off: the gateway stopped (a hard stop), or the client
+		 * left before anything was sent to it */
+		k->ev.event_type = APIM_EVENT_FAULT;
+		k->ev.error_type = "OTHER";
+		k->ev.error_message = stopping ? "Gateway stopped" :
+		    "Client closed the connection";
+		if (res->proxy_status == 0)	/* nothing was sent */
+			k->ev.proxy_response_code = APIM_EVENT_NONE;
 	}
 	gw_call_end(k);
 }

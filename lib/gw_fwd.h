@@ -49,6 +49,10 @@ struct gw_fwd;
 /* A forwarder on loop (a worker's).  NULL with the error set. */
 struct gw_fwd *gw_fwd_new(struct apim_loop *loop, struct gw_view *view,
     const struct gw_opts *o);
+/* End every call still in flight (its client gets nothing more; its event,
+ * a fault, is written), close the backend connections, free f.  For the
+ * worker's end (a hard stop); NULL is allowed. */
+void gw_fwd_free(struct gw_fwd *f);
 /* Forward k (which then belongs to the forwarder; its event is written when
  * the reply is complete). */
 void gw_fwd_start(struct gw_fwd *f, struct gw_call *k);

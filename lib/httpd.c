@@ -67,11 +67,16 @@ server_init(struct httpd_server *s, const struct apim_httpd_opts *o)
 	return 0;
 }
 
+/* ran: on_worker was called, so on_worker_end is due: after the close
+ * (a handler still holding a connection keeps it, closed, until its reply)
+ * and before the loop goes, so the owner can finish on it. */
 static void
-server_fini(struct httpd_server *s)
+server_fini(struct httpd_server *s, int ran)
 {
 	while (s->conns)
 		httpd_conn_close(s->conns);
+	if (ran && s->o->on_worker_end)
+		s->o->on_worker_end(s->loop, s->o->arg);
 	apim_loop_free(s->loop);
 	free(s->fields);
 	while (s->nspare > 0)
@@ -110,12 +115,12 @@ run_inetd(const struct apim_httpd_opts *o)
 	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 	if ((c = httpd_conn_new(&s, 0, 1, peer, is_sock)) == NULL) {
-		server_fini(&s);
+		server_fini(&s, 0);
 		return -1;
 	}
 	/* SIGTERM/SIGINT: finish the request in flight, as a worker does */
 	if (sig_start(&s, &old_term, &old_int) < 0) {
-		server_fini(&s);
+		server_fini(&s, 0);
 		return -1;
 	}
 	if (o->on_worker)
@@ -123,7 +128,7 @@ run_inetd(const struct apim_httpd_opts *o)
 	httpd_conn_run(c);
 	r = s.nconns ? apim_loop_run(s.loop) : 0;
 	sig_stop(&s, &old_term, &old_int);
-	server_fini(&s);
+	server_fini(&s, 1);
 	return r;
 }
 
@@ -244,14 +249,14 @@ worker(const struct apim_httpd_opts *o, SSL_CTX *ctx, int *lfds, int n)
 			return -1;
 	}
 	if (sig_start(&s, &old_term, &old_int) < 0) {
-		server_fini(&s);
+		server_fini(&s, 0);
 		return -1;
 	}
 	if (o->on_worker)
 		o->on_worker(s.loop, o->arg);
 	r = apim_loop_run(s.loop);
 	sig_stop(&s, &old_term, &old_int);
-	server_fini(&s);
+	server_fini(&s, 1);
 	return r;
 }
 

@@ -89,6 +89,13 @@ struct apim_httpd_opts {
 	 * loop (init: set up timers, other fds); both optional. */
 	void (*on_listen)(const char *addr, void *arg);
 	void (*on_worker)(struct apim_loop *loop, void *arg);
+	/* Called once per worker (and in inetd mode) when serving has ended,
+	 * after on_worker: every client connection is closed by then (abort
+	 * callbacks have run) and the loop, not yet freed, will not run
+	 * again.  Finish here what still holds a connection (a reply to it is
+	 * dropped but releases it) and stop the loop's timers you own, e.g.
+	 * to record the calls a hard stop cut off; optional. */
+	void (*on_worker_end)(struct apim_loop *loop, void *arg);
 	int drain_timeout_ms;	/* 10000: graceful shutdown's limit (below) */
 	/* The whole request body (Content-Length or chunked, framing included)
 	 * must arrive within body_timeout_ms of the end of the head, extended by
@@ -108,7 +115,8 @@ void apim_httpd_opts_init(struct apim_httpd_opts *o);
  * sockets (new connections are refused), idle connections are closed, requests
  * in flight are finished and answered with Connection: close, then the workers
  * and the parent return 0; after drain_timeout_ms the rest are closed (abort
- * callbacks run) and they return 0 anyway.  A second signal stops at once.
+ * callbacks run, then on_worker_end) and they return 0 anyway.  A second
+ * signal stops at once, in the same way.
  * The parent of several workers relays SIGHUP to them; they keep the caller's
  * SIGHUP disposition (set it before the call, e.g. to reopen a log).  Returns 0, or -1
  * with the error set (APIM_USAGE bad address, APIM_UNAVAILABLE bind failed,

@@ -111,3 +111,100 @@ lines_check() {
 	run -0 jq -r '[.eventType, .proxyResponseCode, .apiResourceTemplate] | @tsv' "$EV"
 	[ "$output" = "response	200	/slow" ]
 }
+
+# slow_api: an API Slow:1 in front of the echo backend's /slow, no auth.
+slow_api() {
+	start_backend
+	apim-publish create --name Slow --context /slow --version 1 \
+	    --endpoint "http://127.0.0.1:$BPORT" >/dev/null
+	apim-publish resource add Slow:1 GET /slow --auth none >/dev/null
+	apim-publish lifecycle Slow:1 publish >/dev/null
+}
+
+# wait_backend_conn: up to 5 s for the proxy to hold a connection to the backend.
+wait_backend_conn() {
+	local i
+	for i in $(seq 100); do
+		ss -Htn state established "( dport = :$BPORT )" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "events: a hard stop (a second SIGTERM) ends a call still waiting on its backend with one fault line" {
+	slow_api
+	start_proxy
+	curl -sS -o /dev/null "http://127.0.0.1:$PPORT/slow/1/slow?ms=20000" \
+	    2>"$BATS_TEST_TMPDIR/curl.err" &
+	cpid=$!
+	track "$cpid"
+	run wait_backend_conn
+	[ "$status" -eq 0 ]
+	[ ! -s "$EV" ]
+	kill -TERM "$PROXY"
+	# the drain has begun once the listening socket is gone
+	for i in $(seq 100); do
+		ss -Htln "( sport = :$PPORT )" | grep -q . || break
+		sleep 0.05
+	done
+	run ss -Htln "( sport = :$PPORT )"
+	[ -z "$output" ]
+	kill -TERM "$PROXY"
+	# it stops at once, not after the backend's 20 s or the 10 s drain
+	for i in $(seq 60); do
+		kill -0 "$PROXY" 2>/dev/null || break
+		sleep 0.05
+	done
+	run kill -0 "$PROXY"
+	[ "$status" -ne 0 ]
+	run wait "$cpid"
+	[ "$status" -ne 0 ]	# the client's connection closed, no answer
+	[ "$(wc -l <"$EV")" -eq 1 ]
+	run -0 apim-event-check <"$EV"
+	run -0 jq -r '[.eventType, .errorType, .errorMessage, .apiResourceTemplate,
+	    .proxyResponseCode // "none"] | @tsv' "$EV"
+	[ "$output" = "fault	OTHER	Gateway stopped	/slow	none" ]
+}
+
+@test "events: a client that leaves before its answer gets a fault line without proxyResponseCode" {
+	slow_api
+	start_proxy
+	run curl -sS -o /dev/null --max-time 1 "http://127.0.0.1:$PPORT/slow/1/slow?ms=20000"
+	[ "$status" -eq 28 ]
+	run wait_lines "$EV" 1
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <"$EV")" -eq 1 ]
+	run -0 apim-event-check <"$EV"
+	run -0 jq -r '[.eventType, .errorType, .errorMessage, .proxyResponseCode // "none"] | @tsv' "$EV"
+	[ "$output" = "fault	OTHER	Client closed the connection	none" ]
+}
+
+@test "events: inetd: a hard stop (SIGTERM twice) ends a call still waiting on its backend with one fault line" {
+	slow_api
+	d=$BATS_TEST_TMPDIR
+	mkfifo "$d/in"
+	apim-proxy --inetd --events "$EV" <"$d/in" >"$d/out" 2>"$d/err" &
+	p=$!
+	track "$p"
+	# the client's side stays open (fd 4): no end of input while the call waits
+	exec 4>"$d/in"
+	printf 'GET /slow/1/slow?ms=20000 HTTP/1.1\r\nHost: x\r\n\r\n' >&4
+	run wait_backend_conn
+	[ "$status" -eq 0 ]
+	[ ! -s "$EV" ]
+	# the first signal starts the drain, a later one stops it: signal
+	# until it is gone (bounded), then its status
+	for i in $(seq 50); do
+		kill -TERM "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	run wait "$p"
+	exec 4>&-
+	[ "$status" -eq 0 ]
+	[ ! -s "$d/out" ]	# no answer: the connection was closed
+	[ "$(wc -l <"$EV")" -eq 1 ]
+	run -0 apim-event-check <"$EV"
+	run -0 jq -r '[.eventType, .errorType, .errorMessage, .apiResourceTemplate,
+	    .proxyResponseCode // "none"] | @tsv' "$EV"
+	[ "$output" = "fault	OTHER	Gateway stopped	/slow	none" ]
+}
