@@ -9,6 +9,7 @@
 #include "err.h"
 #include "event.h"
 #include "event_impl.h"
+#include "util.h"
 
 static const char *const type_names[] = { "response", "fault" };
 
@@ -43,16 +44,13 @@ put_c(struct out *o, char c)
 static void
 put_i64(struct out *o, int64_t v)
 {
-	char tmp[24], *e = tmp + sizeof tmp, *p = e;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char d[21];
+	size_t n = 0;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
 	if (v < 0)
-		*--p = '-';
-	put(o, p, (size_t)(e - p));
+		d[n++] = '-';
+	n += apim_fmt_u64(d + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	put(o, d, n);
 }
 
 size_t

@@ -351,12 +351,60 @@ host_valid(const char *v, size_t n)
 	return port <= 65535;
 }
 
+/* One field line p..nl (nl at its LF, the CR before it checked): name,
+ * colon, value with its OWS trimmed, into f.  0, or -1 for an
+ * obs-fold (or space before the first field), an empty name, a bad name
+ * character or space before the colon, or a control character (NUL, bare
+ * CR) in the value. */
+static inline int
+field_line(const char *p, const char *nl, struct apim_http_field *f)
+{
+	const char *q, *v, *ve = nl - 1;
+
+	if (*p == ' ' || *p == '\t')
+		return -1;
+	for (q = p; q < ve && tchar((unsigned char)*q); q++)
+		;
+	if (q == p || *q != ':')
+		return -1;
+	for (v = q + 1; v < ve && (*v == ' ' || *v == '\t'); v++)
+		;
+	if (scan_class(v, ve, C_V) != ve)
+		return -1;
+	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+		ve--;
+	f->name = p;
+	f->name_len = (size_t)(q - p);
+	f->value = v;
+	f->value_len = (size_t)(ve - v);
+	return 0;
+}
+
+/* A Content-Length value: 1 to 15 digits (no sign, no list).  0 and *cl,
+ * or -1. */
+static inline int
+cl_value(const char *v, size_t vn, int64_t *cl)
+{
+	size_t i;
+
+	if (vn == 0 || vn > 15)
+		return -1;
+	*cl = 0;
+	for (i = 0; i < vn; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		*cl = *cl * 10 + (v[i] - '0');
+	}
+	return 0;
+}
+
 long
 apim_http_parse_head(const char *buf, size_t len,
     const struct apim_http_limits *lim, struct apim_http_field *fields,
     struct apim_http_head *h)
 {
-	const char *p, *end = buf + len, *nl, *q, *ve;
+	const char *p, *end = buf + len, *nl;
+	struct apim_http_field f;
 	int hosts = 0, ncl = 0, nte = 0, nchunked = 0, last_chunked = 0;
 	int other = 0, close = 0, keep = 0, expect_bad = 0;
 	long r;
@@ -404,43 +452,19 @@ apim_http_parse_head(const char *buf, size_t len,
 			p = nl + 1;
 			break;
 		}
-		if (*p == ' ' || *p == '\t')
-			return -400;	/* obs-fold (or space before the first field) */
-		for (q = p; q < nl - 1 && tchar((unsigned char)*q); q++)
-			;
-		if (q == p || *q != ':')
-			return -400;	/* empty name, bad char, space before colon */
+		if (field_line(p, nl, &f) == -1)
+			return -400;
 		if (h->nfields == lim->max_headers)
 			return -431;
-		fields[h->nfields].name = p;
-		fields[h->nfields].name_len = (size_t)(q - p);
-		q++;
-		ve = nl - 1;
-		while (q < ve && (*q == ' ' || *q == '\t'))
-			q++;
-		fields[h->nfields].value = q;
-		if (scan_class(q, ve, C_V) != ve)
-			return -400;	/* NUL, bare CR, other controls */
-		while (ve > fields[h->nfields].value &&
-		    (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
-		fields[h->nfields].value_len =
-		    (size_t)(ve - fields[h->nfields].value);
+		fields[h->nfields] = f;
 		{
 			const char *v = fields[h->nfields].value;
 			size_t vn = fields[h->nfields].value_len;
-			size_t i;
 
 			switch (field_kind(p, fields[h->nfields].name_len)) {
 			case F_CL:
-				if (++ncl > 1 || vn == 0 || vn > 15)
+				if (++ncl > 1 || cl_value(v, vn, &cl) == -1)
 					return -400;
-				cl = 0;
-				for (i = 0; i < vn; i++) {
-					if (v[i] < '0' || v[i] > '9')
-						return -400;
-					cl = cl * 10 + (v[i] - '0');
-				}
 				break;
 			case F_TE:
 				nte++;
@@ -514,7 +538,8 @@ apim_http_parse_response(const char *buf, size_t len,
     const struct apim_http_limits *lim, struct apim_http_field *fields,
     struct apim_http_resp *r)
 {
-	const char *p, *end = buf + len, *nl, *q, *ve;
+	const char *p, *end = buf + len, *nl;
+	struct apim_http_field f;
 	int ncl = 0, nte = 0, nchunked = 0, last_chunked = 0, other = 0;
 	int close = 0, keep = 0;
 	int64_t cl = -1;
@@ -559,42 +584,17 @@ apim_http_parse_response(const char *buf, size_t len,
 			p = nl + 1;
 			break;
 		}
-		if (*p == ' ' || *p == '\t')
-			return -502;	/* obs-fold */
-		for (q = p; q < nl - 1 && tchar((unsigned char)*q); q++)
-			;
-		if (q == p || *q != ':')
+		if (r->nfields == lim->max_headers || field_line(p, nl, &f) == -1)
 			return -502;
-		if (r->nfields == lim->max_headers)
-			return -502;
-		fields[r->nfields].name = p;
-		fields[r->nfields].name_len = (size_t)(q - p);
-		q++;
-		ve = nl - 1;
-		while (q < ve && (*q == ' ' || *q == '\t'))
-			q++;
-		fields[r->nfields].value = q;
-		if (scan_class(q, ve, C_V) != ve)
-			return -502;
-		while (ve > fields[r->nfields].value &&
-		    (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
-		fields[r->nfields].value_len =
-		    (size_t)(ve - fields[r->nfields].value);
+		fields[r->nfields] = f;
 		{
 			const char *v = fields[r->nfields].value;
-			size_t vn = fields[r->nfields].value_len, i;
+			size_t vn = fields[r->nfields].value_len;
 
 			switch (field_kind(p, fields[r->nfields].name_len)) {
 			case F_CL:
-				if (++ncl > 1 || vn == 0 || vn > 15)
+				if (++ncl > 1 || cl_value(v, vn, &cl) == -1)
 					return -502;
-				cl = 0;
-				for (i = 0; i < vn; i++) {
-					if (v[i] < '0' || v[i] > '9')
-						return -502;
-					cl = cl * 10 + (v[i] - '0');
-				}
 				break;
 			case F_TE:
 				nte++;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "util.h"
 #include "http.h"
 #include "httpd.h"
 #include "httpd_int.h"
@@ -63,22 +64,6 @@ skip_header(const char *n, size_t len)
 	(c)->out.len += (n); } while (0)
 #define PUTS(c, lit) PUT(c, lit, sizeof(lit) - 1)
 
-/* Decimal digits of v (>= 0) into out (room for 20); their count. */
-static size_t
-put_dec(char *out, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* The status line and Date; the start of the head in c->out, or
  * (size_t)-1 once closed. */
 static size_t
@@ -117,7 +102,7 @@ head_end(struct apim_http_conn *c, struct reqx *x, int status, int64_t clen)
 	if (!nobody) {
 		if (clen >= 0) {
 			PUTS(c, "Content-Length: ");
-			c->out.len += put_dec(c->out.data + c->out.len,
+			c->out.len += apim_fmt_u64(c->out.data + c->out.len,
 			    (uint64_t)clen);
 			PUTS(c, "\r\n");
 		} else if (x->r.minor >= 1) {

@@ -66,7 +66,8 @@ json_t *apim_openapi_from_api(const json_t *api);
  * x-wso2-application-security, tags, x-apim-policies/-visibility/-roles,
  * x-wso2-cors/-transports/-auth-header/-response-cache, x-wso2-security
  * scopes; operations removed since are deleted (their path item too once it
- * has none), added ones get a stub, changed ones their x-auth-type,
+ * has none), added ones a minimal operation (a 200 response and their path
+ * parameters), changed ones their x-auth-type,
  * x-throttling-tier, x-scope and x-wso2-*-endpoints.  Everything else of def
  * is kept as it was.
  */

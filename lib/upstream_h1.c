@@ -500,22 +500,6 @@ idempotent(const char *m)
 	    strcmp(m, "DELETE") == 0;
 }
 
-/* Decimal digits of v into out (room for 20); their count. */
-static size_t
-put_dec(char *out, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* The request head for t in one pass: x->own holds method "\0" pathq
  * "\0" (lengths known), t its prefix and authority, x->h1hdrs the fields. */
 static void
@@ -548,7 +532,7 @@ build_head(struct xfer *x, struct h1target *t)
 		PUT(x->h1hdrs.data, x->h1hdrs.len);
 	if (x->clen > 0) {
 		PUTS("Content-Length: ");
-		p += put_dec(p, (uint64_t)x->clen);
+		p += apim_fmt_u64(p, (uint64_t)x->clen);
 		PUTS("\r\n");
 	} else if (x->clen < 0)
 		PUTS("Transfer-Encoding: chunked\r\n");

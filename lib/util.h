@@ -27,6 +27,8 @@ int apim_ct_equal(const void *a, size_t an, const void *b, size_t bn);
 
 /* The civil date (proleptic Gregorian, UTC) of day z since 1970-01-01. */
 void apim_civil_from_days(int64_t z, int *y, int *m, int *d);
+/* The decimal digits of v into out (room for 20, no NUL); their count. */
+size_t apim_fmt_u64(char *out, uint64_t v);
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t apim_now_ms(void);
 /* RFC 3339 UTC with milliseconds ("2026-11-27T19:26:53.123Z", 24 bytes and
