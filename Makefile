@@ -183,16 +183,25 @@ clean:
 # a fixed address: the loader then need not relocate OpenSSL's tables (about
 # 100 page faults of a static build), at the price of address-space
 # randomisation for apim-proxy's own code; the default keeps it.
-PROXY_LIBS := $(filter-out -lcurl -lm,$(LDLIBS_ALL))
+#
+# The default build opens OpenSSL on first use too (lib/lazy/crypto_lazy.c:
+# TLS on the front, a signature to check or make, ...), so a request that
+# needs none never maps or relocates it; it links without -lssl -lcrypto, so
+# that an OpenSSL call added without a wrapper there fails this link.  The
+# static build links OpenSSL itself and no wrapper.
 comma := ,
-PROXY_LIBS_STATIC := -Wl$(comma)-Bstatic $(PROXY_LIBS) -Wl$(comma)-Bdynamic
-PROXY_LIBS := $(if $(filter 1,$(PROXY_STATIC)),$(PROXY_LIBS_STATIC),$(PROXY_LIBS))
+PROXY_LIBS_STATIC := -Wl$(comma)-Bstatic $(filter-out -lcurl -lm,$(LDLIBS_ALL)) \
+	-Wl$(comma)-Bdynamic
+PROXY_LIBS_LAZY := $(filter-out -lcurl -lm -lssl -lcrypto,$(LDLIBS_ALL))
 PROXY_OBJ := $(B)/bin/apim-proxy.o $(B)/lib/lazy/curl_lazy.o $(B)/libapim.a
-$(B)/bin/apim-proxy: $(PROXY_OBJ) $(B)/.flags
+PROXY_LAZY := $(if $(filter 1,$(PROXY_STATIC)),,$(B)/lib/lazy/crypto_lazy.o)
+PROXY_LIBS := $(if $(filter 1,$(PROXY_STATIC)),$(PROXY_LIBS_STATIC),$(PROXY_LIBS_LAZY))
+$(B)/bin/apim-proxy: $(PROXY_LAZY) $(PROXY_OBJ) $(B)/.flags
 	$(CC) $(CFLAGS) $(LDFLAGS) $(if $(filter 0,$(PROXY_PIE)),-no-pie) \
-	    -Wl,-O1 -Wl,--as-needed -o $@ $(PROXY_OBJ) $(PROXY_LIBS) -lm -ldl -lpthread
+	    -Wl,-O1 -Wl,--as-needed -o $@ $(PROXY_LAZY) $(PROXY_OBJ) $(PROXY_LIBS) \
+	    -lm -ldl -lpthread
 $(B)/tests/apim-proxy-static: $(PROXY_OBJ) $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(if $(filter 0,$(PROXY_PIE)),-no-pie) \
 	    -Wl,-O1 -Wl,--as-needed -o $@ $(PROXY_OBJ) $(PROXY_LIBS_STATIC) -lm -ldl -lpthread
--include $(B)/lib/lazy/curl_lazy.d
+-include $(B)/lib/lazy/curl_lazy.d $(B)/lib/lazy/crypto_lazy.d
