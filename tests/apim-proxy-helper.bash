@@ -50,7 +50,8 @@ start_backend() {
 # unless $WORKERS says otherwise.
 start_proxy() {
 	local err="$BATS_TEST_TMPDIR/proxy.err.$RANDOM"
-	apim-proxy --listen 127.0.0.1:0 --workers "${WORKERS:-1}" --events "$EV" "$@" 2>"$err" 3>&- &
+	env ${PROXY_ENV:-} apim-proxy --listen 127.0.0.1:0 --workers "${WORKERS:-1}" \
+	    --events "$EV" "$@" 2>"$err" 3>&- &
 	PROXY=$!
 	track $PROXY
 	wait_line "$err" "listening on" || { cat "$err" >&2; false; }
