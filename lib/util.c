@@ -201,19 +201,16 @@ apim_hexval(int c)
  * and a process's first fetch sets up OpenSSL's providers, name tables and
  * configuration (about 5 million instructions: more than the whole rest of
  * an inetd request).  The low-level functions are deprecated in OpenSSL 3
- * but still built; SHA256() itself goes through EVP there.  They fail only
- * where libcrypto is opened on first use (apim-proxy, lib/lazy/crypto_lazy.c)
- * and cannot be: out is then all zeros, which no stored hash is, rather than
- * whatever the stack held.
+ * but still built; SHA256() itself goes through EVP there.
  */
 void
 apim_sha256(const void *s, size_t n, unsigned char out[32])
 {
 	SHA256_CTX c;
 
-	if (SHA256_Init(&c) != 1 || SHA256_Update(&c, s, n) != 1 ||
-	    SHA256_Final(out, &c) != 1)
-		memset(out, 0, 32);
+	SHA256_Init(&c);
+	SHA256_Update(&c, s, n);
+	SHA256_Final(out, &c);
 	OPENSSL_cleanse(&c, sizeof c);
 }
 
