@@ -7,8 +7,10 @@
  * Concurrency.  Any number of inetd processes read and write the file at
  * once, with no lock: a lookup is one pread(2) of a bucket, a store one
  * pwrite(2) of an entry.  The kernel does not promise that a read sees a
- * concurrent write of the same bytes whole or not at all, and a crash may
- * leave half an entry on disk; so each entry ends with a check word, the
+ * concurrent write of the same bytes whole or not at all (and on Linux it
+ * does not: tests/unit/seen-race sees torn entries within seconds when the
+ * check below is left out), and a crash may leave half an entry on disk;
+ * so each entry ends with a check word, the
  * first 8 bytes of the SHA-256 of the rest of the entry, and an entry whose
  * check does not match is not an entry (for a lookup: a miss).  A torn read
  * (bytes of two writes) or half-written entry is taken only if its 120 bytes
