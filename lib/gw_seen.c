@@ -224,7 +224,7 @@ gw_seen_find(struct gw_seen *s, const unsigned char md[32], int64_t now_s,
 	    (ssize_t)sizeof b)
 		return 0;
 	for (i = 0; i < 2; i++)
-		if (whole(&b[i]) && apim_ct_equal(b[i].md, 32, md, 32) &&
+		if (apim_ct_equal(b[i].md, 32, md, 32) && whole(&b[i]) &&
 		    !expired(&b[i], now_s)) {
 			memcpy(kid, b[i].kid, GW_SEEN_KID);
 			*exp_s = b[i].exp_s;
