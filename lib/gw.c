@@ -387,9 +387,9 @@ authenticate(struct gw_call *k, const struct gw_api *api, const struct gw_res *r
 		    d, www);
 		return -1;
 	}
-	/* inetd: the token checker (prepared statements, OpenSSL) only when a
-	 * credential must be checked */
-	if (g.auth == NULL && (g.auth = gw_auth_new(g.view)) == NULL)
+	/* inetd: the token checker (prepared statements, the verified-JWT
+	 * file) only when a credential must be checked */
+	if (g.auth == NULL && (g.auth = gw_auth_new(g.view, g.o->db_path)) == NULL)
 		rc = -1;
 	else
 		rc = tok ? gw_auth_bearer(g.auth, tok, now, pp) :
@@ -671,7 +671,7 @@ on_worker(struct apim_loop *loop, void *arg)
 	/* inetd: one request or a few on one connection; the token checker,
 	 * the counters and the backend client are made when first needed */
 	if ((g.view = gw_view_new(g.o->db_path, g.o->inetd)) == NULL ||
-	    (!g.o->inetd && ((g.auth = gw_auth_new(g.view)) == NULL ||
+	    (!g.o->inetd && ((g.auth = gw_auth_new(g.view, NULL)) == NULL ||
 	    (g.fwd = gw_fwd_new(loop, g.view, g.o)) == NULL ||
 	    (g.thr = apim_throttle_open_db(gw_view_db(g.view), g.o->db_path,
 	    NULL)) == NULL))) {

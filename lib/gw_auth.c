@@ -2,7 +2,9 @@
  * hash of the whole token (gw_map: SipHash under a per-process random key,
  * then a constant-time compare of the token bytes, which the entry keeps);
  * liveness (revocation, deleted client, revoked family, retired key)
- * rechecked only when the store has changed since (gw_view_gen). */
+ * rechecked only when the store has changed since (gw_view_gen).  In inetd
+ * mode (a process per connection, so that cache is empty) a JWT's signature
+ * check is also remembered across processes (lib/gw_seen: verified()). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 #include "err.h"
 #include "gw_auth.h"
 #include "gw_map.h"
+#include "gw_seen.h"
 #include "gw_view.h"
 #include "jwt.h"
 #include "oauth.h"
@@ -32,6 +35,7 @@ struct gw_auth {
 	struct gw_view *v;
 	struct apim_oauth *o;
 	struct gw_map *cache[2];	/* access tokens, API keys */
+	struct gw_seen *seen;		/* inetd: the verified-JWT file; else NULL */
 };
 
 static void
@@ -53,7 +57,7 @@ tok_free(void *x)
 }
 
 struct gw_auth *
-gw_auth_new(struct gw_view *view)
+gw_auth_new(struct gw_view *view, const char *seen_db_path)
 {
 	struct gw_auth *a;
 	struct apim_oauth *o;
@@ -65,6 +69,7 @@ gw_auth_new(struct gw_view *view)
 	a->o = o;
 	a->cache[0] = gw_map_new(tok_free);
 	a->cache[1] = gw_map_new(tok_free);
+	a->seen = seen_db_path ? gw_seen_new(seen_db_path) : NULL;
 	return a;
 }
 
@@ -75,6 +80,7 @@ gw_auth_free(struct gw_auth *a)
 		return;
 	gw_map_free(a->cache[0]);
 	gw_map_free(a->cache[1]);
+	gw_seen_free(a->seen);
 	apim_oauth_free(a->o);
 	free(a);
 }
@@ -202,6 +208,53 @@ liveness(struct gw_auth *a, struct tok *t)
 	}
 }
 
+static int64_t
+exp_claim(const json_t *cl)
+{
+	const json_t *v = json_object_get(cl, "exp");
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/*
+ * A JWT's claims if it is valid (apim_jwt_verify), else NULL with the error
+ * set.  Workers: verified each time (their cache is check()'s).  inetd: a
+ * token whose SHA-256 the verified-JWT file has (any earlier process checked
+ * its signature with OpenSSL) skips only the signature check: everything
+ * else apim_jwt_verify checks (shape, alg, typ, kid, exp, nbf) is checked
+ * again on the token's own bytes, which the hash covers, and the entry must
+ * name the header's kid and the payload's exp (else, a damaged or forged
+ * entry, the token is verified as if there were none).  Whether that key is
+ * still in use and the token still live is check()'s, as for any token.
+ */
+static json_t *
+verified(struct gw_auth *a, const char *jwt, size_t len, int kind)
+{
+	const char *typ = kind == GW_OAUTH ? "at+jwt" : "JWT";
+	unsigned char md[APIM_SHA256_LEN];
+	char kid[GW_SEEN_KID];
+	int64_t exp;
+	json_t *cl, *hdr;
+
+	if (a->seen == NULL)
+		return apim_jwt_verify(gw_view_db(a->v), jwt, typ);
+	apim_sha256(jwt, len, md);
+	if (gw_seen_find(a->seen, md, apim_now_ms() / 1000, kid, &exp) == 1) {
+		if ((cl = apim_jwt_verify_seen(jwt, typ, kid)) != NULL &&
+		    exp_claim(cl) == exp)
+			return cl;
+		json_decref(cl);
+	}
+	if ((cl = apim_jwt_verify(gw_view_db(a->v), jwt, typ)) == NULL)
+		return NULL;
+	if ((hdr = apim_jwt_header(jwt)) != NULL &&
+	    json_is_string(json_object_get(hdr, "kid")))
+		gw_seen_put(a->seen, md, exp_claim(cl),
+		    json_string_value(json_object_get(hdr, "kid")));
+	json_decref(hdr);
+	return cl;
+}
+
 static int
 check(struct gw_auth *a, const char *cred, int kind, int64_t now_ms,
     const struct gw_principal **p)
@@ -219,8 +272,7 @@ check(struct gw_auth *a, const char *cred, int kind, int64_t now_ms,
 	h = gw_map_hash(cred, len);
 	if ((t = gw_map_getn(cache, cred, len, h)) == NULL) {
 		if ((d = strchr(cred, '.')) && strchr(d + 1, '.')) {
-			json_t *cl = apim_jwt_verify(gw_view_db(a->v), cred,
-			    kind == GW_OAUTH ? "at+jwt" : "JWT");
+			json_t *cl = verified(a, cred, len, kind);
 
 			if (cl == NULL)
 				return apim_err_code() == APIM_NO ?

@@ -30,9 +30,13 @@ struct gw_principal {
 
 struct gw_auth;
 
-/* A cache over view (borrowed; it must outlive the cache).  NULL with the
- * error set. */
-struct gw_auth *gw_auth_new(struct gw_view *view);
+/* A cache over view (borrowed; it must outlive the cache).  seen_db_path:
+ * inetd mode, where each process checks a connection or two: JWTs verified
+ * by any process are also remembered across processes in the verified-JWT
+ * file next to the store at that path (lib/gw_seen), so that a token seen
+ * before needs no signature check (and no OpenSSL call); NULL: long-running
+ * workers, in memory only.  NULL with the error set. */
+struct gw_auth *gw_auth_new(struct gw_view *view, const char *seen_db_path);
 void gw_auth_free(struct gw_auth *a);
 
 /* Check an access token (the part after "Bearer ").  0 with *p set, or a WSO2

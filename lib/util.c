@@ -12,15 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* SHA256_Init and its kin: deprecated in OpenSSL 3 but fetch-free (below) */
-#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "buf.h"
 #include "err.h"
+#include "sha256.h"
 #include "util.h"
 
 void *
@@ -196,24 +193,6 @@ apim_hexval(int c)
 	return -1;
 }
 
-/*
- * OpenSSL's SHA-256 itself, not through EVP: an EVP digest needs a fetch,
- * and a process's first fetch sets up OpenSSL's providers, name tables and
- * configuration (about 5 million instructions: more than the whole rest of
- * an inetd request).  The low-level functions are deprecated in OpenSSL 3
- * but still built; SHA256() itself goes through EVP there.
- */
-void
-apim_sha256(const void *s, size_t n, unsigned char out[32])
-{
-	SHA256_CTX c;
-
-	SHA256_Init(&c);
-	SHA256_Update(&c, s, n);
-	SHA256_Final(out, &c);
-	OPENSSL_cleanse(&c, sizeof c);
-}
-
 void
 apim_sha256_hex(const void *s, size_t n, char out[65])
 {
@@ -231,9 +210,18 @@ apim_sha256_hex(const void *s, size_t n, char out[65])
 int
 apim_ct_equal(const void *a, size_t an, const void *b, size_t bn)
 {
+	/* every byte read whatever the others: the time depends on the
+	 * lengths only (not CRYPTO_memcmp: the gateway's token path calls
+	 * no OpenSSL function, see apim-proxy(8)) */
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+	size_t i;
+
 	if (an != bn)
 		return 0;
-	return CRYPTO_memcmp(a, b, an) == 0;
+	for (i = 0; i < an; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
 }
 
 int64_t

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sha256.h"
+
 /* A random (version 4) UUID from OpenSSL's RAND_bytes into out[37]; -1 on failure. */
 int apim_uuid_new(char out[37]);
 int apim_uuid_valid(const char *s);
@@ -18,9 +20,8 @@ size_t apim_b64url_encode(const unsigned char *in, size_t n, char *out);
 long apim_b64url_decode(const char *in, size_t n, unsigned char *out);
 /* The value of one hex digit (0-9, a-f, A-F), or -1. */
 int apim_hexval(int c);
-/* SHA-256 of s into out[32] (with no EVP fetch: see util.c), and as 64
- * lowercase hex characters into out[65]. */
-void apim_sha256(const void *s, size_t n, unsigned char out[32]);
+/* SHA-256 of s as 64 lowercase hex characters into out[65] (lib/sha256:
+ * no OpenSSL call). */
 void apim_sha256_hex(const void *s, size_t n, char out[65]);
 /* Constant-time comparison of two byte strings; 1 if equal. */
 int apim_ct_equal(const void *a, size_t an, const void *b, size_t bn);
