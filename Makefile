@@ -24,6 +24,7 @@ WERROR  ?= $(if $(wildcard .git),1,0)
 # apim-proxy's libraries linked into it, and position-independent (see its
 # rule at the end)
 PROXY_STATIC ?= 0
+PROXY_SHARED ?= 0
 PROXY_PIE ?= 1
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	$(if $(filter 1,$(WERROR)),-Werror)
@@ -57,7 +58,7 @@ build-deps:
 # it while other suites run) never rebuilds build/: build with the PREFIX you
 # install to (make clean; make PREFIX=...).
 FLAGS_NOW := $(CC) $(filter-out -DAPIM_PREFIX=%,$(CPPFLAGS_ALL)) $(CPPFLAGS) \
-	$(CFLAGS) $(WARN) $(LDFLAGS) $(LDLIBS_ALL) $(PROXY_STATIC) $(PROXY_PIE)
+	$(CFLAGS) $(WARN) $(LDFLAGS) $(LDLIBS_ALL) $(PROXY_STATIC) $(PROXY_SHARED) $(PROXY_PIE)
 FLAGS_SQ  := $(subst ','\'',$(FLAGS_NOW))
 ifneq ($(FLAGS_NOW),$(file <$(B)/.flags))
 FLAGS_CHANGED := FORCE
@@ -169,30 +170,32 @@ install: all
 clean:
 	rm -rf $(B) build-san
 
-# apim-proxy alone: libcurl is opened on first use (lib/lazy/curl_lazy.c), not
-# at exec, and the linker drops libraries nothing uses (--as-needed) and
-# optimises the symbol hash tables (-O1): under inetd every connection pays
-# the start-up (see apim-proxy(8)).  This rule overrides $(B)/bin/% for it.
-# PROXY_STATIC=1 links SQLite, jansson, libyaml and OpenSSL into it from their
-# static archives (the -dev packages ship them; libc stays shared): binding
-# those shared libraries, OpenSSL's above all, is most of what an inetd
-# request costs beyond its own work (bench/proxy measures both builds; the
-# static one is $(B)/tests/apim-proxy-static).  The default links them shared,
-# as the other programs are, so that Debian's OpenSSL security updates reach
-# the gateway that terminates TLS without a rebuild.  PROXY_PIE=0 links it at
-# a fixed address: the loader then need not relocate OpenSSL's tables (about
-# 100 page faults of a static build), at the price of address-space
-# randomisation for apim-proxy's own code; the default keeps it.
-#
-# The default build opens OpenSSL on first use too (lib/lazy/crypto_lazy.c:
-# TLS on the front, a signature to check or make, ...), so a request that
-# needs none never maps or relocates it; it links without -lssl -lcrypto, so
-# that an OpenSSL call added without a wrapper there fails this link.  The
-# static build links OpenSSL itself and no wrapper.
+# apim-proxy alone: under inetd every connection pays its start-up (see
+# apim-proxy(8); bench/proxy measures it), so it is linked for that.  This rule
+# overrides $(B)/bin/% for it.
+# - OpenSSL and libcurl, the libraries that face the network, stay shared, so
+#   that Debian's security updates reach the gateway that terminates TLS
+#   without a rebuild; but they are opened with dlopen on first use
+#   (lib/lazy/crypto_lazy.c, lib/lazy/curl_lazy.c: TLS on the front, a
+#   signature to check or make, an https:// backend), not at exec: relocating
+#   libcrypto was most of what an inetd request cost.  The link has no -lssl
+#   -lcrypto -lcurl, so a call added without a wrapper there fails it.
+# - SQLite, jansson and libyaml are linked in from their static archives (the
+#   -dev packages ship them): binding them costs a process about 0.5 ms, and
+#   the gateway runs only its own SQL on its own store.  PROXY_SHARED=1 links
+#   them shared instead (then rebuild apim-proxy after their updates too).
+# - PROXY_STATIC=1 links OpenSSL in as well, with no wrapper (libc stays
+#   shared); $(B)/tests/apim-proxy-static is always built so, for the tests
+#   and bench/proxy.
+# - PROXY_PIE=0 links it at a fixed address (fewer relocations, no
+#   address-space randomisation for its own code); the default keeps PIE.
+# --as-needed drops what nothing uses; -O1 optimises the symbol hash tables.
 comma := ,
 PROXY_LIBS_STATIC := -Wl$(comma)-Bstatic $(filter-out -lcurl -lm,$(LDLIBS_ALL)) \
 	-Wl$(comma)-Bdynamic
-PROXY_LIBS_LAZY := $(filter-out -lcurl -lm -lssl -lcrypto,$(LDLIBS_ALL))
+PROXY_LIBS_LAZY := $(if $(filter 1,$(PROXY_SHARED)),,-Wl$(comma)-Bstatic) \
+	$(filter-out -lcurl -lm -lssl -lcrypto,$(LDLIBS_ALL)) \
+	$(if $(filter 1,$(PROXY_SHARED)),,-Wl$(comma)-Bdynamic)
 PROXY_OBJ := $(B)/bin/apim-proxy.o $(B)/lib/lazy/curl_lazy.o $(B)/libapim.a
 PROXY_LAZY := $(if $(filter 1,$(PROXY_STATIC)),,$(B)/lib/lazy/crypto_lazy.o)
 PROXY_LIBS := $(if $(filter 1,$(PROXY_STATIC)),$(PROXY_LIBS_STATIC),$(PROXY_LIBS_LAZY))

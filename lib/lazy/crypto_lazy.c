@@ -1,8 +1,6 @@
 /* crypto_lazy: libcrypto and libssl for apim-proxy, loaded with dlopen on first
  * use instead of at exec (under inetd every connection pays the start-up, and
  * relocating OpenSSL was most of it); linked only into its default build. */
-/* SHA256_Init and its kin: deprecated in OpenSSL 3, used by lib/util.c */
-#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -112,9 +110,6 @@
 	X(PEM_write_bio_PrivateKey) \
 	X(PKCS5_PBKDF2_HMAC) \
 	X(RAND_bytes) \
-	X(SHA256_Final) \
-	X(SHA256_Init) \
-	X(SHA256_Update) \
 	X(i2d_ECDSA_SIG)
 
 #define SSL_LAZY_FUNCS(X) \
@@ -389,10 +384,6 @@ C_RET(int, PKCS5_PBKDF2_HMAC, (const char *pass, int passlen,
     int keylen, unsigned char *out),
     (pass, passlen, salt, saltlen, iter, digest, keylen, out), 0)
 C_RET(int, RAND_bytes, (unsigned char *buf, int num), (buf, num), 0)
-C_RET(int, SHA256_Final, (unsigned char *md, SHA256_CTX *c), (md, c), 0)
-C_RET(int, SHA256_Init, (SHA256_CTX *c), (c), 0)
-C_RET(int, SHA256_Update, (SHA256_CTX *c, const void *data, size_t len),
-    (c, data, len), 0)
 C_RET(int, i2d_ECDSA_SIG, (const ECDSA_SIG *sig, unsigned char **pp),
     (sig, pp), -1)
 
