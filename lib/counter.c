@@ -100,24 +100,13 @@ seg_off(const struct apim_counter *c, uint32_t k)
 	return (off_t)(HEADER_SIZE + c->slots0 * ((1ULL << k) - 1) * sizeof(struct slot));
 }
 
-/* Make a new file at a temporary name and link it to path; if another
- * process made one first, theirs wins. */
+/* A new counter file at path; if another process made one first, theirs
+ * wins. */
 static int
 create_file(const char *path, size_t slots0)
 {
-	char tmp[PATH_MAX];
 	struct header h;
-	int fd;
 
-	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
-		apim_err_set(APIM_CANTCREAT, "path too long: '%s'", path);
-		return -1;
-	}
-	if ((fd = mkstemp(tmp)) == -1) {
-		apim_err_set(APIM_CANTCREAT, "cannot create counter file '%s': %s",
-		    path, strerror(errno));
-		return -1;
-	}
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, MAGIC, sizeof h.magic);
 	h.version = VERSION;
@@ -126,24 +115,8 @@ create_file(const char *path, size_t slots0)
 	h.slot_size = sizeof(struct slot);
 	h.created_ms = apim_now_ms();
 	h.nsegs = 1;
-	if (fchmod(fd, 0644) == -1 ||
-	    ftruncate(fd, (off_t)(HEADER_SIZE + slots0 * sizeof(struct slot))) == -1 ||
-	    pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(fd) == -1) {
-		apim_err_set(APIM_IOERR, "cannot create counter file '%s': %s",
-		    path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (link(tmp, path) == -1 && errno != EEXIST) {
-		apim_err_set(APIM_CANTCREAT, "cannot create counter file '%s': %s",
-		    path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	unlink(tmp);
-	return 0;
+	return apim_file_create(path, 0644,
+	    (off_t)(HEADER_SIZE + slots0 * sizeof(struct slot)), &h, sizeof h, 0);
 }
 
 /* Map the segments the header says exist: 0, or -1 with the error set. */

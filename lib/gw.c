@@ -153,14 +153,7 @@ corr_id(char out[37])
 	}
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	for (i = 0; i < 16; i++) {	/* not snprintf: it is per request */
-		char *o = out + 2 * i + (i >= 4) + (i >= 6) + (i >= 8) + (i >= 10);
-
-		o[0] = "0123456789abcdef"[b[i] >> 4];
-		o[1] = "0123456789abcdef"[b[i] & 15];
-	}
-	out[8] = out[13] = out[18] = out[23] = '-';
-	out[36] = '\0';
+	apim_uuid_text(b, out);
 }
 
 static struct gw_call *

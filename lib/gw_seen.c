@@ -42,6 +42,7 @@
 #include "gw_seen.h"
 #include "jwt.h"
 #include "sha256.h"
+#include "store.h"
 #include "util.h"
 
 #define MAGIC		"APIMJWT"	/* 8 bytes with its NUL */
@@ -74,27 +75,17 @@ struct gw_seen {
 	int state;		/* 0 not tried yet, 1 usable, -1 not usable */
 };
 
-const char *
-gw_seen_path(const char *db_path, char *buf, size_t n)
-{
-	const char *slash = strrchr(db_path, '/');
-
-	if (slash == NULL)
-		snprintf(buf, n, "verified-jwts");
-	else
-		snprintf(buf, n, "%.*s/verified-jwts", (int)(slash - db_path),
-		    db_path);
-	return buf;
-}
-
 struct gw_seen *
 gw_seen_new(const char *db_path)
 {
 	struct gw_seen *s = apim_xcalloc(1, sizeof *s);
 	char p[PATH_MAX];
 
-	s->path = apim_strdup(gw_seen_path(db_path, p, sizeof p));
 	s->fd = -1;
+	if (apim_store_sibling(db_path, "verified-jwts", p, sizeof p) == NULL)
+		s->state = -1;	/* a path that does not fit: no file */
+	else
+		s->path = apim_strdup(p);
 	return s;
 }
 
@@ -118,33 +109,20 @@ check_word(const struct entry *e, unsigned char out[8])
 	memcpy(out, md, 8);
 }
 
-/* A new empty file at a temporary name, moved to the path: replace, else
- * only if there is none (another process's new file wins).  0 or -1. */
+/* A new empty file at path: replace, else only if there is none (another
+ * process's new file wins).  0 or -1.  The entries start as zeros, whose
+ * check word never matches. */
 static int
 create(const char *path, int replace)
 {
-	char tmp[PATH_MAX];
 	struct header h;
-	int fd, r;
 
-	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp ||
-	    (fd = mkstemp(tmp)) == -1)
-		return -1;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, MAGIC, sizeof h.magic);
 	h.version = VERSION;
 	h.slots = GW_SEEN_SLOTS;
 	h.entry = ENTRY;
-	/* mkstemp makes it 0600; the entries start as zeros, whose check
-	 * word never matches */
-	r = ftruncate(fd, FILE_SIZE) == 0 &&
-	    pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
-	close(fd);
-	if (r)
-		r = replace ? rename(tmp, path) == 0 :
-		    link(tmp, path) == 0 || errno == EEXIST;
-	unlink(tmp);
-	return r ? 0 : -1;
+	return apim_file_create(path, 0600, FILE_SIZE, &h, sizeof h, replace);
 }
 
 /* Open and check the file (making it if absent, once): 1 usable, 0 not. */

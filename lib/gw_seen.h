@@ -24,8 +24,6 @@ struct gw_seen;
  * find. */
 struct gw_seen *gw_seen_new(const char *db_path);
 void gw_seen_free(struct gw_seen *s);
-/* The path of the file for the store at db_path into buf. */
-const char *gw_seen_path(const char *db_path, char *buf, size_t n);
 
 /* 1 if a token whose SHA-256 is md was verified, not expired at now_s
  * (with APIM_JWT_LEEWAY_S): kid and *exp_s (its exp claim, 0 if none) are

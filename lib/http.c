@@ -875,3 +875,18 @@ apim_http_date(int64_t t, char out[30])
 	out[24] = (char)('0' + tm.tm_sec % 10);
 	memcpy(out + 25, " GMT", 5);
 }
+
+char *
+apim_http_chunk_line(char out[APIM_HTTP_CHUNK_LINE], size_t n, size_t *len)
+{
+	char *e = out + APIM_HTTP_CHUNK_LINE, *p = e - 2;
+
+	p[0] = '\r';
+	p[1] = '\n';
+	do {
+		*--p = "0123456789abcdef"[n & 15];
+		n >>= 4;
+	} while (n);
+	*len = (size_t)(e - p);
+	return p;
+}

@@ -97,6 +97,11 @@ const struct apim_http_field *apim_http_field_get(
 /* The length of the prefix of s[0..n) that may be a field value: visible
  * characters, obs-text, SP and HTAB (n: all of it). */
 size_t apim_http_vchars(const char *s, size_t n);
+/* The size line of a chunk of n bytes (RFC 9112 7.1: hex digits, CRLF) at
+ * the end of out[APIM_HTTP_CHUNK_LINE]; returns where it starts, and its
+ * length in *len. */
+#define APIM_HTTP_CHUNK_LINE 20
+char *apim_http_chunk_line(char out[APIM_HTTP_CHUNK_LINE], size_t n, size_t *len);
 /* 1 if a[0..n) and b[0..n) are equal but for the case of ASCII letters. */
 static inline int
 apim_http_casecmp(const char *a, const char *b, size_t n)

@@ -253,17 +253,11 @@ apim_http_reply_write(struct apim_http_conn *c, const void *data, size_t len)
 	if (x->resp_nobody || len == 0)
 		return 0;
 	if (x->resp_chunked) {
-		static const char hex[] = "0123456789abcdef";
-		char sz[24], *e = sz + sizeof(sz), *p = e - 2;
-		size_t v = len;
+		char sz[APIM_HTTP_CHUNK_LINE], *p;
+		size_t n;
 
-		p[0] = '\r';
-		p[1] = '\n';
-		do {
-			*--p = hex[v & 15];
-			v >>= 4;
-		} while (v);
-		httpd_out_add(c, p, (size_t)(e - p));
+		p = apim_http_chunk_line(sz, len, &n);
+		httpd_out_add(c, p, n);
 		httpd_out_add(c, data, len);
 		httpd_out_add(c, "\r\n", 2);
 	} else {

@@ -192,10 +192,9 @@ apim_oauth_grant_allowed(const char *grants, const char *grant)
 static int
 uuid7(char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
 	uint64_t ms = (uint64_t)apim_now_ms();
-	int i, p = 0;
+	int i;
 
 	if (RAND_bytes(b + 6, 10) != 1)
 		return -1;
@@ -203,13 +202,7 @@ uuid7(char out[37])
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
 	b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
 	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[p++] = '-';
-		out[p++] = hex[b[i] >> 4];
-		out[p++] = hex[b[i] & 15];
-	}
-	out[36] = '\0';
+	apim_uuid_text(b, out);
 	return 0;
 }
 

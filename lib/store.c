@@ -155,6 +155,20 @@ fail:
 	return NULL;
 }
 
+const char *
+apim_store_sibling(const char *db_path, const char *name, char *buf, size_t n)
+{
+	const char *slash = strrchr(db_path, '/');
+	int dl = slash ? (int)(slash - db_path) + 1 : 0;
+
+	if ((size_t)snprintf(buf, n, "%.*s%s", dl, db_path, name) >= n) {
+		apim_err_set(APIM_CANTCREAT, "path too long: '%.*s%s'", dl,
+		    db_path, name);
+		return NULL;
+	}
+	return buf;
+}
+
 void
 apim_store_close(sqlite3 *db)
 {

@@ -13,6 +13,10 @@
 
 /* Open (creating if needed, and its folder) and migrate.  NULL on error. */
 sqlite3 *apim_store_open(const char *path, int flags);
+/* The path of the file name in the folder of the store at db_path, into
+ * buf[n]; NULL with the error set if it does not fit. */
+const char *apim_store_sibling(const char *db_path, const char *name,
+    char *buf, size_t n);
 void apim_store_close(sqlite3 *db);
 /* The schema version this build writes. */
 int apim_store_schema_version(void);

@@ -439,8 +439,9 @@ open_with(sqlite3 *db, const char *db_path, const char *counter_path)
 		goto fail;
 	else
 		t->own_db = 1;
-	if (counter_path == NULL)
-		counter_path = apim_throttle_counter_path(db_path, path, sizeof path);
+	if (counter_path == NULL && (counter_path =
+	    apim_throttle_counter_path(db_path, path, sizeof path)) == NULL)
+		goto fail;
 	if ((t->ctr = apim_counter_open(counter_path, 0)) == NULL)
 		goto fail;
 	if (apim_throttle_reload(t) == -1)
@@ -478,16 +479,11 @@ apim_throttle_close(struct apim_throttle *t)
 const char *
 apim_throttle_counter_path(const char *db_path, char *buf, size_t n)
 {
-	const char *c = apim_conf_get("counters", NULL), *slash;
+	const char *c = apim_conf_get("counters", NULL);
 
 	if (c != NULL && *c != '\0')
 		return c;
-	slash = strrchr(db_path, '/');
-	if (slash == NULL)
-		snprintf(buf, n, "counters");
-	else
-		snprintf(buf, n, "%.*s/counters", (int)(slash - db_path), db_path);
-	return buf;
+	return apim_store_sibling(db_path, "counters", buf, n);
 }
 
 /* ---- matching ---- */

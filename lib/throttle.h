@@ -105,7 +105,8 @@ int apim_throttle_check(struct apim_throttle *t,
     const struct apim_throttle_req *rq, struct apim_throttle_res *res);
 
 /* The counter file's path for the store at db_path: conf "counters" if set,
- * else "counters" in the store's folder (into buf, or the conf's string). */
+ * else "counters" in the store's folder (into buf, or the conf's string);
+ * NULL with the error set if that path does not fit in buf. */
 const char *apim_throttle_counter_path(const char *db_path, char *buf, size_t n);
 
 /* Re-read the catalogue now (tests; a gateway that wants no delay). */

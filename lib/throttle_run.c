@@ -654,6 +654,7 @@ apim_throttle_status(struct apim_ctx *ctx, struct apim_args *a)
 	struct walk w;
 	sqlite3_stmt *st;
 	char path[PATH_MAX];
+	const char *cp;
 	int64_t now = apim_now_ms();
 	int rc;
 
@@ -665,8 +666,10 @@ apim_throttle_status(struct apim_ctx *ctx, struct apim_args *a)
 		w.rows = json_array();
 	else
 		w.t = apim_table_new(hdr);
-	if ((c = apim_counter_open(apim_throttle_counter_path(ctx->db_path, path,
-	    sizeof path), 0)) != NULL) {
+	if ((cp = apim_throttle_counter_path(ctx->db_path, path, sizeof path)) ==
+	    NULL)
+		apim_warnx("%s", apim_err_msg());
+	else if ((c = apim_counter_open(cp, 0)) != NULL) {
 		apim_counter_walk(c, now, walk_one, &w);
 		apim_counter_close(c);
 	} else if (apim_err_code() != APIM_CANTCREAT)

@@ -663,17 +663,11 @@ up_h1_body(struct xfer *x, const char *data, size_t len)
 			apim_buf_add(&x->in, "0\r\n\r\n", 5);
 	} else {
 		if (x->clen < 0) {	/* the chunk's size line */
-			static const char hex[] = "0123456789abcdef";
-			char sz[24], *e = sz + sizeof(sz), *p = e - 2;
-			size_t v = len;
+			char sz[APIM_HTTP_CHUNK_LINE], *p;
+			size_t n;
 
-			p[0] = '\r';
-			p[1] = '\n';
-			do {
-				*--p = hex[v & 15];
-				v >>= 4;
-			} while (v);
-			apim_buf_add(&x->in, p, (size_t)(e - p));
+			p = apim_http_chunk_line(sz, len, &n);
+			apim_buf_add(&x->in, p, n);
 		}
 		apim_buf_add(&x->in, data, len);
 		if (x->clen < 0)

@@ -194,6 +194,20 @@ apim_hexval(int c)
 }
 
 void
+apim_uuid_text(const unsigned char b[16], char out[37])
+{
+	int i, p = 0;
+
+	for (i = 0; i < 16; i++) {	/* not snprintf: it is per request */
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[p++] = '-';
+		out[p++] = "0123456789abcdef"[b[i] >> 4];
+		out[p++] = "0123456789abcdef"[b[i] & 15];
+	}
+	out[36] = '\0';
+}
+
+void
 apim_sha256_hex(const void *s, size_t n, char out[65])
 {
 	unsigned char md[32];
@@ -373,39 +387,53 @@ apim_file_read(const char *path, size_t *lenp)
 int
 apim_file_write_atomic(const char *path, const void *data, size_t n, int mode)
 {
+	return apim_file_create(path, mode, (off_t)n, data, n, 1);
+}
+
+int
+apim_file_create(const char *path, int mode, off_t size, const void *head,
+    size_t hlen, int replace)
+{
 	char tmp[PATH_MAX];
-	int fd;
-	const char *p = data;
+	size_t off;
 	ssize_t w;
+	int fd;
 
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
 		apim_err_set(APIM_CANTCREAT, "path too long: '%s'", path);
 		return -1;
 	}
 	if ((fd = mkstemp(tmp)) == -1) {
-		apim_err_set(APIM_CANTCREAT, "cannot create '%s': %s", tmp,
+		apim_err_set(APIM_CANTCREAT, "cannot create '%s': %s", path,
 		    strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, (mode_t)mode) == -1)
+	if (fchmod(fd, (mode_t)mode) == -1 || ftruncate(fd, size) == -1)
 		goto fail;
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
+	for (off = 0; off < hlen; off += (size_t)w)
+		if ((w = pwrite(fd, (const char *)head + off, hlen - off,
+		    (off_t)off)) <= 0) {
+			if (w == -1 && errno == EINTR) {
+				w = 0;
 				continue;
+			}
+			if (w == 0)
+				errno = EIO;
 			goto fail;
 		}
-		p += w;
-		n -= (size_t)w;
-	}
 	if (fsync(fd) == -1 || close(fd) == -1) {
 		fd = -1;
 		goto fail;
 	}
-	if (rename(tmp, path) == -1) {
-		fd = -1;
-		goto fail;
+	if (replace ? rename(tmp, path) == -1 :
+	    link(tmp, path) == -1 && errno != EEXIST) {
+		apim_err_set(APIM_CANTCREAT, "cannot create '%s': %s", path,
+		    strerror(errno));
+		unlink(tmp);
+		return -1;
 	}
+	if (!replace)
+		unlink(tmp);
 	return 0;
 fail:
 	apim_err_set(APIM_IOERR, "cannot write '%s': %s", path, strerror(errno));

@@ -18,6 +18,8 @@ char *apim_random_b64url(size_t nbytes);
 size_t apim_b64url_encode(const unsigned char *in, size_t n, char *out);
 /* Decode base64url (padding optional); returns bytes written or -1. out holds 3*n/4+3. */
 long apim_b64url_decode(const char *in, size_t n, unsigned char *out);
+/* 16 bytes as a UUID's text (RFC 9562: 8-4-4-4-12 lowercase hex) into out[37]. */
+void apim_uuid_text(const unsigned char b[16], char out[37]);
 /* The value of one hex digit (0-9, a-f, A-F), or -1. */
 int apim_hexval(int c);
 /* SHA-256 of s as 64 lowercase hex characters into out[65] (lib/sha256:
@@ -46,6 +48,12 @@ char *apim_file_read_max(const char *path, size_t max, size_t *len);
 char *apim_file_read(const char *path, size_t *len);
 /* Write data to path atomically (temp file, fsync, rename) with the given mode. */
 int apim_file_write_atomic(const char *path, const void *data, size_t n, int mode);
+/* A new file of size bytes (zeros after head[0..hlen)) with mode, made under
+ * a temporary name and moved to path whole: replacing what is there if
+ * replace, else only if nothing is (another process's file then wins, and
+ * that is success).  0, or -1 with the error set. */
+int apim_file_create(const char *path, int mode, off_t size, const void *head,
+    size_t hlen, int replace);
 
 /* The acting user: --as if given, else $USER, else the login name, else "unknown". */
 const char *apim_actor(const char *as);
