@@ -241,7 +241,7 @@ apim_oauth_guard_known(struct apim_oauth_guard *g, const char *key,
 	lock(g);
 	memcpy(m, g->known[known_slot(g, key)], sizeof m);
 	pthread_mutex_unlock(&g->mu);
-	return CRYPTO_memcmp(m, mac, sizeof m) == 0;
+	return apim_ct_equal(m, sizeof m, mac, sizeof m);
 }
 
 void

@@ -701,7 +701,7 @@ rs256_verify(const struct pubkey *k, const void *data, size_t len,
 	want[kl - 33 - sizeof info] = 0x00;
 	memcpy(want + kl - 32 - sizeof info, info, sizeof info);
 	apim_sha256(data, len, want + kl - 32);
-	ok = CRYPTO_memcmp(em, want, kl) == 0;
+	ok = apim_ct_equal(em, kl, want, kl);
 out:
 	BN_CTX_free(cx);
 	BN_free(n);

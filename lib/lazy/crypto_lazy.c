@@ -55,7 +55,6 @@
 	X(BN_new) \
 	X(BN_num_bits) \
 	X(CRYPTO_free) \
-	X(CRYPTO_memcmp) \
 	X(ECDSA_SIG_free) \
 	X(ECDSA_SIG_new) \
 	X(ECDSA_SIG_set0) \
@@ -248,9 +247,6 @@ void
 	if (p != NULL && crypto())
 		C.CRYPTO_free(p, file, line);
 }
-/* no failure value: "different" */
-C_RET(int, CRYPTO_memcmp, (const void *a, const void *b, size_t n),
-    (a, b, n), 1)
 
 C_FREE(ECDSA_SIG, ECDSA_SIG_free)
 C_RET(ECDSA_SIG *, ECDSA_SIG_new, (void), (), NULL)
