@@ -429,6 +429,33 @@ header_name_ok(const char *s, int query)
 	return n > 0;
 }
 
+int
+apim_api_cors_valid(const json_t *cors)
+{
+	const json_t *e;
+	const char *k;
+
+	if (cors == NULL || json_is_null(cors))
+		return 0;
+	if (!json_is_object(cors))
+		return bad("%s", "'corsConfiguration' must be an object");
+	json_object_foreach((json_t *)cors, k, e) {
+		if (strcmp(k, "corsConfigurationEnabled") == 0 ||
+		    strcmp(k, "accessControlAllowCredentials") == 0) {
+			if (!json_is_boolean(e))
+				return bad("corsConfiguration.%s must be true or "
+				    "false", k);
+		} else if (strcmp(k, "accessControlAllowOrigins") == 0 ||
+		    strcmp(k, "accessControlAllowHeaders") == 0 ||
+		    strcmp(k, "accessControlAllowMethods") == 0) {
+			if (strings_valid(cors, k) == -1)
+				return -1;
+		} else
+			return bad("unknown corsConfiguration field '%s'", k);
+	}
+	return 0;
+}
+
 static int
 ext_valid(const json_t *api)
 {
@@ -436,24 +463,8 @@ ext_valid(const json_t *api)
 	const char *k;
 	size_t i;
 
-	if ((v = json_object_get(api, "corsConfiguration")) && !json_is_null(v)) {
-		if (!json_is_object(v))
-			return bad("%s", "'corsConfiguration' must be an object");
-		json_object_foreach((json_t *)v, k, e) {
-			if (strcmp(k, "corsConfigurationEnabled") == 0 ||
-			    strcmp(k, "accessControlAllowCredentials") == 0) {
-				if (!json_is_boolean(e))
-					return bad("corsConfiguration.%s must be true or "
-					    "false", k);
-			} else if (strcmp(k, "accessControlAllowOrigins") == 0 ||
-			    strcmp(k, "accessControlAllowHeaders") == 0 ||
-			    strcmp(k, "accessControlAllowMethods") == 0) {
-				if (strings_valid(v, k) == -1)
-					return -1;
-			} else
-				return bad("unknown corsConfiguration field '%s'", k);
-		}
-	}
+	if (apim_api_cors_valid(json_object_get(api, "corsConfiguration")) == -1)
+		return -1;
 	if (strings_valid(api, "transport") == -1)
 		return -1;
 	json_array_foreach(json_object_get(api, "transport"), i, e)

@@ -69,6 +69,11 @@ int apim_api_delete(sqlite3 *db, const char *id, int force);
  * not NULL.  A new array. */
 json_t *apim_api_list(sqlite3 *db, const char *state, const char *tag);
 
+/* 0 if cors is absent, null or a corsConfiguration object (WSO2's
+ * corsConfigurationEnabled and accessControlAllowCredentials booleans,
+ * accessControlAllow{Origins,Headers,Methods} string lists, nothing else);
+ * -1 with APIM_DATAERR naming the field otherwise. */
+int apim_api_cors_valid(const json_t *cors);
 /* Upper-case verb into out[8] if it is GET POST PUT PATCH DELETE HEAD OPTIONS;
  * -1 with APIM_DATAERR otherwise. */
 int apim_api_verb(const char *verb, char out[8]);

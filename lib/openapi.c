@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "buf.h"
 #include "err.h"
 #include "endpoints.h"
@@ -1078,8 +1079,8 @@ wso2_runtime(struct mapper *m, const json_t *doc, json_t *api)
 	const json_t *v, *e;
 
 	if ((v = json_object_get(doc, "x-wso2-cors")) && !json_is_null(v)) {
-		if (!json_is_object(v))
-			bad(m, "'#/x-wso2-cors' must be a mapping");
+		if (apim_api_cors_valid(v) == -1)
+			bad(m, "'#/x-wso2-cors': %s", apim_err_msg());
 		else
 			json_object_set(api, "corsConfiguration", (json_t *)v);
 	}

@@ -206,6 +206,28 @@ uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 	    '{"corsConfigurationEnabled":true,"accessControlAllowOrigins":["https://a.example","https://b.example"]}' ]
 }
 
+@test "import refuses an x-wso2-cors the store would not keep, naming the field" {
+	doc() {
+		jq -n --argjson c "$1" '{openapi: "3.0.3", info: {title: "C", version: "1"},
+		    "x-wso2-basePath": "/c", "x-other": 1,
+		    "x-wso2-production-endpoints": {urls: ["http://127.0.0.1:9000"]},
+		    "x-wso2-cors": $c, paths: {}}' > "$BATS_TEST_TMPDIR/c.json"
+	}
+	before=$(db_dump)
+	doc '{"a": {"$ref": "#/x-other"}}'
+	run -65 apim-publish import "$BATS_TEST_TMPDIR/c.json"
+	[[ "$output" == *"x-wso2-cors': unknown corsConfiguration field 'a'"* ]]
+	doc '{"corsConfigurationEnabled": "yes"}'
+	run -65 apim-publish import "$BATS_TEST_TMPDIR/c.json"
+	[[ "$output" == *"corsConfiguration.corsConfigurationEnabled must be true or false"* ]]
+	doc '["x"]'
+	run -65 apim-publish import "$BATS_TEST_TMPDIR/c.json"
+	[[ "$output" == *"'corsConfiguration' must be an object"* ]]
+	[ "$(db_dump)" = "$before" ]
+	doc '{"corsConfigurationEnabled": false}'
+	run -0 apim-publish import "$BATS_TEST_TMPDIR/c.json"
+}
+
 @test "an unknown API is exit 1 for every command that takes one" {
 	pet >/dev/null
 	before=$(db_dump)

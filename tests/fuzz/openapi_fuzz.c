@@ -8,14 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "openapi.h"
 #include "yml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* a broken contract: say which, then crash so libFuzzer keeps the input */
-#define check(c) do { if (!(c)) { fprintf(stderr, "check failed: %s:%d: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
+#define check(c) do { if (!(c)) { fprintf(stderr, "check failed: %s:%d: %s " \
+	"(%s)\n", __FILE__, __LINE__, #c, apim_err_msg()); abort(); } } while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
