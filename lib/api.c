@@ -580,16 +580,12 @@ apim_api_definition(sqlite3 *db, const char *id)
 	return d;
 }
 
-/* Check an API object (after any merge); self is the API being updated, or
- * NULL for a new one. */
-static int
-api_valid(sqlite3 *db, const json_t *api, const char *self)
+int
+apim_api_check(const json_t *api)
 {
 	const char *name, *version, *context, *s, *vis;
 	const json_t *v;
-	sqlite3_stmt *st;
 	size_t i;
-	int rc;
 
 	if (!json_is_object(api))
 		return bad("%s", "an API must be a JSON object");
@@ -658,10 +654,23 @@ api_valid(sqlite3 *db, const json_t *api, const char *self)
 			if (op_valid(op, verb) == -1)
 				return -1;
 	}
-	if (ext_valid(api) == -1)
+	return ext_valid(api);
+}
+
+/* Check an API object (after any merge); self is the API being updated, or
+ * NULL for a new one. */
+static int
+api_valid(sqlite3 *db, const json_t *api, const char *self)
+{
+	const char *name, *version, *context;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (apim_api_check(api) == -1 || apim_policy_check_api(db, api) == -1)
 		return -1;
-	if (apim_policy_check_api(db, api) == -1)
-		return -1;
+	name = json_string_value(json_object_get(api, "name"));
+	version = json_string_value(json_object_get(api, "version"));
+	context = json_string_value(json_object_get(api, "context"));
 	/* Uniqueness: name+version, and a context belongs to one API name. */
 	st = apim_store_prep(db, "SELECT name, version FROM api WHERE id IS NOT ? AND "
 	    "((name = ? AND version = ?) OR (context = ? AND name <> ?)) LIMIT 1",

@@ -69,6 +69,10 @@ int apim_api_delete(sqlite3 *db, const char *id, int force);
  * not NULL.  A new array. */
 json_t *apim_api_list(sqlite3 *db, const char *state, const char *tag);
 
+/* The checks of create and update that need no store (every field's type,
+ * length and form; not the tiers, which must exist, nor uniqueness): 0, or
+ * -1 with APIM_DATAERR. */
+int apim_api_check(const json_t *api);
 /* 0 if cors is absent, null or a corsConfiguration object (WSO2's
  * corsConfigurationEnabled and accessControlAllowCredentials booleans,
  * accessControlAllow{Origins,Headers,Methods} string lists, nothing else);
