@@ -558,14 +558,18 @@ obuf_write(void *data, unsigned char *b, size_t n)
 	return 1;
 }
 
-/* Would this string read back as something other than a string if plain? */
+/* Would this string read back as something other than a string if plain
+ * (or, as a key, as the merge key)? */
 static int
 needs_quotes(const char *t, size_t n)
 {
 	static const char *const special[] = { ".inf", "-.inf", "+.inf",
 	    ".Inf", ".INF", ".nan", ".NaN", ".NAN", NULL };
-	json_t *v = resolve_plain(t, n);
+	json_t *v;
 
+	if (n == 2 && memcmp(t, "<<", 2) == 0)	/* plain, a key merges */
+		return 1;
+	v = resolve_plain(t, n);
 	if (v == NULL)	/* other parsers read these as floats */
 		return is_one_of(t, n, special);
 	json_decref(v);

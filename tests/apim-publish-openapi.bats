@@ -474,6 +474,15 @@ EOF
 	[ "$(yml-conv -y "$BATS_TEST_TMPDIR/s.yaml" | yml-conv -)" = "$output" ]
 }
 
+@test "yml: a key or value that is the string \"<<\" is quoted, so it reads back as that string, not a merge" {
+	printf '%s\n' '! <<: {a: 2}' 'v: "<<"' > "$BATS_TEST_TMPDIR/m.yaml"
+	run -0 yml-conv "$BATS_TEST_TMPDIR/m.yaml"
+	[ "$output" = '{"<<":{"a":2},"v":"<<"}' ]
+	run -0 yml-conv -y "$BATS_TEST_TMPDIR/m.yaml"
+	[ "${lines[0]}" = "'<<':" ]
+	[ "$(yml-conv -y "$BATS_TEST_TMPDIR/m.yaml" | yml-conv -)" = '{"<<":{"a":2},"v":"<<"}' ]
+}
+
 @test "yml: every fixture that parses reads back the same after the YAML emitter" {
 	for f in "$OA"/*; do
 		a=$(yml-conv "$f" 2>/dev/null) || continue
