@@ -2,6 +2,7 @@
  * at exec (under inetd every connection pays the start-up); linked only there. */
 #define CURL_DISABLE_TYPECHECK 1
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -44,30 +45,35 @@
 	X(curl_url_set)
 
 static struct {
-	int tried, ok;
+	int ok;		/* set once, under pthread_once */
 #define X(name) __typeof__(&name) name;
 	CURL_LAZY_FUNCS(X)
 #undef X
 } L;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* 1 once libcurl is open and every function found. */
-static int
-load(void)
+static void
+open_curl(void)
 {
 	void *h;
 
-	if (L.tried)
-		return L.ok;
-	L.tried = 1;
 	if ((h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return 0;
+		return;
 #define X(name) \
 	if ((*(void **)&L.name = dlsym(h, #name)) == NULL) \
-		return 0;
+		return;
 	CURL_LAZY_FUNCS(X)
 #undef X
 	L.ok = 1;
-	return 1;
+}
+
+/* 1 once libcurl is open and every function found (opened once, whichever
+ * thread asks first). */
+static int
+load(void)
+{
+	pthread_once(&once, open_curl);
+	return L.ok;
 }
 
 CURLcode (curl_global_init)(long flags)
