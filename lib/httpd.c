@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -275,6 +276,24 @@ on_hup(int sig)
 	got_hup = 1;
 }
 
+/* A server holds a descriptor per client and per backend connection: the soft
+ * limit on open files goes up to the hard one (the 1,024 most sessions and
+ * services start with is there for select(2), which nothing here uses), as
+ * far as max_conns needs with room for backends and files.  Failing that,
+ * accept pauses at EMFILE as before. */
+static void
+raise_nofile(const struct apim_httpd_opts *o)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)o->max_conns * 2 + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want ||
+	    rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int
 apim_httpd_run(const struct apim_httpd_opts *opts)
 {
@@ -295,6 +314,7 @@ apim_httpd_run(const struct apim_httpd_opts *opts)
 	}
 	if (o.inetd)
 		return run_inetd(&o);
+	raise_nofile(&o);
 	if ((n = httpd_listen_fds(&lfds)) < 0)
 		return -1;
 	if (o.listen) {

@@ -32,6 +32,30 @@ st() { printf '%s\n' "$output" | head -1; }
 	[ "$output" = "fault	OTHER	404	404	false	GET	127.0.0.1" ]
 }
 
+@test "a server started with a soft limit of 256 open files raises it and holds 600 connections" {
+	prlimit --nofile=256:4096 apim-proxy --listen 127.0.0.1:0 --workers 1 \
+	    --events "$EV" 2>"$BATS_TEST_TMPDIR/p.err" 3>&- &
+	PROXY=$!
+	track $PROXY
+	wait_line "$BATS_TEST_TMPDIR/p.err" "listening on"
+	PPORT=$(sed -n 's/^apim-proxy: listening on .*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/p.err")
+	run -0 sed -n 's/^Max open files *\([0-9]*\) *\([0-9]*\).*/\1 \2/p' "/proc/$PROXY/limits"
+	[ "$output" = "4096 4096" ]
+	# each connection makes one request (404: no API at /) and stays open
+	mkfifo "$BATS_TEST_TMPDIR/hold"
+	timeout 60 conn-hold "$PPORT" 600 <"$BATS_TEST_TMPDIR/hold" >"$BATS_TEST_TMPDIR/held" 3>&- &
+	track $!
+	exec 4>"$BATS_TEST_TMPDIR/hold"
+	for _ in $(seq 400); do
+		[ "$(wc -l <"$EV" 2>/dev/null || echo 0)" -ge 600 ] && break
+		sleep 0.05
+	done
+	exec 4>&-
+	run -0 jq -r .proxyResponseCode "$EV"
+	[ "${#lines[@]}" -eq 600 ]
+	[ "$(sort -u <<<"$output")" = 404 ]
+}
+
 @test "lifecycle: CREATED and RETIRED are not found, BLOCKED 503 700700, DEPRECATED served" {
 	standard
 	apim-publish create --name Draft --context /draft --version 1 \
