@@ -33,14 +33,22 @@ st() { printf '%s\n' "$output" | head -1; }
 }
 
 @test "a server started with a soft limit of 256 open files raises it and holds 600 connections" {
-	prlimit --nofile=256:4096 apim-proxy --listen 127.0.0.1:0 --workers 1 \
+	# the hard limit as it is (raising it needs privilege), 4096 at most
+	hard=$(ulimit -Hn)
+	if [ "$hard" = unlimited ] || [ "$hard" -gt 4096 ]; then
+		hard=4096
+	fi
+	if [ "$hard" -lt 1024 ]; then
+		skip "the hard limit on open files is $hard"
+	fi
+	prlimit --nofile=256:"$hard" apim-proxy --listen 127.0.0.1:0 --workers 1 \
 	    --events "$EV" 2>"$BATS_TEST_TMPDIR/p.err" 3>&- &
 	PROXY=$!
 	track $PROXY
 	wait_line "$BATS_TEST_TMPDIR/p.err" "listening on"
 	PPORT=$(sed -n 's/^apim-proxy: listening on .*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/p.err")
 	run -0 sed -n 's/^Max open files *\([0-9]*\) *\([0-9]*\).*/\1 \2/p' "/proc/$PROXY/limits"
-	[ "$output" = "4096 4096" ]
+	[ "$output" = "$hard $hard" ]
 	# each connection makes one request (404: no API at /) and stays open
 	mkfifo "$BATS_TEST_TMPDIR/hold"
 	timeout 60 conn-hold "$PPORT" 600 <"$BATS_TEST_TMPDIR/hold" >"$BATS_TEST_TMPDIR/held" 3>&- &
