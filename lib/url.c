@@ -1,6 +1,7 @@
 /* url: the door check for URLs a gateway will call (libcurl's URL API does
  * the parsing of any URL outside the plain shape; the rules are ours). */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -95,7 +96,7 @@ plain(const char *url, long *port)
 int
 apim_url_check(const char *what, const char *url)
 {
-	char safe[80];
+	char safe[80], bad_char[80];
 	CURLU *h = NULL;
 	char *scheme = NULL, *host = NULL, *user = NULL, *path = NULL, *port = NULL;
 	const char *why = NULL;
@@ -108,11 +109,29 @@ apim_url_check(const char *what, const char *url)
 	}
 	if (apim_text_check(what, url, APIM_URL_MAX, 0) == -1)
 		return -1;
-	for (i = 0; url[i]; i++)
-		if (url[i] == ' ') {
+	for (i = 0; url[i]; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c == ' ') {
 			why = "contains a space";
 			goto bad;
 		}
+		/* RFC 3986: its characters only ('[' and ']' for an IPv6 host;
+		 * libcurl would take more, and send them on as they are) */
+		if (c == '%' && !(isxdigit((unsigned char)url[i + 1]) &&
+		    isxdigit((unsigned char)url[i + 2]))) {
+			why = "has a '%' not followed by two hex digits";
+			goto bad;
+		}
+		if (c != '%' && c != '[' && c != ']' && !plain_char(c)) {
+			snprintf(bad_char, sizeof bad_char, c < 0x80 ?
+			    "contains '%c', which a URL may not (percent-encode "
+			    "it)" : "contains a byte 0x%02x: a URL is ASCII "
+			    "(percent-encode it)", c);
+			why = bad_char;
+			goto bad;
+		}
+	}
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
 		why = "must be an http:// or https:// URL";
 		goto bad;

@@ -148,6 +148,22 @@ def() {
 	unchanged
 }
 
+@test "endpoints with characters a URL may not hold are refused, naming the character" {
+	seeded
+	run -65 apim-publish create --name X --context /x --version 1 --endpoint 'http://x/a{id}'
+	[ "$output" = "apim-publish: invalid endpoint 'http://x/a{id}': contains '{', which a URL may not (percent-encode it)" ]
+	run -65 apim-publish create --name X --context /x --version 1 --endpoint 'http://x/?q=a|b'
+	[ "$output" = "apim-publish: invalid endpoint 'http://x/?q=a|b': contains '|', which a URL may not (percent-encode it)" ]
+	run -65 apim-publish create --name X --context /x --version 1 --endpoint 'http://x/%zz'
+	[ "$output" = "apim-publish: invalid endpoint 'http://x/%zz': has a '%' not followed by two hex digits" ]
+	run -65 apim-publish create --name X --context /x --version 1 --endpoint 'http://x/café'
+	run -65 apim-publish create --name X --context /x --version 1 --endpoint $'http://x/caf\xc3\xa9'
+	[[ "$output" == *": contains a byte 0xc3: a URL is ASCII (percent-encode it)" ]]
+	run -65 apim-publish update Seed:1 --sandbox-endpoint 'http://x/<b>'
+	unchanged
+	run -0 apim-publish create --name X --context /x --version 1 --endpoint 'http://[::1]:8080/a%7Bid%7D?q=a%7Cb'
+}
+
 @test "endpoints from imported documents are checked the same (JSON and YAML)" {
 	seeded
 	printf '{"openapi":"3.0.3","info":{"title":"I","version":"1"},"x-wso2-basePath":"/i","x-wso2-production-endpoints":{"urls":["http://x/\\r\\nX-Inj: 1"]},"paths":{}}' >"$BATS_TEST_TMPDIR/a.json"
