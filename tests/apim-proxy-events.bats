@@ -170,6 +170,37 @@ wait_backend_conn() {
 	[ "$output" = "fault	OTHER	Gateway stopped	/slow	none" ]
 }
 
+@test "events: a drain that lasts past 10 s stops: a call still waiting on its backend ends with one fault line" {
+	slow_api
+	start_proxy
+	# the backend would answer after 60 s; the drain gives up after 10 s
+	curl -sS -o /dev/null "http://127.0.0.1:$PPORT/slow/1/slow?ms=60000" \
+	    2>"$BATS_TEST_TMPDIR/curl.err" &
+	cpid=$!
+	track "$cpid"
+	run wait_backend_conn
+	[ "$status" -eq 0 ]
+	kill -TERM "$PROXY"
+	# still draining a moment later: the call in flight is given its time
+	sleep 1
+	run kill -0 "$PROXY"
+	[ "$status" -eq 0 ]
+	[ ! -s "$EV" ]
+	# then it stops on its own, long before the backend would answer
+	for i in $(seq 600); do
+		kill -0 "$PROXY" 2>/dev/null || break
+		sleep 0.05
+	done
+	run kill -0 "$PROXY"
+	[ "$status" -ne 0 ]
+	run wait "$cpid"
+	[ "$status" -ne 0 ]	# the client's connection closed, no answer
+	[ "$(wc -l <"$EV")" -eq 1 ]
+	run -0 apim-event-check <"$EV"
+	run -0 jq -r '[.eventType, .errorType, .errorMessage, .proxyResponseCode // "none"] | @tsv' "$EV"
+	[ "$output" = "fault	OTHER	Gateway stopped	none" ]
+}
+
 @test "events: a client that leaves before its answer gets a fault line without proxyResponseCode" {
 	slow_api
 	start_proxy
