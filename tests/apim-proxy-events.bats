@@ -135,15 +135,36 @@ wait_backend_conn() {
 	return 1
 }
 
+# slow_call MS: a call the backend answers after MS ms, started and waiting
+# on the backend; sets CPID (curl's pid).
+slow_call() {
+	curl -sS -o /dev/null "http://127.0.0.1:$PPORT/slow/1/slow?ms=$1" \
+	    2>"$BATS_TEST_TMPDIR/curl.err" &
+	CPID=$!
+	track "$CPID"
+	wait_backend_conn
+}
+
+# stopped_with_fault: the proxy is gone (3 s at most), the client got no
+# answer, and the events file holds one fault line saying the gateway stopped.
+stopped_with_fault() {
+	local i
+	for i in $(seq 60); do
+		kill -0 "$PROXY" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$PROXY" 2>/dev/null || { echo "the proxy still runs"; return 1; }
+	! wait "$CPID" || { echo "the client got an answer"; return 1; }
+	[ "$(wc -l <"$EV")" -eq 1 ] || { echo "events: $(wc -l <"$EV") lines"; return 1; }
+	apim-event-check <"$EV" || return 1
+	[ "$(jq -r '[.eventType, .errorType, .errorMessage, .apiResourceTemplate,
+	    .proxyResponseCode // "none"] | @tsv' "$EV")" = "fault	OTHER	Gateway stopped	/slow	none" ]
+}
+
 @test "events: a hard stop (a second SIGTERM) ends a call still waiting on its backend with one fault line" {
 	slow_api
 	start_proxy
-	curl -sS -o /dev/null "http://127.0.0.1:$PPORT/slow/1/slow?ms=20000" \
-	    2>"$BATS_TEST_TMPDIR/curl.err" &
-	cpid=$!
-	track "$cpid"
-	run wait_backend_conn
-	[ "$status" -eq 0 ]
+	slow_call 20000
 	[ ! -s "$EV" ]
 	kill -TERM "$PROXY"
 	# the drain has begun once the listening socket is gone
@@ -155,50 +176,26 @@ wait_backend_conn() {
 	[ -z "$output" ]
 	kill -TERM "$PROXY"
 	# it stops at once, not after the backend's 20 s or the 10 s drain
-	for i in $(seq 60); do
-		kill -0 "$PROXY" 2>/dev/null || break
-		sleep 0.05
-	done
-	run kill -0 "$PROXY"
-	[ "$status" -ne 0 ]
-	run wait "$cpid"
-	[ "$status" -ne 0 ]	# the client's connection closed, no answer
-	[ "$(wc -l <"$EV")" -eq 1 ]
-	run -0 apim-event-check <"$EV"
-	run -0 jq -r '[.eventType, .errorType, .errorMessage, .apiResourceTemplate,
-	    .proxyResponseCode // "none"] | @tsv' "$EV"
-	[ "$output" = "fault	OTHER	Gateway stopped	/slow	none" ]
+	stopped_with_fault
 }
 
 @test "events: a drain that lasts past 10 s stops: a call still waiting on its backend ends with one fault line" {
 	slow_api
 	start_proxy
 	# the backend would answer after 60 s; the drain gives up after 10 s
-	curl -sS -o /dev/null "http://127.0.0.1:$PPORT/slow/1/slow?ms=60000" \
-	    2>"$BATS_TEST_TMPDIR/curl.err" &
-	cpid=$!
-	track "$cpid"
-	run wait_backend_conn
-	[ "$status" -eq 0 ]
+	slow_call 60000
 	kill -TERM "$PROXY"
 	# still draining a moment later: the call in flight is given its time
 	sleep 1
 	run kill -0 "$PROXY"
 	[ "$status" -eq 0 ]
 	[ ! -s "$EV" ]
-	# then it stops on its own, long before the backend would answer
+	# then it stops on its own (within 30 s), long before the backend answers
 	for i in $(seq 600); do
 		kill -0 "$PROXY" 2>/dev/null || break
 		sleep 0.05
 	done
-	run kill -0 "$PROXY"
-	[ "$status" -ne 0 ]
-	run wait "$cpid"
-	[ "$status" -ne 0 ]	# the client's connection closed, no answer
-	[ "$(wc -l <"$EV")" -eq 1 ]
-	run -0 apim-event-check <"$EV"
-	run -0 jq -r '[.eventType, .errorType, .errorMessage, .proxyResponseCode // "none"] | @tsv' "$EV"
-	[ "$output" = "fault	OTHER	Gateway stopped	none" ]
+	stopped_with_fault
 }
 
 @test "events: a client that leaves before its answer gets a fault line without proxyResponseCode" {
