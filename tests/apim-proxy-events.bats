@@ -153,8 +153,14 @@ stopped_with_fault() {
 		kill -0 "$PROXY" 2>/dev/null || break
 		sleep 0.05
 	done
-	! kill -0 "$PROXY" 2>/dev/null || { echo "the proxy still runs"; return 1; }
-	! wait "$CPID" || { echo "the client got an answer"; return 1; }
+	if kill -0 "$PROXY" 2>/dev/null; then
+		echo "the proxy still runs"
+		return 1
+	fi
+	if wait "$CPID"; then
+		echo "the client got an answer"
+		return 1
+	fi
 	[ "$(wc -l <"$EV")" -eq 1 ] || { echo "events: $(wc -l <"$EV") lines"; return 1; }
 	apim-event-check <"$EV" || return 1
 	[ "$(jq -r '[.eventType, .errorType, .errorMessage, .apiResourceTemplate,

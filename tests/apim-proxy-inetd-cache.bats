@@ -28,6 +28,19 @@ ireq() {
 }
 # The JSON code of the last ireq's body.
 icode() { sed '1,/^\r$/d' "$BATS_TEST_TMPDIR/resp" | jq -r .code; }
+# served CRED [HEADER]: an inetd request with CRED is answered 200.
+served() {
+	local st
+	st=$(ireq "$@")
+	[ "$st" = 200 ] || { echo "status '$st', want 200" >&2; return 1; }
+}
+# refused CRED [HEADER]: answered 401 with code 900901 (invalid credentials).
+refused() {
+	local st
+	st=$(ireq "$@")
+	[ "$st" = 401 ] || { echo "status '$st', want 401" >&2; return 1; }
+	[ "$(icode)" = 900901 ] || { echo "code $(icode), want 900901" >&2; return 1; }
+}
 
 # crypto_calls FILE: the bindings to libcrypto or libssl the process made
 # once running (calls through the PLT; not the loader's start-up relocations)
@@ -82,53 +95,40 @@ tamper() {
 @test "an API key JWT is remembered too, and a remembered API key is still no access token" {
 	standard
 	key=$(apim-subscribe apikey mobile)
-	run -0 ireq "$key" "apikey:"
-	[ "$output" = 200 ]
+	served "$key" "apikey:"
 	LD_DEBUG_OUT="$BATS_TEST_TMPDIR/ld" run -0 ireq "$key" "apikey:"
 	[ "$output" = 200 ]
 	run -0 crypto_calls "$BATS_TEST_TMPDIR/ld"
 	[ "$output" = "" ]
 	# typ JWT, not at+jwt: checked again on a hit
-	run -0 ireq "$key"
-	[ "$output" = 401 ]
-	[ "$(icode)" = 900901 ]
+	refused "$key"
 }
 
 @test "a revoked token is refused although remembered" {
 	standard
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	run -0 ireq "$AT"
 	[ "$output" = 200 ]
 	apim-token revoke "$AT" >/dev/null
-	run -0 ireq "$AT"
-	[ "$output" = 401 ]
-	[ "$(icode)" = 900901 ]
+	refused "$AT"
 }
 
 @test "a token whose key was retired, or removed from the store, is refused although remembered" {
 	standard
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	old=$(apim-token --json keys list | jq -r 'select(.state == "active") | .kid')
 	[ -n "$old" ]
 	apim-token keys rotate >/dev/null
 	at2=$(token "read write")
-	run -0 ireq "$at2"
-	[ "$output" = 200 ]
+	served "$at2"
 	# rotated: the old key still verifies its tokens until retired
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	apim-token keys retire "$old" >/dev/null
-	run -0 ireq "$AT"
-	[ "$output" = 401 ]
-	[ "$(icode)" = 900901 ]
+	refused "$AT"
 	# the new key's token, remembered, with its key row gone
 	new=$(sqlite3 "$APIM_DB" "SELECT kid FROM signing_key WHERE kid != '$old'")
 	sqlite3 "$APIM_DB" "DELETE FROM signing_key WHERE kid = '$new'"
-	run -0 ireq "$at2"
-	[ "$output" = 401 ]
-	[ "$(icode)" = 900901 ]
+	refused "$at2"
 }
 
 @test "an expired token is refused although remembered" {
@@ -139,18 +139,14 @@ tamper() {
 	claims=$(printf '%s' "$AT" | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null |
 	    jq -c --argjson e $((now - 25)) '.exp = $e')
 	at=$(jwt-tool sign at+jwt <<<"$claims")
-	run -0 ireq "$at"
-	[ "$output" = 200 ]
+	served "$at"
 	sleep 6
-	run -0 ireq "$at"
-	[ "$output" = 401 ]
-	[ "$(icode)" = 900901 ]
+	refused "$at"
 }
 
 @test "a token with one byte of its signature changed is no hit and is refused" {
 	standard
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	bad=$(tamper "$AT")
 	[ "$bad" != "$AT" ]
 	[ "${#bad}" -eq "${#AT}" ]
@@ -170,20 +166,17 @@ tamper() {
 	bad=$(tamper "$AT")
 	head -c 524416 /dev/urandom >"$SEEN"
 	chmod 600 "$SEEN"
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	run -0 ireq "$bad"
 	[ "$output" = 401 ]
 	# a remembered token, then the file cut short: replaced by a new one
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	truncate -s 1000 "$SEEN"
 	run -0 ireq "$bad"
 	[ "$output" = 401 ]
 	run -0 stat -c '%a %s' "$SEEN"
 	[ "$output" = "600 524416" ]
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	LD_DEBUG_OUT="$BATS_TEST_TMPDIR/ld" run -0 ireq "$AT"
 	[ "$output" = 200 ]
 	run -0 crypto_calls "$BATS_TEST_TMPDIR/ld"
@@ -202,16 +195,13 @@ for off in range(128, len(b), 128):
     b[off:off + 120] = e
 open(p, 'wb').write(b)
 PY
-	run -0 ireq "$bad"
-	[ "$output" = 401 ]
-	[ "$(icode)" = 900901 ]
+	refused "$bad"
 	[ "$(wc -l <"$BLOG")" -eq 4 ]
 }
 
 @test "a file not 0600, or not the proxy's user's, is not trusted" {
 	standard
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	chmod 644 "$SEEN"
 	LD_DEBUG_OUT="$BATS_TEST_TMPDIR/ld" run -0 ireq "$AT"
 	[ "$output" = 200 ]
@@ -229,8 +219,7 @@ PY
 	fi
 	rm "$SEEN"
 	ln -s /dev/null "$SEEN"
-	run -0 ireq "$AT"
-	[ "$output" = 200 ]
+	served "$AT"
 	[ -L "$SEEN" ]
 }
 
